@@ -1,0 +1,3 @@
+from txplan.cli import run
+
+run()

@@ -1,0 +1,312 @@
+"""Diagnostics: the one table of codes, and the records the checker emits.
+
+Every code txplan can report is defined once in ``CODES``. The checker looks
+codes up here (so a typo in a code is a KeyError in tests, not a silent new
+code), and ``docs/diagnostics.md`` is generated from the same table.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from enum import StrEnum
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Code:
+    code: str
+    severity: Severity
+    title: str
+    explanation: str
+    example: str
+    fix: str
+
+
+def _error(code: str, title: str, explanation: str, example: str, fix: str) -> Code:
+    return Code(code, Severity.ERROR, title, explanation, example, fix)
+
+
+def _warning(code: str, title: str, explanation: str, example: str, fix: str) -> Code:
+    return Code(code, Severity.WARNING, title, explanation, example, fix)
+
+
+_TABLE: tuple[Code, ...] = (
+    # -- the file and its YAML ------------------------------------------------
+    _error("TX001", "file is not UTF-8 text",
+           "Plans and templates are read as UTF-8. A file saved in another encoding, or a "
+           "binary file, cannot be checked.",
+           "A plan exported from a word processor as Windows-1252.",
+           "Save the file as UTF-8 (every modern editor offers it)."),
+    _error("TX002", "file is too large",
+           "Files above the size limit are refused before they are parsed, so a stray "
+           "export or a corrupt file cannot stall a build.",
+           "A 50 MB file under plans/.",
+           "Split the narrative or remove the embedded data; plans are a few pages."),
+    _error("TX003", "no front matter",
+           "A plan or template starts with a line holding only `---`, then the YAML front "
+           "matter, then another `---` line.",
+           "A file whose first line is `# Presenting concerns`.",
+           "Add the front matter block at the very top of the file."),
+    _error("TX004", "front matter is not closed",
+           "The opening `---` has no matching closing `---` line, so txplan cannot tell "
+           "where the YAML ends and the narrative begins.",
+           "`---` on line 1 and no other `---` line.",
+           "Add a line holding only `---` after the last front-matter key."),
+    _error("TX005", "YAML syntax error",
+           "The front matter is not valid YAML.",
+           "`name: Jordan: Rivera` (a second `: ` inside a plain value).",
+           "Fix the YAML at the position shown; quote values that contain `: ` or `#`."),
+    _error("TX006", "duplicate key",
+           "The same key appears twice in one mapping. YAML would silently keep only one "
+           "of them, so txplan refuses the file.",
+           "Two `homework:` keys under `interventions:`.",
+           "Merge the two entries into one key."),
+    _error("TX007", "YAML anchors and aliases are not allowed",
+           "Plans and templates are plain data. Anchors (`&name`) and aliases (`*name`) hide "
+           "repeated content and can expand without bound.",
+           "`for: *all_objectives`",
+           "Write the value out in full."),
+    _error("TX008", "explicit YAML tags are not allowed",
+           "Tags such as `!!python/object` or `!!str` ask the loader to build special "
+           "objects. Plans are plain data, so every tag is refused.",
+           "`name: !!python/object/apply:os.system ['ls']`",
+           "Remove the tag; quote the value if it must stay a string."),
+    _error("TX009", "tab character in YAML",
+           "YAML indentation must use spaces. A tab is read differently by different "
+           "editors and is refused by YAML itself.",
+           "A line of the front matter indented with a tab.",
+           "Replace the tab with spaces."),
+    _error("TX010", "front matter is not a mapping",
+           "The front matter must be a set of `key: value` pairs.",
+           "A front matter that is only a list or a single word.",
+           "Start the front matter with the top-level keys of the format."),
+    _error("TX011", "control character in file",
+           "Plans and templates are text. NUL and other control characters (apart from tab "
+           "and line breaks) come from binary files or broken copy and paste.",
+           "A NUL byte pasted into a client's name.",
+           "Delete the character; retype the text around it if unsure."),
+    _error("TX012", "nesting too deep",
+           "The front matter nests lists or mappings deeper than any plan needs. Refused so "
+           "that a malformed or hostile file cannot exhaust memory.",
+           "A list nested 10,000 levels deep.",
+           "Flatten the data to the shape of the format."),
+    # -- the shape of the data -----------------------------------------------
+    _error("TX101", "required field is missing",
+           "The format requires this field.",
+           "An objective without `target_date`.",
+           "Add the field named in the message."),
+    _error("TX102", "unknown key",
+           "The key is not part of the format. Unknown keys are refused so that a typo "
+           "(`homwork`) cannot hide a missing element.",
+           "`interventions: {homwork: [...]}`",
+           "Correct the spelling or remove the key; the message lists the allowed keys."),
+    _error("TX103", "wrong type",
+           "The value has the wrong kind: a list where text is expected, text where a "
+           "number is expected, and so on.",
+           "`strengths: Curious` (text where a list is expected).",
+           "Give the value the kind the message names."),
+    _error("TX104", "invalid date",
+           "Dates are written `YYYY-MM-DD` and must exist on the calendar.",
+           "`effective: 2026-02-30`",
+           "Write a real date in ISO form."),
+    _error("TX105", "value not allowed",
+           "The field takes one of a fixed set of values.",
+           "`schedule: fortnightly`",
+           "Use one of the values listed in the message."),
+    _error("TX106", "number out of bounds",
+           "The number lies outside the bounds the format allows.",
+           "`minutes: 5` (sessions are 15 to 240 minutes).",
+           "Use a number inside the bounds in the message."),
+    _error("TX107", "list is empty",
+           "This list needs at least one entry.",
+           "`strengths: []`",
+           "Add at least one entry."),
+    _error("TX108", "malformed value",
+           "The text does not have the required shape (ids, schedules, ranges).",
+           "`id: C 42` (ids use letters, digits, `-` and `_`).",
+           "Rewrite the value in the shape given in the message."),
+    _error("TX109", "intervention item needs exactly one of `use` or `text`",
+           "An item either names a template (`use`, with optional `with`) or gives its own "
+           "Markdown (`text`), never both and never neither.",
+           "`- {use: thought-record, text: Daily record, for: [O1]}`",
+           "Keep one of the two keys; `with` goes only with `use`."),
+    # -- the plan's rules -----------------------------------------------------
+    _error("TX201", "objective not served by any intervention",
+           "Every objective needs at least one intervention item whose `for` names it, or "
+           "nothing in the plan says how it will be reached.",
+           "Objective O2 appears in no `for` list.",
+           "Add the objective's id to the `for` list of the item that addresses it."),
+    _error("TX202", "`for` names an unknown objective",
+           "A `for` list may only name objectives defined under `problems`.",
+           "`for: [O9]` when the plan has O1 and O2.",
+           "Correct the id, or add the objective."),
+    _error("TX203", "duplicate id",
+           "Problem, goal and objective ids are unique within the plan, so that every "
+           "reference is unambiguous.",
+           "Two objectives both called `O1`.",
+           "Rename one of them and update the `for` lists that refer to it."),
+    _error("TX204", "review date is not after the effective date",
+           "A plan is reviewed after it takes effect.",
+           "`effective: 2026-11-02`, `review: 2026-10-01`",
+           "Set `dates.review` to a later date."),
+    _error("TX205", "review date is beyond the policy interval",
+           "The clinic's policy (`review_interval_days`, 90 by default, as in 42 CFR "
+           "456.180) sets the longest time between effective date and review.",
+           "`review` 120 days after `effective` with a 90-day policy.",
+           "Bring the review date forward."),
+    _error("TX206", "target date is not after the effective date",
+           "An objective's target date lies in the plan's future.",
+           "`target_date: 2026-10-01` in a plan effective 2026-11-02.",
+           "Set a target date after `dates.effective`."),
+    _error("TX207", "date of birth is not before the effective date",
+           "`client.dob` must lie in the past and before the plan takes effect.",
+           "`dob: 2030-01-01`",
+           "Correct the date of birth."),
+    _error("TX208", "diagnosis code is not ICD-10-CM shaped",
+           "Codes have the ICD-10-CM shape: a letter, two digits, then optionally a dot and "
+           "one to four letters or digits.",
+           "`code: 296.32` (a DSM-IV / ICD-9 code).",
+           "Use the ICD-10-CM code, such as `F33.1`."),
+    _error("TX209", "required intervention element is missing",
+           "Each of the ten intervention elements is required unless the clinic's policy or "
+           "the plan's facts make it conditional (see the elements reference).",
+           "No `relationships` while a goal has `interpersonal: true`.",
+           "Add the element under `interventions`."),
+    _error("TX210", "safety plan part is empty",
+           "A crisis plan follows the Stanley-Brown safety plan: warning signs, coping "
+           "strategies, social distractions, support contacts, professional contacts and "
+           "means safety. Each part must hold at least one entry.",
+           "`crisis:` without `means_safety`.",
+           "Fill in the missing part with the client."),
+    _error("TX211", "no professional contact with a phone number",
+           "At least one professional or agency contact in the safety plan needs a phone "
+           "number the client can call, such as the 988 Suicide & Crisis Lifeline.",
+           "`professional_contacts: [{name: Dr. Lee}]`",
+           "Add a phone number to a professional contact."),
+    _error("TX212", "score outside the instrument's range",
+           "Baselines, targets and recorded scores must lie in the instrument's range "
+           "(PHQ-9 0-27, GAD-7 0-21, PCL-5 0-80, ORS and SRS 0-40, or the `range` given).",
+           "`baseline: 31` for PHQ-9.",
+           "Correct the score."),
+    _error("TX213", "target is not an improvement on the baseline",
+           "For instruments where lower is better, the target is below the baseline; where "
+           "higher is better (ORS, SRS, `better: higher`), above it.",
+           "PHQ-9 `baseline: 9`, `target: 12`.",
+           "Set a target on the better side of the baseline."),
+    _error("TX214", "custom instrument has no range",
+           "txplan knows PHQ-9, GAD-7, PCL-5, ORS and SRS. Any other instrument states its "
+           "`range: [min, max]` (and `better: higher` when higher scores are better).",
+           "`instrument: PDSS` without `range`.",
+           "Add the instrument's published range."),
+    _error("TX215", "range or direction contradicts a known instrument",
+           "The range and direction of known instruments are fixed by txplan.",
+           "`instrument: PHQ-9`, `range: [0, 30]`.",
+           "Remove `range` and `better` for known instruments."),
+    _error("TX220", "unknown template",
+           "`use` names a template that is not in templates/interventions/.",
+           "`use: thougth-record`",
+           "Correct the id or add the template; the site lists every template."),
+    _error("TX221", "unknown template parameter",
+           "`with` passes a parameter the template does not declare.",
+           "`with: {frequncy: daily}`",
+           "Use one of the parameters listed on the template's page."),
+    _error("TX222", "missing required template parameter",
+           "The template declares a parameter as required and gives no default.",
+           "`use: behavioral-activation` without `with: {activities: ...}`.",
+           "Add the parameter under `with`."),
+    _error("TX223", "template cannot be rendered",
+           "Rendering the template with the item's parameters failed.",
+           "A template that loops over a parameter given as a number.",
+           "Check the parameter values against the template's page."),
+    # -- objective quality (warnings) ----------------------------------------
+    _warning("TX301", "objective is not measurable",
+             "The objective's statement has no number, frequency or date, so nobody can tell "
+             "when it has been met.",
+             "`Jordan will go out more.`",
+             "Add a count, a frequency or a date: `... 3 times a week`."),
+    _warning("TX302", "objective uses a vague verb",
+             "Verbs such as improve, understand, explore, feel better and tolerate describe "
+             "inner states an auditor cannot observe.",
+             "`Jordan will improve mood.`",
+             "Name an observable behaviour: `will complete`, `will report`, `will attend`."),
+    _warning("TX303", "objective says \"may\" instead of \"will\"",
+             "Objectives state what the client will do; \"may\" is a common audit finding.",
+             "`Jordan may attend a group.`",
+             "Write `will`."),
+    _warning("TX304", "objective copied from another client's plan",
+             "Plans must be individualized. An objective whose text is identical to one in "
+             "another client's plan suggests copy and paste.",
+             "The same sentence in plans of C-0042 and C-0077.",
+             "Rewrite the objective for this client, in their words where possible."),
+    # -- templates ------------------------------------------------------------
+    _error("TX401", "template id does not match its file name",
+           "A template's `id` equals the file stem, so `use:` ids and files never drift.",
+           "`id: thought-record` in templates/interventions/thought-records.md",
+           "Rename the file or the id."),
+    _error("TX402", "template body has a Jinja syntax error",
+           "The body after the front matter is a Jinja2 template and could not be parsed.",
+           "`{{ client.first_name }` (a missing brace).",
+           "Fix the syntax at the line shown."),
+    _error("TX403", "template body uses an undeclared name",
+           "The body may use `client`, `clinician` and the parameters declared under "
+           "`params`. Anything else would fail when a plan uses the template.",
+           "`{{ frequncy }}` with a parameter called `frequency`.",
+           "Declare the parameter or correct the name."),
+    _error("TX404", "template parameter is both required and defaulted",
+           "A parameter is either required (no default) or has a default.",
+           "`focus: {required: true, default: work}`",
+           "Remove `required` or the default."),
+    # -- policy ---------------------------------------------------------------
+    _error("TX501", "invalid clinic policy",
+           "`[tool.txplan]` in pyproject.toml has an unknown key or a value of the wrong "
+           "kind.",
+           "`review_interval_days = \"ninety\"`",
+           "Fix the key named in the message; see the policy reference."),
+)
+
+CODES: dict[str, Code] = {c.code: c for c in _TABLE}
+
+
+@dataclass(frozen=True, order=True)
+class Diagnostic:
+    """One finding, located in a file. Sorted by path, then position."""
+
+    path: str
+    line: int
+    col: int
+    code: str
+    message: str
+
+    @property
+    def severity(self) -> Severity:
+        return CODES[self.code].severity
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity is Severity.ERROR
+
+    def format(self) -> str:
+        return f"{self.path}:{self.line}:{self.col}: {self.severity.value} {self.code} {self.message}"
+
+    def to_dict(self) -> dict[str, object]:
+        return {**asdict(self), "severity": self.severity.value}
+
+
+def make(path: str, pos: tuple[int, int], code: str, message: str) -> Diagnostic:
+    if code not in CODES:
+        raise KeyError(f"undefined diagnostic code {code}")
+    return Diagnostic(path, pos[0], pos[1], code, message)
+
+
+def format_text(diagnostics: Iterable[Diagnostic]) -> str:
+    return "".join(d.format() + "\n" for d in diagnostics)
+
+
+def format_json(diagnostics: Iterable[Diagnostic]) -> str:
+    return json.dumps([d.to_dict() for d in diagnostics], indent=2) + "\n"

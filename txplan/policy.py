@@ -1,0 +1,65 @@
+"""Clinic policy from ``[tool.txplan]`` in the clinic's pyproject.toml."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .diagnostics import Diagnostic, make
+from .elements import ELEMENTS_BY_KEY
+
+RiskLevel = Literal["none", "low", "moderate", "high"]
+RISK_ORDER: tuple[str, ...] = ("none", "low", "moderate", "high")
+
+
+class Policy(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    clinic: str = ""
+    review_interval_days: int = Field(90, ge=1, le=730)
+    crisis_required_at: RiskLevel = "moderate"
+    optional_elements: tuple[str, ...] = ()
+
+    @field_validator("optional_elements")
+    @classmethod
+    def _known_elements(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [v for v in value if v not in ELEMENTS_BY_KEY]
+        if unknown:
+            raise ValueError(f"unknown element(s) {', '.join(unknown)}")
+        return value
+
+
+def _table_line(text: str) -> int:
+    """The line of the ``[tool.txplan]`` header, so policy errors point somewhere useful."""
+    for number, line in enumerate(text.splitlines(), 1):
+        if line.strip().replace(" ", "") == "[tool.txplan]":
+            return number
+    return 1
+
+
+def load_policy(root: Path) -> tuple[Policy, list[Diagnostic]]:
+    """Read the policy; a broken one is reported and the defaults are used."""
+    path = root / "pyproject.toml"
+    if not path.is_file():
+        return Policy(), []
+    text = path.read_text("utf-8", errors="replace")
+    try:
+        table = tomllib.loads(text).get("tool", {}).get("txplan", {})
+    except tomllib.TOMLDecodeError as exc:
+        return Policy(), [make("pyproject.toml", (1, 1), "TX501", f"pyproject.toml is not valid TOML: {exc}")]
+    try:
+        return Policy.model_validate(table), []
+    except ValidationError as exc:
+        line = _table_line(text)
+        return Policy(), [
+            make("pyproject.toml", (line, 1), "TX501",
+                 f"[tool.txplan] {'.'.join(map(str, e['loc']))}: {e['msg']}")
+            for e in exc.errors()
+        ]
+
+
+def risk_at_or_above(level: str, threshold: str) -> bool:
+    return RISK_ORDER.index(level) >= RISK_ORDER.index(threshold)
