@@ -262,6 +262,12 @@ _TABLE: tuple[Code, ...] = (
            "A parameter is either required (no default) or has a default.",
            "`focus: {required: true, default: work}`",
            "Remove `required` or the default."),
+    # -- outputs --------------------------------------------------------------
+    _error("TX601", "chart could not be written",
+           "The plan passed the check but its DOCX could not be saved (disk full, no "
+           "permission, a folder in the way). Any earlier chart is left as it was.",
+           "build/docx/ is read-only.",
+           "Free disk space or fix the folder's permissions, then build again."),
     # -- policy ---------------------------------------------------------------
     _error("TX501", "invalid clinic policy",
            "`[tool.txplan]` in pyproject.toml has an unknown key or a value of the wrong "
