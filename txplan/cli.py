@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from . import __version__
-from .check import CheckResult, check_project
+from .check import check_project
 from .diagnostics import format_json, format_text
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
@@ -22,11 +23,30 @@ class _Parser(argparse.ArgumentParser):
         super().__init__(**kwargs)  # type: ignore[arg-type]
 
 
+def _build_options() -> argparse.ArgumentParser:
+    options = argparse.ArgumentParser(add_help=False)
+    options.add_argument("--jobs", "-j", type=_positive, default=None, metavar="N",
+                         help="plans to build at once (default: the machine's cores)")
+    options.add_argument("--force", action="store_true",
+                         help="rebuild every chart, even those whose inputs did not change")
+    return options
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
+    build_options = _build_options()
     parser = _Parser(
         description="Check psychotherapy treatment plans, write chart-ready DOCX files, and "
                     "build the intervention template site. Runs on the clinic repository in "
-                    "the current directory. With no command: check, then write charts and site.",
+                    "the current directory. With no command: check everything, then write the "
+                    "charts and the site.",
+        parents=[build_options],
     )
     parser.add_argument("--version", action="version", version=f"txplan {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -39,10 +59,10 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--format", choices=("text", "json"), default="text",
                        help="text diagnostics on stderr (default) or a JSON list on stdout")
     docx = commands.add_parser(
-        "docx", help="check, then write build/docx/<plan>.docx for each valid plan",
+        "docx", help="check, then write build/docx/<plan>.docx for each valid plan", parents=[build_options],
         description="Check plans and templates, then write one chart-ready DOCX per valid plan to "
-                    "build/docx/<plan file stem>.docx (mode 0600). A plan with errors gets no new "
-                    "chart; an earlier good chart is left untouched.")
+                    "build/docx/<plan file stem>.docx (mode 0600). Only charts whose inputs changed are "
+                    "rebuilt. A plan with errors gets no new chart; an earlier good chart is left untouched.")
     docx.add_argument("plans", nargs="*", type=Path, metavar="PLAN", help="plan files to build")
     commands.add_parser(
         "site", help="build the template library site into build/site/",
@@ -61,46 +81,61 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     root = Path.cwd()
+    for plan in getattr(args, "plans", []):
+        if not plan.is_file():
+            parser.error(f"no such plan file: {plan}")
     if args.command == "check":
-        return _check(parser, root, args.plans, args.format)
+        return _check(root, args.plans, args.format)
     if args.command == "docx":
-        return _docx(parser, root, args.plans)
+        return _docx(root, args.plans, args.jobs, args.force)
     if args.command == "site":
         return _site(root)
     if args.command == "serve":
         return _serve(root, args.dev_addr)
-    status = _docx(parser, root, [])
-    return max(status, _site(root))
+    return max(_docx(root, [], args.jobs, args.force), _site(root))
 
 
-def _checked(parser: argparse.ArgumentParser, root: Path, plans: Sequence[Path]) -> CheckResult:
-    missing = [p for p in plans if not p.is_file()]
-    if missing:
-        parser.error(f"no such plan file: {missing[0]}")
-    return check_project(root, list(plans) or None)
-
-
-def _check(parser: argparse.ArgumentParser, root: Path, plans: Sequence[Path], fmt: str) -> int:
-    result = _checked(parser, root, plans)
-    report(result, fmt)
+def _check(root: Path, plans: Sequence[Path], fmt: str) -> int:
+    result = check_project(root, list(plans) or None)
+    diagnostics = result.diagnostics
+    if fmt == "json":
+        sys.stdout.write(format_json(diagnostics))
+    else:
+        sys.stderr.write(format_text(diagnostics))
+        errors = sum(d.is_error for d in diagnostics)
+        sys.stderr.write(f"checked {len(result.plans)} plan(s) and {len(result.library.templates)} template(s): "
+                         f"{errors} error(s), {len(diagnostics) - errors} warning(s)\n")
     return EXIT_ERRORS if result.has_errors else EXIT_OK
 
 
-def _docx(parser: argparse.ArgumentParser, root: Path, plans: Sequence[Path]) -> int:
-    from .pipeline import ChartState, write_charts
+def _docx(root: Path, plans: Sequence[Path], jobs: int | None, force: bool) -> int:
+    from .pipeline import ChartState, build_charts
 
-    result = _checked(parser, root, plans)
-    report(result, "text")
-    outcomes = write_charts(result)
-    failures = [o.diagnostic for o in outcomes if o.diagnostic is not None]
-    sys.stderr.write(format_text(failures))
-    for outcome in outcomes:
+    with _progress_bar() as progress:
+        report = build_charts(root, list(plans) or None, jobs=jobs, force=force, progress=progress)
+    sys.stderr.write(format_text(report.diagnostics))
+    for outcome in report.outcomes:
         if outcome.state is ChartState.STALE:
             sys.stderr.write(f"{outcome.plan}: chart is stale: the plan has errors, so the earlier "
                              f"{outcome.output.name} was kept\n")
-    written = sum(o.state is ChartState.WRITTEN for o in outcomes)
-    sys.stderr.write(f"wrote {written} chart(s) to build/docx/\n")
-    return EXIT_ERRORS if result.has_errors or failures else EXIT_OK
+    sys.stderr.write(report.summary() + "\n")
+    return EXIT_ERRORS if report.has_errors else EXIT_OK
+
+
+@contextmanager
+def _progress_bar() -> Iterator[Callable[[str], None] | None]:
+    """A progress bar on a terminal; nothing in CI or when piped (the summary line says it all)."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from tqdm import tqdm
+
+    with tqdm(unit="plan", file=sys.stderr, leave=False, dynamic_ncols=True) as bar:
+        def advance(plan: str) -> None:
+            bar.set_postfix_str(plan, refresh=False)
+            bar.update()
+
+        yield advance
 
 
 def _site(root: Path) -> int:
@@ -125,19 +160,6 @@ def _serve(root: Path, address: str) -> int:
         sys.stderr.write(f"txplan: serve: {exc}\n")
         return EXIT_ERRORS
     return EXIT_OK
-
-
-def report(result: CheckResult, fmt: str) -> None:
-    diagnostics = result.diagnostics
-    if fmt == "json":
-        sys.stdout.write(format_json(diagnostics))
-        return
-    sys.stderr.write(format_text(diagnostics))
-    errors = sum(d.is_error for d in diagnostics)
-    warnings = len(diagnostics) - errors
-    sys.stderr.write(
-        f"checked {len(result.plans)} plan(s) and {len(result.library.templates)} template(s): "
-        f"{errors} error(s), {warnings} warning(s)\n")
 
 
 def run() -> None:

@@ -189,9 +189,14 @@ def _events(front: str, display: str) -> Iterator[Event]:
         raise _Refused(make(display, (1, 1), "TX005", str(exc).splitlines()[0])) from None
 
 
+# ruamel's resolver keys its implicit types by first character; text starting with any
+# other character is a string, which spares the resolver for most values.
+_TYPED_FIRST_CHARS = frozenset(k for k in _RESOLVER.versioned_resolver if k)
+
+
 def _scalar(event: ScalarEvent) -> Any:
-    if event.style:  # quoted or block scalar: always text
-        return event.value
+    if event.style or (event.value and event.value[0] not in _TYPED_FIRST_CHARS):
+        return event.value  # quoted, block or plainly textual
     tag = str(_RESOLVER.resolve(ScalarNode, event.value, (True, False)))
     construct = _CONSTRUCT.get(tag)
     if construct is None:

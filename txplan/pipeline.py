@@ -1,31 +1,56 @@
-"""Build orchestration: check → render charts → write them, keeping good outputs safe.
+"""Build orchestration: check → render → write, incrementally and in parallel.
 
-A chart is written only for a plan that passed the check. A plan that fails
-keeps whatever chart an earlier good build left (reported as stale), and a
-chart that cannot be written is reported against its plan while the others
-still build.
+A chart is rebuilt only when something it depends on changed: the plan file,
+each template it uses, the reference chart.docx, the clinic policy, or the
+txplan version. Plans are independent, so they are checked and rendered
+across processes; the renderer is deterministic, so the bytes do not depend
+on how many.
+
+Nothing good is lost: a plan with errors keeps its last chart (reported as
+stale), a chart that cannot be written is reported against its plan while the
+others build, and every file (charts and the state) is replaced atomically.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+import time
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from datetime import date
 from enum import StrEnum
+from multiprocessing import get_context
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from .check import CheckedPlan, CheckResult
+from . import __version__
+from .check import CheckedPlan, discover_plans, display_path
+from .check import check_plan as run_checks
 from .diagnostics import Diagnostic, make
+from .policy import Policy, load_policy
+from .rules import objective_paths
+from .state import STATE_FILE, BuildState, ObjectiveText, PlanEntry, digest, load_state
+from .templates import TEMPLATE_DIR, Library, load_library
+
+if TYPE_CHECKING:
+    from .chart import ChartRenderer
 
 BUILD_DIR = Path("build")
 DOCX_DIR = BUILD_DIR / "docx"
 SITE_DIR = BUILD_DIR / "site"
 REFERENCE_DOCX = Path("templates") / "chart.docx"
 
+Progress = Callable[[str], None]
+
 
 class ChartState(StrEnum):
     WRITTEN = "written"
+    UNCHANGED = "unchanged"
     STALE = "stale"  # the plan has errors; an earlier chart was left in place
     SKIPPED = "skipped"  # the plan has errors and there is no earlier chart
     FAILED = "failed"  # the chart could not be written
+    REMOVED = "removed"  # the plan is gone, so is its chart
 
 
 @dataclass(frozen=True)
@@ -33,34 +58,258 @@ class ChartOutcome:
     plan: str
     output: Path
     state: ChartState
-    diagnostic: Diagnostic | None = None
 
 
-def chart_path(root: Path, checked: CheckedPlan) -> Path:
-    return root / DOCX_DIR / f"{checked.source.stem}.docx"
+@dataclass
+class BuildReport:
+    outcomes: list[ChartOutcome]
+    diagnostics: list[Diagnostic]
+    seconds: float
+    template_count: int
+
+    @property
+    def has_errors(self) -> bool:
+        return any(d.is_error for d in self.diagnostics)
+
+    def count(self, state: ChartState) -> int:
+        return sum(o.state is state for o in self.outcomes)
+
+    def summary(self) -> str:
+        """One line for logs and CI: what was built, kept and refused."""
+        plans = {o.plan for o in self.outcomes}
+        with_errors = len({d.path for d in self.diagnostics if d.is_error and d.path in plans})
+        parts = [f"built {self.count(ChartState.WRITTEN)} chart(s)", f"{self.count(ChartState.UNCHANGED)} unchanged",
+                 f"{with_errors} plan(s) with errors"]
+        if self.count(ChartState.STALE):
+            parts.append(f"{self.count(ChartState.STALE)} stale chart(s) kept")
+        if self.count(ChartState.FAILED):
+            parts.append(f"{self.count(ChartState.FAILED)} chart(s) could not be written")
+        if self.count(ChartState.REMOVED):
+            parts.append(f"{self.count(ChartState.REMOVED)} removed")
+        return f"{', '.join(parts)} in {self.seconds:.1f} s"
 
 
-def write_charts(result: CheckResult) -> list[ChartOutcome]:
-    """Write a chart for every valid plan of a checked clinic."""
-    from .chart import ChartRenderer
+@dataclass(frozen=True)
+class Inputs:
+    """Everything shared by every plan's build, with the fingerprints the keys are made of."""
+
+    root: Path
+    policy: Policy
+    library: Library
+    today: date
+    reference: Path | None
+    fingerprint: str  # version, policy and reference document together
+    template_hashes: dict[str, str] = field(default_factory=dict)
+
+    def key(self, plan_hash: str, uses: Iterable[str]) -> str:
+        used = [f"{u}={self.template_hashes.get(u, '-')}" for u in sorted(set(uses))]
+        return digest(self.fingerprint, plan_hash, *used)
+
+
+@dataclass(frozen=True)
+class Job:
+    source: Path
+    path: str
+    plan_hash: str
+
+
+@dataclass(frozen=True)
+class JobResult:
+    entry: PlanEntry
+    state: ChartState
+    failure: Diagnostic | None = None
+
+
+def gather_inputs(root: Path, today: date | None = None) -> tuple[Inputs, list[Diagnostic]]:
+    policy, policy_diagnostics = load_policy(root)
+    library = load_library(root)
+    reference = root / REFERENCE_DOCX
+    reference_bytes = reference.read_bytes() if reference.is_file() else b""
+    fingerprint = digest(__version__, policy.model_dump_json(), reference_bytes)
+    hashes = {p.stem: digest(p.read_bytes()) for p in sorted((root / TEMPLATE_DIR).glob("*.md"))}
+    inputs = Inputs(root, policy, library, today or date.today(), reference if reference_bytes else None,
+                    fingerprint, hashes)
+    return inputs, policy_diagnostics + library.diagnostics
+
+
+def chart_path(root: Path, plan_path: str) -> Path:
+    return root / DOCX_DIR / f"{Path(plan_path).stem}.docx"
+
+
+def build_charts(root: Path, plans: Sequence[Path] | None = None, *, jobs: int | None = None, force: bool = False,
+                 today: date | None = None, progress: Progress | None = None) -> BuildReport:
+    """Check every plan (or the given ones) and bring their charts up to date."""
+    started = time.monotonic()
+    inputs, project_diagnostics = gather_inputs(root, today)
+    state = BuildState() if force else load_state(root)
+    sources = list(plans) if plans is not None else discover_plans(root)
+    jobs_to_run: list[Job] = []
+    results: dict[str, JobResult] = {}
+    for source in sources:
+        path = display_path(source, root)
+        plan_hash = digest(source.read_bytes())
+        cached = state.plans.get(path)
+        if cached is not None and cached.key == inputs.key(plan_hash, cached.uses) and _chart_current(root, path, cached):
+            results[path] = JobResult(cached, _state_without_work(root, path, cached))
+            if progress:
+                progress(path)
+        else:
+            jobs_to_run.append(Job(source, path, plan_hash))
+    for result in _run(inputs, jobs_to_run, jobs or os.cpu_count() or 1, progress):
+        results[result.entry_path] = result.result
+    outcomes = [ChartOutcome(path, chart_path(root, path), r.state) for path, r in results.items()]
+    if plans is None:
+        outcomes += _remove_orphans(root, state, set(results))
+    new_state = BuildState({**(state.plans if plans is not None else {}), **{p: r.entry for p, r in results.items()}})
+    _save_state(root, new_state)
+    diagnostics = project_diagnostics + [d for r in results.values() for d in r.entry.diagnostics]
+    diagnostics += [r.failure for r in results.values() if r.failure is not None]
+    diagnostics += [d for d in copied_objectives(new_state.plans) if d.path in results]
+    return BuildReport(sorted(outcomes, key=lambda o: o.plan), sorted(diagnostics), time.monotonic() - started,
+                       len(inputs.library.templates))
+
+
+def _chart_current(root: Path, path: str, entry: PlanEntry) -> bool:
+    """A cached entry stands when its chart (if any) is the very file this build state wrote."""
+    if not entry.ok:
+        return True
+    try:
+        stat = chart_path(root, path).stat()
+    except OSError:
+        return False
+    return stat.st_size == entry.chart_size and stat.st_mtime_ns == entry.chart_mtime_ns
+
+
+def _state_without_work(root: Path, path: str, entry: PlanEntry) -> ChartState:
+    if entry.ok:
+        return ChartState.UNCHANGED
+    return ChartState.STALE if chart_path(root, path).exists() else ChartState.SKIPPED
+
+
+@dataclass(frozen=True)
+class _Done:
+    entry_path: str
+    result: JobResult
+
+
+def _run(inputs: Inputs, jobs_to_run: list[Job], jobs: int, progress: Progress | None) -> list[_Done]:
+    if jobs <= 1 or len(jobs_to_run) <= 1:
+        _start_worker(inputs)
+        return [_report(_Done(job.path, _build_one(job)), progress) for job in jobs_to_run]
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("fork"),
+                             initializer=_start_worker, initargs=(inputs,)) as pool:
+        futures = {pool.submit(_build_one, job): job for job in jobs_to_run}
+        return [_report(_Done(futures[f].path, f.result()), progress) for f in as_completed(futures)]
+
+
+def _report(done: _Done, progress: Progress | None) -> _Done:
+    if progress:
+        progress(done.entry_path)
+    return done
+
+
+_WORKER: dict[str, Any] = {}
+
+
+def _start_worker(inputs: Inputs) -> None:
+    """Per process: keep the inputs and make the renderer once (it parses the reference docx)."""
+    _WORKER["inputs"] = inputs
+    _WORKER.pop("renderer", None)
+
+
+def _renderer() -> ChartRenderer:
+    if "renderer" not in _WORKER:
+        from .chart import ChartRenderer
+
+        inputs: Inputs = _WORKER["inputs"]
+        _WORKER["renderer"] = ChartRenderer(inputs.policy, inputs.reference)
+    renderer: ChartRenderer = _WORKER["renderer"]
+    return renderer
+
+
+def _build_one(job: Job) -> JobResult:
+    inputs: Inputs = _WORKER["inputs"]
+    checked = run_checks(job.source, job.path, inputs.policy, inputs.library, inputs.today)
+    uses = _template_uses(checked)
+    entry = PlanEntry(
+        key=inputs.key(job.plan_hash, uses), uses=uses, ok=checked.ok,
+        client_id=checked.plan.client.id if checked.plan else "",
+        diagnostics=checked.diagnostics, objectives=objective_texts(checked))
+    output = chart_path(inputs.root, job.path)
+    if not checked.ok:
+        return JobResult(entry, ChartState.STALE if output.exists() else ChartState.SKIPPED)
     from .writer import write_atomic
 
-    reference = result.root / REFERENCE_DOCX
-    renderer = ChartRenderer(result.policy, reference if reference.is_file() else None)
-    outcomes: list[ChartOutcome] = []
-    for checked in result.plans:
-        output = chart_path(result.root, checked)
-        if not checked.ok:
-            state = ChartState.STALE if output.exists() else ChartState.SKIPPED
-            outcomes.append(ChartOutcome(checked.path, output, state))
-            continue
-        try:
-            output.parent.mkdir(parents=True, exist_ok=True)
-            write_atomic(output, renderer.render(checked))
-        except OSError as exc:
-            problem = make(checked.path, (1, 1), "TX601",
-                           f"cannot write {output.name}: {exc.strerror or exc}")
-            outcomes.append(ChartOutcome(checked.path, output, ChartState.FAILED, problem))
-            continue
-        outcomes.append(ChartOutcome(checked.path, output, ChartState.WRITTEN))
-    return outcomes
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(output, _renderer().render(checked))
+        stat = output.stat()
+    except OSError as exc:
+        entry.ok = False
+        failure = make(job.path, (1, 1), "TX601", f"cannot write {output.name}: {exc.strerror or exc}")
+        return JobResult(entry, ChartState.FAILED, failure)
+    entry.chart_size, entry.chart_mtime_ns = stat.st_size, stat.st_mtime_ns
+    return JobResult(entry, ChartState.WRITTEN)
+
+
+def _template_uses(checked: CheckedPlan) -> list[str]:
+    """Template ids a plan names, read from its raw data so that even a plan with errors
+    is rebuilt when a template it asks for appears or changes."""
+    if checked.document is None:
+        return []
+    interventions = checked.document.data.get("interventions")
+    if not isinstance(interventions, dict):
+        return []
+    lists = [v for v in interventions.values() if isinstance(v, list)]
+    evaluation = interventions.get("evaluation")
+    if isinstance(evaluation, dict) and isinstance(evaluation.get("feedback"), list):
+        lists.append(evaluation["feedback"])
+    return sorted({str(i["use"]) for items in lists for i in items if isinstance(i, dict) and "use" in i})
+
+
+def objective_texts(checked: CheckedPlan) -> list[ObjectiveText]:
+    if checked.plan is None or checked.document is None:
+        return []
+    positions = checked.document.positions
+    return [ObjectiveText(o.id, digest(normalise(o.statement)), *positions.of_value((*path, "statement")))
+            for path, o in objective_paths(checked.plan)]
+
+
+def normalise(statement: str) -> str:
+    return " ".join(statement.split()).casefold()
+
+
+def copied_objectives(plans: dict[str, PlanEntry]) -> list[Diagnostic]:
+    """TX304: an objective whose text is word for word in another client's plan."""
+    clients: dict[str, set[str]] = {}
+    for entry in plans.values():
+        for objective in entry.objectives:
+            clients.setdefault(objective.text_hash, set()).add(entry.client_id)
+    found: list[Diagnostic] = []
+    for path, entry in plans.items():
+        for objective in entry.objectives:
+            others = clients[objective.text_hash] - {entry.client_id}
+            if others:
+                found.append(make(path, (objective.line, objective.col), "TX304",
+                                  f"objective {objective.objective_id} is word for word the same as one in "
+                                  f"{len(others)} other client plan(s); write it for this client"))
+    return found
+
+
+def _remove_orphans(root: Path, state: BuildState, current: set[str]) -> list[ChartOutcome]:
+    """Charts of plans that no longer exist go too; only charts this build state made are touched."""
+    removed: list[ChartOutcome] = []
+    for path in sorted(set(state.plans) - current):
+        output = chart_path(root, path)
+        if output.exists():
+            output.unlink()
+            removed.append(ChartOutcome(path, output, ChartState.REMOVED))
+    return removed
+
+
+def _save_state(root: Path, state: BuildState) -> None:
+    from .writer import write_atomic
+
+    target = root / STATE_FILE
+    target.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(target, state.to_bytes())
