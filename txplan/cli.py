@@ -6,10 +6,11 @@ import argparse
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 
 from . import __version__
-from .check import check_project
+from .check import CheckResult, check_project
 from .diagnostics import format_json, format_text
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
@@ -74,6 +75,22 @@ def build_parser() -> argparse.ArgumentParser:
                     "or mkdocs.yml changes.")
     serve.add_argument("--dev-addr", default="127.0.0.1:8000", metavar="HOST:PORT",
                        help="address to serve on (default 127.0.0.1:8000)")
+    fhir = commands.add_parser(
+        "fhir", help="check, then write build/fhir/<plan>.json FHIR bundles",
+        description="Check plans, then write one FHIR R4 transaction Bundle (Patient, Practitioner, "
+                    "Condition, Goal, CarePlan) per valid plan to build/fhir/<plan file stem>.json (mode 0600).")
+    fhir.add_argument("plans", nargs="*", type=Path, metavar="PLAN", help="plan files to export")
+    status = commands.add_parser(
+        "status", help="review status of the whole caseload",
+        description="For every plan: chart id, clinician, status, review date and days until it, "
+                    "objectives past their target date, measures overdue for a score, and high-risk "
+                    "plans. Shows chart ids, never names, unless --names is given.")
+    status.add_argument("--format", choices=("table", "csv", "json"), default="table",
+                        help="a table (default), CSV for spreadsheets, or JSON for dashboards")
+    status.add_argument("--clinician", metavar="NAME", help="only plans whose clinician's name contains NAME")
+    status.add_argument("--due-within", type=int, metavar="DAYS", help="only plans due for review within DAYS (or overdue)")
+    status.add_argument("--names", action="store_true", help="include client names (PHI) in the output")
+    status.add_argument("--today", type=date.fromisoformat, metavar="YYYY-MM-DD", help="the date to measure from")
     return parser
 
 
@@ -92,20 +109,51 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _site(root)
     if args.command == "serve":
         return _serve(root, args.dev_addr)
+    if args.command == "fhir":
+        return _fhir(root, args.plans)
+    if args.command == "status":
+        return _status(root, args)
     return max(_docx(root, [], args.jobs, args.force), _site(root))
 
 
 def _check(root: Path, plans: Sequence[Path], fmt: str) -> int:
     result = check_project(root, list(plans) or None)
-    diagnostics = result.diagnostics
     if fmt == "json":
-        sys.stdout.write(format_json(diagnostics))
+        sys.stdout.write(format_json(result.diagnostics))
     else:
-        sys.stderr.write(format_text(diagnostics))
-        errors = sum(d.is_error for d in diagnostics)
-        sys.stderr.write(f"checked {len(result.plans)} plan(s) and {len(result.library.templates)} template(s): "
-                         f"{errors} error(s), {len(diagnostics) - errors} warning(s)\n")
+        _print_check(result)
     return EXIT_ERRORS if result.has_errors else EXIT_OK
+
+
+def _print_check(result: CheckResult) -> None:
+    diagnostics = result.diagnostics
+    sys.stderr.write(format_text(diagnostics))
+    errors = sum(d.is_error for d in diagnostics)
+    sys.stderr.write(f"checked {len(result.plans)} plan(s) and {len(result.library.templates)} template(s): "
+                     f"{errors} error(s), {len(diagnostics) - errors} warning(s)\n")
+
+
+def _fhir(root: Path, plans: Sequence[Path]) -> int:
+    from .fhir import write_bundles
+
+    result = check_project(root, list(plans) or None)
+    _print_check(result)
+    try:
+        written = write_bundles(result)
+    except OSError as exc:
+        sys.stderr.write(f"txplan: fhir: cannot write a bundle: {exc.strerror or exc}\n")
+        return EXIT_ERRORS
+    sys.stderr.write(f"wrote {len(written)} FHIR bundle(s) to build/fhir/\n")
+    return EXIT_ERRORS if result.has_errors else EXIT_OK
+
+
+def _status(root: Path, args: argparse.Namespace) -> int:
+    from .status import caseload, filter_rows, format_rows
+
+    today = args.today or date.today()
+    rows = filter_rows(caseload(check_project(root, today=today), today), args.clinician, args.due_within)
+    sys.stdout.write(format_rows(rows, args.format, color=sys.stdout.isatty(), names=args.names))
+    return EXIT_OK
 
 
 def _docx(root: Path, plans: Sequence[Path], jobs: int | None, force: bool) -> int:

@@ -1,0 +1,185 @@
+"""Caseload review status over the fixture caseload in fixtures/status/, as of a fixed day."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from txplan.check import check_project
+from txplan.model import Frequency
+from txplan.status import (
+    RED,
+    RESET,
+    StatusRow,
+    caseload,
+    filter_rows,
+    format_csv,
+    format_json,
+    format_rows,
+    format_table,
+    interval_days,
+)
+
+REPO = Path(__file__).resolve().parent.parent
+CASELOAD = sorted((Path(__file__).resolve().parent / "fixtures" / "status").glob("*.md"))
+TODAY = date(2027, 3, 1)
+NAMES = ("Robin Vale", "Casey Lund", "Morgan Ash", "Jamie Holt", "Drew Quinn")
+COLUMNS = ["client_id", "clinician", "status", "review", "days_to_review", "overdue", "objectives_past_target",
+           "stale_measures", "risk", "high_risk", "errors"]
+
+
+def rows_on(today: date) -> list[StatusRow]:
+    return caseload(check_project(REPO, CASELOAD, today=today), today)
+
+
+@pytest.fixture(scope="module")
+def rows() -> list[StatusRow]:
+    return rows_on(TODAY)
+
+
+@pytest.fixture(scope="module")
+def by_id(rows: list[StatusRow]) -> dict[str, StatusRow]:
+    return {row.client_id: row for row in rows}
+
+
+def client_ids(rows: list[StatusRow]) -> list[str]:
+    return [row.client_id for row in rows]
+
+
+def test_one_row_per_plan_most_urgent_first(rows: list[StatusRow]) -> None:
+    assert client_ids(rows) == ["S-105", "S-102", "S-101", "S-104", "S-103"]
+
+
+def test_days_until_review(by_id: dict[str, StatusRow]) -> None:
+    assert {k: r.days_to_review for k, r in by_id.items()} == {
+        "S-101": 30, "S-102": -9, "S-103": -91, "S-104": 91, "S-105": None}
+
+
+def test_overdue_only_when_the_review_date_passed_and_the_plan_is_not_closed(by_id: dict[str, StatusRow]) -> None:
+    assert [k for k, r in by_id.items() if r.overdue] == ["S-102"]
+    assert by_id["S-103"].days_to_review is not None and by_id["S-103"].days_to_review < 0
+
+
+def test_objectives_past_their_target_date(by_id: dict[str, StatusRow]) -> None:
+    assert by_id["S-101"].objectives_past_target == ("O2",)
+    assert by_id["S-102"].objectives_past_target == ("O1",)
+    assert by_id["S-103"].objectives_past_target == ()  # closed: nothing to chase
+    assert by_id["S-104"].objectives_past_target == ()
+
+
+def test_stale_measures(by_id: dict[str, StatusRow]) -> None:
+    assert by_id["S-101"].stale_measures == ("GAD-7",)  # monthly, never scored since 2027-01-04
+    assert by_id["S-102"].stale_measures == ("ORS",)  # every session twice a week (4 days), last 5 days ago
+    assert by_id["S-103"].stale_measures == ()  # closed
+    assert by_id["S-104"].stale_measures == ()  # starts next week
+
+
+@pytest.mark.parametrize(("today", "stale"), [(date(2027, 3, 6), ("GAD-7",)), (date(2027, 3, 7), ("PHQ-9", "GAD-7"))])
+def test_a_measure_is_stale_only_after_its_full_interval(today: date, stale: tuple[str, ...]) -> None:
+    s101 = next(r for r in rows_on(today) if r.client_id == "S-101")  # PHQ-9 every 2 weeks, last on 2027-02-20
+    assert s101.stale_measures == stale
+
+
+def frequency(schedule: str) -> Frequency:
+    return Frequency.model_validate(
+        {"schedule": schedule, "minutes": 50, "weeks": 12, "format": "individual", "setting": "in-person"})
+
+
+@pytest.mark.parametrize(("every", "schedule", "days"), [
+    ("session", "weekly", 7), ("session", "twice-weekly", 4), ("session", "biweekly", 14), ("session", "monthly", 30),
+    ("session", None, 7), ("3 sessions", "twice-weekly", 12), ("week", "monthly", 7), ("2 weeks", None, 14),
+    ("month", None, 30), ("2 months", "weekly", 60),
+])
+def test_interval_days(every: str, schedule: str | None, days: int) -> None:
+    assert interval_days(every, frequency(schedule) if schedule else None) == days
+
+
+def test_high_risk_flag(by_id: dict[str, StatusRow]) -> None:
+    assert [k for k, r in by_id.items() if r.high_risk] == ["S-102"]
+
+
+def test_a_plan_that_does_not_validate_gets_a_row_noting_its_errors(by_id: dict[str, StatusRow]) -> None:
+    row = by_id["S-105"]
+    assert row.errors == 1 and row.status is None and row.review is None
+    assert (row.clinician, row.risk) == ("Blake Morgan, LMFT", "low")
+    assert all(r.errors == 0 for k, r in by_id.items() if k != "S-105")
+
+
+def test_filter_by_clinician_matches_any_part_of_the_name_case_insensitively(rows: list[StatusRow]) -> None:
+    assert client_ids(filter_rows(rows, "blake", None)) == ["S-105", "S-102", "S-104"]
+    assert client_ids(filter_rows(rows, "Avery Chen, LCSW", None)) == ["S-101", "S-103"]
+    assert filter_rows(rows, "nobody", None) == []
+
+
+def test_filter_due_within_keeps_overdue_and_unknown_drops_closed(rows: list[StatusRow]) -> None:
+    assert client_ids(filter_rows(rows, None, 30)) == ["S-105", "S-102", "S-101"]
+    assert client_ids(filter_rows(rows, None, 29)) == ["S-105", "S-102"]
+    assert client_ids(filter_rows(rows, "avery", 30)) == ["S-101"]
+    assert filter_rows(rows, None, None) == rows
+
+
+def test_csv_shape(rows: list[StatusRow]) -> None:
+    table = list(csv.DictReader(io.StringIO(format_csv(rows, names=False))))
+    assert list(table[0]) == COLUMNS
+    assert [r["client_id"] for r in table] == client_ids(rows)
+    assert table[1] == {"client_id": "S-102", "clinician": "Blake Morgan, LMFT", "status": "active",
+                        "review": "2027-02-20", "days_to_review": "-9", "overdue": "true",
+                        "objectives_past_target": "O1", "stale_measures": "ORS", "risk": "high",
+                        "high_risk": "true", "errors": "0"}
+    assert table[0]["status"] == table[0]["days_to_review"] == ""
+
+
+def test_json_shape(rows: list[StatusRow]) -> None:
+    data = json.loads(format_json(rows, names=False))
+    assert [list(r) for r in data] == [COLUMNS] * len(rows)
+    assert data[2] == {"client_id": "S-101", "clinician": "Avery Chen, LCSW", "status": "active",
+                       "review": "2027-03-31", "days_to_review": 30, "overdue": False,
+                       "objectives_past_target": ["O2"], "stale_measures": ["GAD-7"], "risk": "low",
+                       "high_risk": False, "errors": 0}
+    assert data[0]["review"] is None and data[0]["days_to_review"] is None and data[0]["status"] is None
+
+
+@pytest.mark.parametrize("fmt", ["table", "csv", "json"])
+def test_names_are_hidden_unless_asked_for(rows: list[StatusRow], fmt: str) -> None:
+    hidden = format_rows(rows, fmt)
+    shown = format_rows(rows, fmt, names=True)
+    assert not any(name in hidden for name in NAMES)
+    assert all(name in shown for name in NAMES)
+
+
+def test_names_column_comes_after_the_chart_id(rows: list[StatusRow]) -> None:
+    header = format_csv(rows, names=True).splitlines()[0].split(",")
+    assert header[:2] == ["client_id", "client_name"]
+    assert list(json.loads(format_json(rows, names=True))[0])[:2] == ["client_id", "client_name"]
+    assert format_table(rows, color=False, names=True).splitlines()[0].split()[:2] == ["client", "name"]
+
+
+def test_table_colors_overdue_rows_only_when_asked(rows: list[StatusRow]) -> None:
+    plain = format_table(rows, color=False, names=False)
+    colored = format_table(rows, color=True, names=False)
+    assert "\x1b" not in plain
+    lines = colored.splitlines()
+    red = [line for line in lines if line.startswith(RED)]
+    assert len(red) == 1 and red[0].endswith(RESET) and "S-102" in red[0]
+    assert [line.removeprefix(RED).removesuffix(RESET) for line in lines] == plain.splitlines()
+
+
+def test_table_is_aligned_with_one_line_per_row(rows: list[StatusRow]) -> None:
+    lines = format_table(rows, color=False, names=False).splitlines()
+    assert len(lines) == len(rows) + 1
+    assert lines[0].split()[:3] == ["client", "clinician", "status"]
+    column = lines[0].index("review")
+    assert [line[column:column + 10] for line in lines[1:]] == ["-         ", "2027-02-20", "2027-03-31", "2027-05-31",
+                                                                 "2026-11-30"]
+
+
+@pytest.mark.parametrize("fmt", ["table", "csv", "json"])
+def test_format_rows_dispatches(rows: list[StatusRow], fmt: str) -> None:
+    expected = {"table": format_table(rows, color=True, names=True), "csv": format_csv(rows, names=True),
+                "json": format_json(rows, names=True)}[fmt]
+    assert format_rows(rows, fmt, color=True, names=True) == expected

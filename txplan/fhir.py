@@ -1,0 +1,317 @@
+"""Export a checked plan as a FHIR R4 transaction Bundle (see docs/fhir.md).
+
+The bundle is plain JSON-ready data; ``fhir.resources`` (R4B models, whose
+CarePlan and Goal match R4) validates it in the tests but is not needed at
+run time. Every resource id is a UUIDv5 of what the resource stands for, and
+every entry is a ``PUT`` to that id, so exporting the same plan again updates
+the resources on the server instead of duplicating them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from .check import CheckedPlan, CheckResult
+from .elements import ELEMENTS_BY_KEY, ITEM_ELEMENTS
+from .instruments import Better
+from .model import Frequency, Item, Measure, Objective, Plan
+from .rules import instrument_for
+from .writer import write_atomic
+
+FHIR_DIR = Path("build") / "fhir"
+
+# Fixed forever: changing it would change every exported id.
+ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:txplan:fhir")
+CHART_ID_SYSTEM = "urn:txplan:chart-id"
+ICD10_CM = "http://hl7.org/fhir/sid/icd-10-cm"
+CAREPLAN_CATEGORY = "http://hl7.org/fhir/us/core/CodeSystem/careplan-category"
+IDENTIFIER_TYPE = "http://terminology.hl7.org/CodeSystem/v2-0203"
+UCUM = "http://unitsofmeasure.org"
+XHTML = "http://www.w3.org/1999/xhtml"
+
+CAREPLAN_STATUS = {"draft": "draft", "active": "active", "closed": "completed"}
+GOAL_STATUS = {"draft": "proposed", "active": "active", "closed": "completed"}
+ACTIVITY_STATUS = {"draft": "not-started", "active": "scheduled", "closed": "completed"}
+# schedule -> (sessions, per period, period unit): Timing.repeat in UCUM units
+SCHEDULES: dict[str, tuple[int, int, str]] = {
+    "weekly": (1, 1, "wk"),
+    "twice-weekly": (2, 1, "wk"),
+    "biweekly": (1, 2, "wk"),
+    "monthly": (1, 1, "mo"),
+}
+# Homework happens between sessions at its own pace (stated in its text), so it gets no session timing.
+BETWEEN_SESSIONS = frozenset({"homework"})
+
+Resource = dict[str, Any]
+Reference = dict[str, str]
+
+_MARKDOWN = MarkdownIt("commonmark", {"html": False}).enable("table")
+
+
+class NotExportable(ValueError):
+    """The plan has errors; only a plan that checks clean is exported."""
+
+
+def resource_id(*parts: str) -> str:
+    """A stable id: the same plan facts give the same id on every export."""
+    return str(uuid.uuid5(ID_NAMESPACE, "\x1f".join(parts)))
+
+
+def reference(resource: Resource) -> Reference:
+    return {"reference": f"urn:uuid:{resource['id']}"}
+
+
+def plan_bundle(checked: CheckedPlan) -> dict[str, Any]:
+    """The plan as a FHIR ``transaction`` Bundle: Patient, Practitioner, Conditions, Goals, CarePlan."""
+    plan = checked.plan
+    if plan is None or not checked.ok:
+        raise NotExportable(f"{checked.path} has errors and cannot be exported")
+    plan_key = (plan.client.id, checked.source.stem)
+    patient = patient_resource(plan)
+    practitioner = practitioner_resource(plan)
+    conditions = condition_resources(plan, reference(patient))
+    goals = goal_resources(plan, plan_key, reference(patient), [reference(c) for c in conditions])
+    careplan = careplan_resource(checked, plan_key, reference(patient), practitioner, conditions, goals)
+    return transaction([patient, practitioner, *conditions, *goals.values(), careplan])
+
+
+def transaction(resources: list[Resource]) -> dict[str, Any]:
+    return {
+        "resourceType": "Bundle",
+        "type": "transaction",
+        "entry": [
+            {
+                "fullUrl": f"urn:uuid:{r['id']}",
+                "resource": r,
+                "request": {"method": "PUT", "url": f"{r['resourceType']}/{r['id']}"},
+            }
+            for r in resources
+        ],
+    }
+
+
+def patient_resource(plan: Plan) -> Resource:
+    """The client; the name is kept as written (as ``text``) rather than guessing given and family names."""
+    client = plan.client
+    return {
+        "resourceType": "Patient",
+        "id": resource_id(client.id, "Patient"),
+        "identifier": [{
+            "use": "usual",
+            "type": {"coding": [{"system": IDENTIFIER_TYPE, "code": "MR"}], "text": "Chart number"},
+            "system": CHART_ID_SYSTEM,
+            "value": client.id,
+        }],
+        "name": [{"text": client.name}],
+        "birthDate": client.dob.isoformat(),
+    }
+
+
+def practitioner_resource(plan: Plan) -> Resource:
+    """Keyed by the clinician's name alone, so one clinician is one Practitioner across the caseload."""
+    name = plan.clinician.name
+    return {
+        "resourceType": "Practitioner",
+        "id": resource_id("Practitioner", " ".join(name.split()).casefold()),
+        "name": [{"text": name}],
+    }
+
+
+def condition_resources(plan: Plan, patient: Reference) -> list[Resource]:
+    """One Condition per diagnosis, keyed by chart id and code (shared by the client's plans; a repeated code counts up).
+
+    No clinicalStatus: a plan records the diagnosis it treats, not whether the condition is still active.
+    """
+    seen: dict[str, int] = {}
+    conditions: list[Resource] = []
+    for diagnosis in plan.diagnoses:
+        seen[diagnosis.code] = seen.get(diagnosis.code, 0) + 1
+        local = diagnosis.code if seen[diagnosis.code] == 1 else f"{diagnosis.code}#{seen[diagnosis.code]}"
+        conditions.append({
+            "resourceType": "Condition",
+            "id": resource_id(plan.client.id, "Condition", local),
+            "code": {"coding": [{"system": ICD10_CM, "code": diagnosis.code}], "text": diagnosis.description},
+            "subject": patient,
+        })
+    return conditions
+
+
+def goal_resources(plan: Plan, plan_key: tuple[str, str], patient: Reference,
+                   conditions: list[Reference]) -> dict[str, Resource]:
+    """One Goal per objective (by objective id), carrying the client's own goal wording as a note."""
+    measures = plan.interventions.evaluation.measures if plan.interventions.evaluation else []
+    goals: dict[str, Resource] = {}
+    for problem in plan.problems:
+        for goal in problem.goals:
+            for objective in goal.objectives:
+                goals[objective.id] = {
+                    "resourceType": "Goal",
+                    "id": resource_id(*plan_key, "Goal", objective.id),
+                    "lifecycleStatus": GOAL_STATUS[plan.status],
+                    "description": {"text": objective.statement},
+                    "subject": patient,
+                    "startDate": plan.dates.effective.isoformat(),
+                    "target": [{
+                        "measure": {"text": objective.measure},
+                        "detailString": goal_target_detail(objective, measures),
+                        "dueDate": objective.target_date.isoformat(),
+                    }],
+                    "addresses": conditions,
+                    "note": [{"text": f"Goal {goal.id} in the client's words: {goal.statement}"}],
+                }
+    return goals
+
+
+def goal_target_detail(objective: Objective, measures: list[Measure]) -> str:
+    """The target value: the instrument target when the objective is measured by a plan instrument, else the statement."""
+    for measure in measures:
+        if re.search(rf"(?<![\w-]){re.escape(measure.instrument)}(?![\w-])", objective.measure, re.IGNORECASE):
+            instrument = instrument_for(measure)
+            side = "at or above" if instrument is not None and instrument.better is Better.HIGHER else "at or below"
+            return f"{measure.instrument} {side} {measure.target:g} (baseline {measure.baseline:g})"
+    return objective.statement
+
+
+def careplan_resource(checked: CheckedPlan, plan_key: tuple[str, str], patient: Reference, practitioner: Resource,
+                      conditions: list[Resource], goals: dict[str, Resource]) -> Resource:
+    plan = checked.plan
+    assert plan is not None and checked.document is not None
+    return {
+        "resourceType": "CarePlan",
+        "id": resource_id(*plan_key, "CarePlan"),
+        "text": {"status": "generated", "div": narrative_div(checked.document.body, plan)},
+        "status": CAREPLAN_STATUS[plan.status],
+        "intent": "plan",
+        "category": [{"coding": [{"system": CAREPLAN_CATEGORY, "code": "assess-plan"}]}],
+        "title": "Psychotherapy treatment plan",
+        "subject": patient,
+        "period": {"start": plan.dates.effective.isoformat(), "end": plan.dates.review.isoformat()},
+        "author": reference(practitioner),
+        "addresses": [reference(c) for c in conditions],
+        "goal": [reference(g) for g in goals.values()],
+        "activity": [
+            {"detail": activity_detail(key, item, checked.rendered[path], plan, reference(practitioner), goals)}
+            for path, key, item in intervention_items(plan)
+        ],
+    }
+
+
+def intervention_items(plan: Plan) -> Iterator[tuple[tuple[str | int, ...], str, Item]]:
+    """Every intervention item, in element order, with its path into ``CheckedPlan.rendered``."""
+    for key in ITEM_ELEMENTS:
+        for index, item in enumerate(plan.interventions.items(key)):
+            yield ("interventions", key, index), key, item
+
+
+def activity_detail(key: str, item: Item, rendered: str, plan: Plan, clinician: Reference,
+                    goals: dict[str, Resource]) -> Resource:
+    detail: Resource = {
+        "code": {"text": ELEMENTS_BY_KEY[key].title},
+        "status": ACTIVITY_STATUS[plan.status],
+        "description": markdown_text(rendered),
+        "goal": [reference(goals[objective_id]) for objective_id in item.for_],
+        "performer": [{"display": item.by} if item.by else clinician],
+    }
+    frequency = plan.interventions.frequency
+    if frequency is not None and key not in BETWEEN_SESSIONS:
+        detail["scheduledTiming"] = session_timing(frequency)
+    return detail
+
+
+def session_timing(frequency: Frequency) -> Resource:
+    count, period, unit = SCHEDULES[frequency.schedule]
+    return {"repeat": {
+        "frequency": count,
+        "period": period,
+        "periodUnit": unit,
+        "duration": frequency.minutes,
+        "durationUnit": "min",
+        "boundsDuration": {"value": frequency.weeks, "unit": "wk", "system": UCUM, "code": "wk"},
+    }}
+
+
+def narrative_div(markdown: str, plan: Plan) -> str:
+    """The plan's narrative as FHIR XHTML; raw HTML in the Markdown is escaped, never passed through."""
+    html = _MARKDOWN.render(markdown).strip()
+    if not html:
+        html = (f"<p>Psychotherapy treatment plan, effective {plan.dates.effective.isoformat()}, "
+                f"review by {plan.dates.review.isoformat()}.</p>")
+    return f'<div xmlns="{XHTML}">{html}</div>'
+
+
+def markdown_text(markdown: str) -> str:
+    """Markdown as plain text: inline markup dropped; paragraphs, list markers and code kept."""
+    blocks: list[tuple[str, bool]] = []  # (text, inside a list)
+    lists: list[int | None] = []  # per open list: next number, or None for bullets
+    marker = ""
+    for token in _MARKDOWN.parse(markdown):
+        if token.type in ("bullet_list_open", "ordered_list_open"):
+            lists.append(int(token.attrGet("start") or 1) if token.type == "ordered_list_open" else None)
+        elif token.type in ("bullet_list_close", "ordered_list_close"):
+            lists.pop()
+        elif token.type == "list_item_open":
+            marker = _list_marker(lists)
+        elif token.type == "inline":
+            blocks.append(("  " * max(len(lists) - 1, 0) + marker + _inline_text(token), bool(lists)))
+            marker = ""
+        elif token.type in ("fence", "code_block"):
+            blocks.append((token.content.rstrip("\n"), bool(lists)))
+    text = ""
+    for index, (block, in_list) in enumerate(blocks):
+        if index:
+            text += "\n" if in_list and blocks[index - 1][1] else "\n\n"
+        text += block
+    return text
+
+
+def _list_marker(lists: list[int | None]) -> str:
+    number = lists[-1] if lists else None
+    if number is None:
+        return "- "
+    lists[-1] = number + 1
+    return f"{number}. "
+
+
+def _inline_text(token: Token) -> str:
+    parts: list[str] = []
+    for child in token.children or []:
+        if child.type in ("text", "code_inline", "image"):
+            parts.append(child.content)
+        elif child.type == "softbreak":
+            parts.append(" ")
+        elif child.type == "hardbreak":
+            parts.append("\n")
+    return "".join(parts)
+
+
+def bundle_json(bundle: dict[str, Any]) -> bytes:
+    """Deterministic JSON (sorted keys, 2-space indent, trailing newline), so unchanged plans give unchanged files."""
+    return (json.dumps(bundle, sort_keys=True, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def bundle_path(root: Path, checked: CheckedPlan) -> Path:
+    return root / FHIR_DIR / f"{checked.source.stem}.json"
+
+
+def write_bundles(result: CheckResult) -> list[Path]:
+    """Write build/fhir/<plan stem>.json for every plan that checks clean; a plan with errors keeps its old file.
+
+    Writes are atomic and private (mode 0600): the bundle holds PHI. An ``OSError`` propagates to the caller.
+    """
+    written: list[Path] = []
+    for checked in result.plans:
+        if not checked.ok:
+            continue
+        output = bundle_path(result.root, checked)
+        output.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(output, bundle_json(plan_bundle(checked)))
+        written.append(output)
+    return written
