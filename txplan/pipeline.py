@@ -140,6 +140,7 @@ def build_charts(root: Path, plans: Sequence[Path] | None = None, *, jobs: int |
                  today: date | None = None, progress: Progress | None = None) -> BuildReport:
     """Check every plan (or the given ones) and bring their charts up to date."""
     started = time.monotonic()
+    _remove_interrupted_writes(root)
     inputs, project_diagnostics = gather_inputs(root, today)
     state = BuildState() if force else load_state(root)
     sources = list(plans) if plans is not None else discover_plans(root)
@@ -305,6 +306,13 @@ def _remove_orphans(root: Path, state: BuildState, current: set[str]) -> list[Ch
             output.unlink()
             removed.append(ChartOutcome(path, output, ChartState.REMOVED))
     return removed
+
+
+def _remove_interrupted_writes(root: Path) -> None:
+    """Temporary files of a build that was killed mid-write (the charts themselves are intact)."""
+    for folder in (root / BUILD_DIR, root / DOCX_DIR):
+        for temp in folder.glob(".*.tmp"):
+            temp.unlink(missing_ok=True)
 
 
 def _save_state(root: Path, state: BuildState) -> None:

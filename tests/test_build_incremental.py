@@ -1,0 +1,113 @@
+"""Incremental builds: a chart is rebuilt exactly when something it depends on changed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from benchmarks.generate import generate
+from txplan.pipeline import ChartState, build_charts
+from txplan.state import STATE_FILE
+
+
+@pytest.fixture
+def clinic(tmp_path: Path) -> Path:
+    return generate(tmp_path / "clinic", plans=6)
+
+
+def states(root: Path, **kwargs: object) -> dict[str, ChartState]:
+    report = build_charts(root, jobs=1, **kwargs)  # type: ignore[arg-type]
+    return {o.plan: o.state for o in report.outcomes}
+
+
+def charts(root: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted((root / "build" / "docx").glob("*.docx"))}
+
+
+def test_first_build_writes_every_chart(clinic: Path) -> None:
+    assert set(states(clinic).values()) == {ChartState.WRITTEN}
+    assert len(charts(clinic)) == 6
+
+
+def test_noop_rebuild_does_no_chart_work(clinic: Path) -> None:
+    states(clinic)
+    mtimes = {p: p.stat().st_mtime_ns for p in (clinic / "build" / "docx").iterdir()}
+    assert set(states(clinic).values()) == {ChartState.UNCHANGED}
+    assert {p: p.stat().st_mtime_ns for p in (clinic / "build" / "docx").iterdir()} == mtimes
+
+
+def test_changing_one_template_rebuilds_exactly_the_plans_that_use_it(clinic: Path) -> None:
+    states(clinic)
+    users = {f"plans/{p.name}" for p in (clinic / "plans").iterdir() if "assertive-communication" in p.read_text()}
+    assert 0 < len(users) < 6
+    template = clinic / "templates" / "interventions" / "assertive-communication.md"
+    template.write_text(template.read_text() + "\nPractice is reviewed at the next session.\n")
+    rebuilt = {plan for plan, state in states(clinic).items() if state is ChartState.WRITTEN}
+    assert rebuilt == users
+
+
+def test_changing_one_plan_rebuilds_only_that_plan(clinic: Path) -> None:
+    states(clinic)
+    plan = clinic / "plans" / "c-00002.md"
+    plan.write_text(plan.read_text() + "\nA further note from the review session.\n")
+    result = states(clinic)
+    assert [p for p, s in result.items() if s is ChartState.WRITTEN] == ["plans/c-00002.md"]
+
+
+@pytest.mark.parametrize("change", ["policy", "reference", "force"])
+def test_shared_inputs_rebuild_everything(clinic: Path, change: str) -> None:
+    states(clinic)
+    if change == "policy":
+        pyproject = clinic / "pyproject.toml"
+        pyproject.write_text(pyproject.read_text().replace("Riverside Counseling Collective", "Harbor Family Clinic"))
+    elif change == "reference":
+        (clinic / "templates" / "chart.docx").write_bytes((clinic / "templates" / "chart.docx").read_bytes() + b"\0")
+    assert set(states(clinic, force=change == "force").values()) == {ChartState.WRITTEN}
+
+
+@pytest.mark.parametrize("content", [b"", b"{not json", b'{"format": 1, "version": "0.1.0", "plans": {"x": 1}}', b"\xff\xfe"])
+def test_corrupt_state_means_a_full_rebuild(clinic: Path, content: bytes) -> None:
+    states(clinic)
+    (clinic / STATE_FILE).write_bytes(content)
+    assert set(states(clinic).values()) == {ChartState.WRITTEN}
+
+
+def test_missing_chart_is_rebuilt(clinic: Path) -> None:
+    states(clinic)
+    (clinic / "build" / "docx" / "c-00001.docx").unlink()
+    assert states(clinic)["plans/c-00001.md"] is ChartState.WRITTEN
+
+
+def test_removing_a_plan_removes_its_chart(clinic: Path) -> None:
+    states(clinic)
+    (clinic / "plans" / "c-00003.md").unlink()
+    assert states(clinic)["plans/c-00003.md"] is ChartState.REMOVED
+    assert "c-00003.docx" not in charts(clinic)
+    assert len(charts(clinic)) == 5
+
+
+def test_plan_that_newly_fails_keeps_its_chart_and_is_reported_stale(clinic: Path) -> None:
+    states(clinic)
+    before = charts(clinic)["c-00004.docx"]
+    plan = clinic / "plans" / "c-00004.md"
+    plan.write_text(plan.read_text().replace("homework:", "homwork:"))
+    report = build_charts(clinic, jobs=1)
+    assert {o.plan: o.state for o in report.outcomes}["plans/c-00004.md"] is ChartState.STALE
+    assert charts(clinic)["c-00004.docx"] == before
+    assert [(d.path, d.code) for d in report.diagnostics if d.is_error] == [("plans/c-00004.md", "TX102")]
+    assert "1 stale chart(s) kept" in report.summary()
+    # the stale state and the error survive a no-op rebuild too
+    again = build_charts(clinic, jobs=1)
+    assert {o.plan: o.state for o in again.outcomes}["plans/c-00004.md"] is ChartState.STALE
+    assert [d.code for d in again.diagnostics if d.is_error] == ["TX102"]
+
+
+def test_plan_with_unknown_template_is_rebuilt_when_the_template_appears(clinic: Path) -> None:
+    plan = clinic / "plans" / "c-00000.md"
+    plan.write_text(plan.read_text().replace("use: problem-solving", "use: problem-solving-steps"))
+    assert states(clinic)["plans/c-00000.md"] is ChartState.SKIPPED
+    library = clinic / "templates" / "interventions"
+    (library / "problem-solving-steps.md").write_text(
+        (library / "problem-solving.md").read_text().replace("id: problem-solving", "id: problem-solving-steps"))
+    assert states(clinic)["plans/c-00000.md"] is ChartState.WRITTEN
