@@ -88,8 +88,12 @@ def check_project(root: Path, plan_paths: Sequence[Path] | None = None, today: d
     library = load_library(root)
     paths = list(plan_paths) if plan_paths is not None else discover_plans(root)
     plans = [check_plan(p, display_path(p, root), policy, library, today) for p in paths]
-    others = [p for p in discover_plans(root) if p not in set(paths)] if plan_paths is not None else []
-    flag_copied_objectives(plans, [_statements_of(p) for p in others])
+    # the other plans of the clinic, for TX304; compared resolved, as `plans/a.md` and `/clinic/plans/a.md` are one file
+    checked_now = {p.resolve() for p in paths}
+    others = [p for p in discover_plans(root) if p.resolve() not in checked_now] if plan_paths is not None else []
+    # plans of this run that failed validation still hold objectives that others may have copied
+    unvalidated = [_statements_in(c.document.data) for c in plans if c.plan is None and c.document is not None]
+    flag_copied_objectives(plans, [_statements_of(p) for p in others] + unvalidated)
     return CheckResult(root, policy, library, plans, policy_diagnostics + library.diagnostics)
 
 
@@ -107,8 +111,8 @@ def check_plan(source: Path, path: str, policy: Policy, library: Library, today:
         return checked
     checked.plan = plan
     checked.diagnostics.extend(check_rules(plan, document, policy, library, today))
-    if not any(d.is_error for d in checked.diagnostics):
-        checked.rendered = render_items(checked, library)
+    # rendered whatever the rules found, so that a TX223 shows up in the same run as the other errors
+    checked.rendered = render_items(checked, library)
     return checked
 
 
@@ -122,8 +126,8 @@ def render_items(checked: CheckedPlan, library: Library) -> dict[KeyPath, str]:
             rendered[path] = item.text
             continue
         template = library.get(item.use or "")
-        if template is None:
-            continue
+        if template is None or template.missing_params(item.with_):
+            continue  # already a TX220 or TX222; rendering could only repeat it
         try:
             rendered[path] = template.render(item.with_, context)
         except RenderError as exc:
@@ -139,9 +143,11 @@ def _normalise(statement: str) -> str:
 def _statements_of(source: Path) -> tuple[str, set[str]]:
     """Client id and objective statements of a plan outside this run, read leniently."""
     document, _ = load_document(source, source.name)
-    if document is None:
-        return "", set()
-    data = document.data
+    return _statements_in(document.data) if document is not None else ("", set())
+
+
+def _statements_in(data: dict[str, Any]) -> tuple[str, set[str]]:
+    """Client id and objective statements of front matter that may not be a valid plan."""
     client = data.get("client")
     client_id = str(client.get("id", "")) if isinstance(client, dict) else ""
     statements: set[str] = set()

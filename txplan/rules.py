@@ -26,10 +26,24 @@ _NUMBER_WORDS = (
     r"one|two|three|four|five|six|seven|eight|nine|ten|once|twice|daily|weekly|monthly|"
     r"nightly|every|each|per|times|half|all"
 )
-MEASURABLE = re.compile(rf"\d|\b(?:{_NUMBER_WORDS})\b", re.IGNORECASE)
+_MONTHS = r"january|february|march|april|june|july|august|september|october|november|december"
+MEASURABLE = re.compile(rf"\d|\b(?:{_NUMBER_WORDS}|{_MONTHS})\b", re.IGNORECASE)
 VAGUE_VERBS = re.compile(r"\b(improve[sd]?|understand[s]?|explore[sd]?|feel(?:s)? better|tolerate[sd]?)\b",
                          re.IGNORECASE)
 MAY = re.compile(r"\bmay\b", re.IGNORECASE)
+# "May" the month ("by May 2027", "before the end of May") is a date, not the modal verb.
+_MONTH_MAY = re.compile(r"(?:\b(?:by|in|until|before|after|since|from|of|during|mid|early|late)\s+)May\b|\bMay\s+\d")
+
+
+def _says_may(statement: str) -> bool:
+    """Whether the statement uses the modal "may"; the month May does not count."""
+    months = [m.span() for m in _MONTH_MAY.finditer(statement)]
+    return any(not any(a <= m.start() < b for a, b in months) for m in MAY.finditer(statement))
+
+
+def _measurable(statement: str) -> bool:
+    """A number, a frequency word or a month name; "May" counts only where it is the month."""
+    return bool(MEASURABLE.search(statement) or _MONTH_MAY.search(statement))
 
 
 @dataclass(frozen=True)
@@ -133,7 +147,8 @@ def required_elements(ctx: Context) -> Iterator[Diagnostic]:
                 When.INTERPERSONAL: "a goal is marked interpersonal",
                 When.RISK: f"risk level is {ctx.plan.risk.level}",
             }[element.when]
-            yield ctx.at_key(("interventions",), "TX209",
+            # at the element's key when it is written but empty (`skills:`), else at `interventions:`
+            yield ctx.at_key(("interventions", element.key), "TX209",
                              f"interventions.{element.key} ({element.title.lower()}) is missing; {reason}")
 
 
@@ -190,7 +205,9 @@ def _measure_diagnostics(ctx: Context, path: KeyPath, measure: Measure) -> Itera
             yield ctx.at(where, "TX212",
                          f"{where[-1]} {score:g} is outside {instrument.name}'s range "
                          f"{instrument.low:g}-{instrument.high:g}")
-    if instrument.in_range(measure.baseline) and not instrument.improves(measure.baseline, measure.target):
+    # a score outside the range is already a TX212; comparing it to the other would only repeat that
+    in_range = instrument.in_range(measure.baseline) and instrument.in_range(measure.target)
+    if in_range and not instrument.improves(measure.baseline, measure.target):
         side = "below" if instrument.better is Better.LOWER else "above"
         yield ctx.at((*path, "target"), "TX213",
                      f"target must be {side} the baseline ({instrument.better.value} {instrument.name} scores are better)")
@@ -216,13 +233,13 @@ def objective_wording(ctx: Context) -> Iterator[Diagnostic]:
     for path, objective in objective_paths(ctx.plan):
         statement = objective.statement
         where: KeyPath = (*path, "statement")
-        if not MEASURABLE.search(statement):
+        if not _measurable(statement):
             yield ctx.at(where, "TX301", "objective has no number, frequency or date to measure it by")
         vague = VAGUE_VERBS.search(statement)
         if vague:
             yield ctx.at(where, "TX302",
                          f"objective uses the vague verb \"{vague.group(0).lower()}\"; name an observable behaviour")
-        if MAY.search(statement):
+        if _says_may(statement):
             yield ctx.at(where, "TX303", "objective says \"may\"; objectives say what the client \"will\" do")
 
 

@@ -1,0 +1,149 @@
+"""Shared helpers for the checker tests.
+
+Most tests start from ``fixtures/check/valid-plan.md`` (a small plan that checks clean), apply one
+edit to it, and assert which diagnostic the edit causes and at which ``line:col``.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterable, Mapping
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from txplan.check import check_project
+from txplan.diagnostics import Diagnostic
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "check"
+VALID_PLAN_PATH = FIXTURES / "valid-plan.md"
+VALID_PLAN = VALID_PLAN_PATH.read_text(encoding="utf-8")
+# The valid plan at risk level high, with a complete safety plan (lines 59-68).
+HIGH_RISK_PLAN = (FIXTURES / "high-risk-plan.md").read_text(encoding="utf-8")
+# A valid template, checked as templates/interventions/zz-test.md; `focus` is required, `when` has a default.
+TEMPLATE = (FIXTURES / "template.md").read_text(encoding="utf-8")
+# A fixed "today", so that date rules do not depend on when the tests run.
+TODAY = date(2026, 11, 10)
+
+Found = tuple[str, int, int]
+
+
+def edit(text: str, *replacements: tuple[str, str]) -> str:
+    """Apply each ``(old, new)`` replacement; ``old`` must occur exactly once, so an edit never misses silently."""
+    for old, new in replacements:
+        count = text.count(old)
+        assert count == 1, f"{old!r} occurs {count} times in the text being edited"
+        text = text.replace(old, new)
+    return text
+
+
+def edited_plan(*replacements: tuple[str, str]) -> str:
+    """The valid fixture plan with the given edits applied."""
+    return edit(VALID_PLAN, *replacements)
+
+
+def edited_template(*replacements: tuple[str, str]) -> str:
+    """The valid fixture template with the given edits applied."""
+    return edit(TEMPLATE, *replacements)
+
+
+def line_of(text: str, needle: str) -> int:
+    """The 1-based line on which ``needle`` (which must be unique) occurs."""
+    assert text.count(needle) == 1, f"{needle!r} is not unique"
+    return text[: text.index(needle)].count("\n") + 1
+
+
+def position_of(text: str, needle: str) -> tuple[int, int]:
+    """The 1-based ``(line, col)`` of the start of ``needle`` (which must be unique)."""
+    line = line_of(text, needle)
+    start = text.index(needle)
+    return line, start - (text.rfind("\n", 0, start) + 1) + 1
+
+
+# The repository templates that the fixture plans and the edits in the tests use; checking a plan
+# against these alone keeps each test fast (the full library is used by the example and CLI tests).
+FIXTURE_TEMPLATES = ("behavioral-activation", "dear-man", "emotion-naming", "problem-solving", "thought-record")
+
+
+def make_clinic(
+    root: Path,
+    plans: Mapping[str, str | bytes] | None = None,
+    *,
+    pyproject: str | None = None,
+    templates: Mapping[str, str | bytes] | None = None,
+    library: Iterable[str] | None = None,
+) -> Path:
+    """Lay out a clinic in ``root``: the given plans, the repository's templates (those named in ``library``,
+    or all), extra ``templates`` by file name, and an optional pyproject.toml."""
+    folder = root / "templates" / "interventions"
+    folder.mkdir(parents=True)
+    source = REPO / "templates" / "interventions"
+    for path in sorted(source.glob("*.md")) if library is None else [source / f"{name}.md" for name in library]:
+        shutil.copyfile(path, folder / path.name)
+    for name, content in (templates or {}).items():
+        _write(folder / name, content)
+    (root / "plans").mkdir(exist_ok=True)
+    for name, content in (plans or {}).items():
+        _write(root / "plans" / name, content)
+    if pyproject is not None:
+        (root / "pyproject.toml").write_text(pyproject, encoding="utf-8")
+    return root
+
+
+def _write(path: Path, content: str | bytes) -> None:
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+
+
+def diagnostics_of(root: Path, plan_paths: list[Path] | None = None) -> list[Diagnostic]:
+    return check_project(root, plan_paths, today=TODAY).diagnostics
+
+
+def found_in(root: Path, path: str | None = None) -> list[Found]:
+    """The ``(code, line, col)`` of every diagnostic of the clinic (only those of ``path`` when given)."""
+    return [(d.code, d.line, d.col) for d in diagnostics_of(root) if path is None or d.path == path]
+
+
+Clinic = Callable[..., Path]
+CheckPlan = Callable[..., list[Found]]
+CheckEdit = Callable[..., list[Found]]
+
+
+@pytest.fixture
+def clinic(tmp_path: Path) -> Clinic:
+    """Build a temporary clinic: ``clinic({"a.md": text}, pyproject=..., templates={...})`` → its root."""
+
+    built: list[Path] = []
+
+    def build(plans: Mapping[str, str | bytes] | None = None, **options: object) -> Path:
+        root = tmp_path / f"clinic{len(built) + 1}"  # a fresh clinic on every call
+        root.mkdir()
+        built.append(root)
+        return make_clinic(root, plans, **options)  # type: ignore[arg-type]
+
+    return build
+
+
+@pytest.fixture
+def check_plan(clinic: Clinic) -> CheckPlan:
+    """Check one plan text in a temporary clinic; returns ``(code, line, col)`` for that plan's diagnostics."""
+
+    def run(text: str | bytes, *, pyproject: str | None = None, templates: Mapping[str, str] | None = None) -> list[Found]:
+        root = clinic({"plan.md": text}, pyproject=pyproject, templates=templates, library=FIXTURE_TEMPLATES)
+        return found_in(root, "plans/plan.md")
+
+    return run
+
+
+@pytest.fixture
+def check_edit(check_plan: CheckPlan) -> CheckEdit:
+    """Check the valid fixture plan after the given ``(old, new)`` edits."""
+
+    def run(*replacements: tuple[str, str], pyproject: str | None = None) -> list[Found]:
+        return check_plan(edited_plan(*replacements), pyproject=pyproject)
+
+    return run

@@ -1,0 +1,139 @@
+"""The file and its YAML (TX001-TX012): each defect is refused at the line:col where it sits."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import VALID_PLAN, CheckPlan, Clinic, diagnostics_of, edited_plan, found_in
+
+from txplan.frontmatter import MAX_DEPTH, MAX_FILE_BYTES
+
+
+def test_the_valid_fixture_plan_checks_clean(check_plan: CheckPlan) -> None:
+    assert check_plan(VALID_PLAN) == []
+
+
+def test_bytes_that_are_not_utf8_are_tx001_at_the_bad_byte(check_plan: CheckPlan) -> None:
+    # line 4 is `  name: Test Client`; a Windows-1252 é (0xe9) replaces the `i` of Client, column 16
+    raw = VALID_PLAN.encode("utf-8").replace(b"Test Client", b"Test Cl\xe9ent")
+    assert check_plan(raw) == [("TX001", 4, 16)]
+
+
+def test_a_utf8_byte_order_mark_is_accepted(check_plan: CheckPlan) -> None:
+    assert check_plan(b"\xef\xbb\xbf" + VALID_PLAN.encode("utf-8")) == []
+
+
+def test_a_plan_that_cannot_be_read_is_tx001(clinic: Clinic) -> None:
+    root = clinic()
+    (root / "plans" / "folder.md").mkdir()  # a folder where a plan should be
+    assert found_in(root) == [("TX001", 1, 1)]
+
+
+def test_a_file_over_the_size_limit_is_tx002_before_it_is_parsed(check_plan: CheckPlan) -> None:
+    padding = "\n" + "x" * (MAX_FILE_BYTES + 1) + "\n"
+    assert check_plan(VALID_PLAN + padding) == [("TX002", 1, 1)]
+
+
+@pytest.mark.parametrize("text", ["# Presenting concerns\n\nNo front matter.\n", "", "\n\n  \n"],
+                         ids=["heading first", "empty", "blank"])
+def test_a_file_without_front_matter_is_tx003(check_plan: CheckPlan, text: str) -> None:
+    assert check_plan(text) == [("TX003", 1, 1)]
+
+
+def test_front_matter_after_a_blank_first_line_is_tx003(check_plan: CheckPlan) -> None:
+    assert check_plan("\n" + VALID_PLAN) == [("TX003", 1, 1)]
+
+
+def test_front_matter_never_closed_is_tx004_at_the_opening_line(check_plan: CheckPlan) -> None:
+    unclosed = VALID_PLAN.replace("\n---\n## Narrative", "\n## Narrative")
+    assert unclosed != VALID_PLAN
+    assert check_plan(unclosed) == [("TX004", 1, 1)]
+
+
+def test_a_yaml_syntax_error_is_tx005_where_the_parser_stops(check_plan: CheckPlan) -> None:
+    # `  name: Test: Client`: the second `: ` is at column 13 of line 4
+    assert check_plan(edited_plan(("  name: Test Client", "  name: Test: Client"))) == [("TX005", 4, 13)]
+
+
+def test_an_unclosed_flow_list_is_tx005(check_plan: CheckPlan) -> None:
+    found = check_plan(edited_plan(("      for: [O1]\n  frequency:", "      for: [O1\n  frequency:")))
+    assert [code for code, _, _ in found] == ["TX005"]
+
+
+def test_a_mapping_as_a_key_is_tx005(check_plan: CheckPlan) -> None:
+    assert check_plan(edited_plan(("  name: Test Client", "  ? {a: b}\n  : Test Client"))) == [("TX005", 4, 5)]
+
+
+def test_a_duplicate_key_is_tx006_at_the_second_key(check_plan: CheckPlan) -> None:
+    text = edited_plan(("  name: Test Client\n", "  name: Test Client\n  name: Other Name\n"))
+    assert check_plan(text) == [("TX006", 5, 3)]
+
+
+def test_a_duplicate_element_under_interventions_is_tx006(check_plan: CheckPlan) -> None:
+    text = edited_plan(("  skills:\n", "  homework:\n    - text: Read the handout.\n      for: [O1]\n  skills:\n"))
+    assert check_plan(text) == [("TX006", 53, 3)]
+
+
+def test_an_anchor_and_its_alias_are_each_tx007(check_plan: CheckPlan) -> None:
+    text = edited_plan(
+        ("      for: [O1]\n  frequency:", "      for: &all [O1]\n  frequency:"),  # line 40
+        ("    - use: thought-record\n      for: [O1]", "    - use: thought-record\n      for: *all"),  # line 49
+    )
+    assert check_plan(text) == [("TX007", 40, 12), ("TX007", 49, 12)]
+
+
+@pytest.mark.parametrize("tag", ["!!str", "!!python/object/apply:os.system", "!custom"])
+def test_an_explicit_tag_is_tx008(check_plan: CheckPlan, tag: str) -> None:
+    assert check_plan(edited_plan(("  name: Test Client", f"  name: {tag} Test Client"))) == [("TX008", 4, 9)]
+
+
+def test_a_tag_on_a_collection_is_tx008(check_plan: CheckPlan) -> None:
+    assert check_plan(edited_plan(("  strengths:\n", "  strengths: !!seq\n"))) == [("TX008", 6, 14)]
+
+
+def test_a_tab_used_for_indentation_is_tx009(check_plan: CheckPlan) -> None:
+    assert check_plan(edited_plan(("  name: Test Client", "\tname: Test Client"))) == [("TX009", 4, 1)]
+
+
+@pytest.mark.parametrize(("front", "pos"), [("- a list\n- of items\n", (2, 1)), ("just words\n", (2, 1)), ("", (1, 1))],
+                         ids=["list", "scalar", "empty"])
+def test_front_matter_that_is_not_a_mapping_is_tx010(check_plan: CheckPlan, front: str, pos: tuple[int, int]) -> None:
+    assert check_plan(f"---\n{front}---\n# Body\n") == [("TX010", *pos)]
+
+
+@pytest.mark.parametrize("char", ["\x00", "\x07", "\x1b", "\x7f"])
+def test_a_control_character_is_tx011_where_it_sits(check_plan: CheckPlan, char: str) -> None:
+    assert check_plan(edited_plan(("Test Client", f"Test{char}Client"))) == [("TX011", 4, 13)]
+
+
+def test_a_control_character_in_the_narrative_is_also_tx011(check_plan: CheckPlan) -> None:
+    assert check_plan(edited_plan(("Short narrative.", "Short\x00narrative."))) == [("TX011", 72, 6)]
+
+
+def test_windows_line_endings_are_accepted(check_plan: CheckPlan) -> None:
+    assert check_plan(VALID_PLAN.replace("\n", "\r\n").encode("utf-8")) == []
+
+
+def test_nesting_deeper_than_the_limit_is_tx012_at_the_first_level_too_deep(check_plan: CheckPlan) -> None:
+    # `    - ` puts the first `[` at column 7 of line 7; the list sits at depth 3 (front matter, client,
+    # strengths), so the bracket that opens level MAX_DEPTH + 1 is the (MAX_DEPTH - 2)th.
+    deep = "[" * (MAX_DEPTH + 8) + "]" * (MAX_DEPTH + 8)
+    text = edited_plan(("    - Keeps appointments", f"    - {deep}"))
+    assert check_plan(text) == [("TX012", 7, 7 + MAX_DEPTH - 3)]
+
+
+def test_nesting_at_the_limit_is_not_tx012(check_plan: CheckPlan) -> None:
+    shallow = "[" * (MAX_DEPTH - 3) + "x" + "]" * (MAX_DEPTH - 3)
+    found = check_plan(edited_plan(("    - Keeps appointments", f"    - {shallow}")))
+    assert "TX012" not in [code for code, _, _ in found]
+
+
+def test_every_refused_anchor_alias_and_tag_in_a_file_is_reported(check_plan: CheckPlan) -> None:
+    text = edited_plan(("  name: Test Client", "  name: !!str Test Client"),
+                       ("  - code: F32.1", "  - code: &c F32.1"))
+    assert check_plan(text) == [("TX008", 4, 9), ("TX007", 15, 11)]
+
+
+def test_each_broken_file_is_reported_in_one_run(clinic: Clinic) -> None:
+    root = clinic({"a.md": "no front matter\n", "b.md": "---\nclient: x\n", "c.md": VALID_PLAN})
+    assert [(d.path, d.code, d.line, d.col) for d in diagnostics_of(root)] == [
+        ("plans/a.md", "TX003", 1, 1), ("plans/b.md", "TX004", 1, 1)]

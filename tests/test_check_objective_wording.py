@@ -1,0 +1,131 @@
+"""Objective wording (warnings TX301-TX304), reported at the statement's value (line 30, column 24).
+
+Warnings never make a plan fail: `check` still exits 0 (see test_cli.py).
+"""
+
+from __future__ import annotations
+
+import pytest
+from conftest import FIXTURE_TEMPLATES, VALID_PLAN, CheckEdit, Clinic, diagnostics_of, edit, edited_plan, found_in
+
+STATEMENT = "Test will complete 3 planned activities each week"  # line 30, column 24
+
+
+def say(statement: str) -> tuple[str, str]:
+    return STATEMENT, statement
+
+
+@pytest.mark.parametrize("statement", [
+    "Test will go out more",
+    "Test will be more active",
+    "Test will get back to choir",
+])
+def test_a_statement_without_number_frequency_or_date_is_tx301(check_edit: CheckEdit, statement: str) -> None:
+    assert check_edit(say(statement)) == [("TX301", 30, 24)]
+
+
+@pytest.mark.parametrize("statement", [
+    "Test will walk 3 times a week",
+    "Test will walk twice a week",
+    "Test will walk daily",
+    "Test will call a friend every Sunday",
+    "Test will attend choir each week",
+    "Test will return to choir by 2027-01-10",
+    "Test will return to choir by December",
+    "Test will return to choir by May 2027",
+    "Test will return to choir before the end of May",
+])
+def test_a_number_frequency_or_date_makes_it_measurable(check_edit: CheckEdit, statement: str) -> None:
+    assert check_edit(say(statement)) == []
+
+
+@pytest.mark.parametrize(("statement", "verb"), [
+    ("Test will improve mood 3 days a week", "improve"),
+    ("Test will understand the cycle of depression by week 4", "understand"),
+    ("Test will explore 2 values each week", "explore"),
+    ("Test will feel better on 5 days a week", "feel better"),
+    ("Test will tolerate distress 3 times a week", "tolerate"),
+    ("Test IMPROVES sleep 5 nights a week", "improves"),
+])
+def test_a_vague_verb_is_tx302(clinic: Clinic, statement: str, verb: str) -> None:
+    root = clinic({"plan.md": edited_plan(say(statement))}, library=FIXTURE_TEMPLATES)
+    diagnostics = diagnostics_of(root)
+    assert [(d.code, d.line, d.col) for d in diagnostics] == [("TX302", 30, 24)]
+    assert f'"{verb}"' in diagnostics[0].message
+
+
+def test_a_vague_verb_without_a_number_is_both_tx301_and_tx302(check_edit: CheckEdit) -> None:
+    assert check_edit(say("Test will feel better")) == [("TX301", 30, 24), ("TX302", 30, 24)]
+
+
+@pytest.mark.parametrize("statement", [
+    "Test may complete 3 planned activities each week",
+    "Test will complete 3 activities each week and May call a friend",
+])
+def test_may_instead_of_will_is_tx303(check_edit: CheckEdit, statement: str) -> None:
+    assert check_edit(say(statement)) == [("TX303", 30, 24)]
+
+
+@pytest.mark.parametrize("statement", [
+    "Test will complete 3 activities each week by May 2027",
+    "Test will complete 3 activities each week until May",
+    "Test will complete 3 activities each week, starting in May",
+])
+def test_the_month_of_may_is_not_tx303(check_edit: CheckEdit, statement: str) -> None:
+    assert check_edit(say(statement)) == []
+
+
+def test_every_wording_warning_of_one_objective_is_reported(check_edit: CheckEdit) -> None:
+    assert check_edit(say("Test may feel better")) == [("TX301", 30, 24), ("TX302", 30, 24), ("TX303", 30, 24)]
+
+
+def test_a_block_scalar_statement_is_reported_where_its_text_starts(check_edit: CheckEdit) -> None:
+    found = check_edit((f"statement: {STATEMENT}", "statement: >-\n              Test will go out more"))
+    assert found == [("TX301", 30, 24)]
+
+
+# -- TX304 objective copied from another client's plan ------------------------------------------------
+
+OTHER_CLIENT = ("  id: T-0001", "  id: T-0002")
+
+
+def test_an_objective_copied_from_another_clients_plan_is_tx304_in_both(clinic: Clinic) -> None:
+    root = clinic({"a.md": VALID_PLAN, "b.md": edited_plan(OTHER_CLIENT)})
+    assert [(d.path, d.code, d.line, d.col) for d in diagnostics_of(root)] == [
+        ("plans/a.md", "TX304", 30, 24), ("plans/b.md", "TX304", 30, 24)]
+
+
+def test_copies_differing_only_in_case_and_spacing_are_tx304(clinic: Clinic) -> None:
+    copy = edited_plan(OTHER_CLIENT, say("test will  complete 3 planned activities EACH week"))
+    root = clinic({"a.md": VALID_PLAN, "b.md": copy})
+    assert found_in(root, "plans/b.md") == [("TX304", 30, 24)]
+
+
+def test_an_objective_repeated_in_two_plans_of_the_same_client_is_not_tx304(clinic: Clinic) -> None:
+    root = clinic({"a-2025.md": VALID_PLAN, "a-2026.md": VALID_PLAN})
+    assert found_in(root) == []
+
+
+def test_a_different_objective_is_not_tx304(clinic: Clinic) -> None:
+    root = clinic({"a.md": VALID_PLAN, "b.md": edited_plan(OTHER_CLIENT, say("Test will walk the dog 4 times a week"))})
+    assert found_in(root) == []
+
+
+def test_checking_one_plan_still_compares_it_with_the_other_plans(clinic: Clinic) -> None:
+    root = clinic({"a.md": VALID_PLAN, "b.md": edited_plan(OTHER_CLIENT)})
+    only_b = diagnostics_of(root, [root / "plans" / "b.md"])
+    assert [(d.path, d.code, d.line, d.col) for d in only_b] == [("plans/b.md", "TX304", 30, 24)]
+
+
+def test_a_copy_in_a_plan_that_has_errors_is_still_found(clinic: Clinic) -> None:
+    broken = edit(edited_plan(OTHER_CLIENT), ("  level: low", "  level: severe"))
+    root = clinic({"a.md": VALID_PLAN, "b.md": broken})
+    only_a = diagnostics_of(root, [root / "plans" / "a.md"])
+    assert [(d.path, d.code, d.line, d.col) for d in only_a] == [("plans/a.md", "TX304", 30, 24)]
+
+
+def test_a_copy_in_a_plan_that_has_errors_is_found_when_checking_every_plan(clinic: Clinic) -> None:
+    broken = edit(edited_plan(OTHER_CLIENT), ("  level: low", "  level: severe"))
+    root = clinic({"a.md": VALID_PLAN, "b.md": broken})
+    assert [(d.path, d.code, d.line, d.col) for d in diagnostics_of(root)] == [
+        ("plans/a.md", "TX304", 30, 24), ("plans/b.md", "TX105", 18, 10)]

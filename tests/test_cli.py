@@ -1,0 +1,222 @@
+"""`python build.py check`, run as a user runs it: a subprocess in a clinic directory.
+
+Exit status 0 (no errors, warnings allowed), 1 (errors), 2 (usage error); diagnostics on stderr as
+`path:line:col: severity CODE message`, or a JSON list on stdout with `--format json`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+import pytest
+from conftest import REPO, TEMPLATE, VALID_PLAN, edit, edited_plan, edited_template, make_clinic, position_of
+
+LINE = re.compile(r"^(?P<path>[^:]+):(?P<line>\d+):(?P<col>\d+): (?P<severity>error|warning) (?P<code>TX\d{3}) (?P<message>.+)$")
+EXAMPLE = "c-1001-low-risk-depression.md"
+SUMMARY = re.compile(r"^checked (\d+) plan\(s\) and (\d+) template\(s\): (\d+) error\(s\), (\d+) warning\(s\)$")
+
+
+def run(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "build.py", *args], cwd=cwd, capture_output=True, text=True, timeout=120,
+                          check=False)
+
+
+def clinic_dir(tmp_path: Path, plans: Mapping[str, str | bytes] | None = None, **options: object) -> Path:
+    """A clinic as a user has one: build.py, the repository's templates and policy, and the given plans."""
+    root = make_clinic(tmp_path / "clinic", plans, **options)  # type: ignore[arg-type]
+    shutil.copyfile(REPO / "build.py", root / "build.py")
+    if "pyproject" not in options:
+        (root / "pyproject.toml").write_text('[tool.txplan]\nclinic = "Test Clinic"\nreview_interval_days = 90\n',
+                                             encoding="utf-8")
+    return root
+
+
+def diagnostic_lines(stderr: str) -> list[re.Match[str]]:
+    """The diagnostic lines of stderr; every other line must be the summary."""
+    lines = stderr.splitlines()
+    assert lines and SUMMARY.match(lines[-1]), stderr
+    matches = [LINE.match(line) for line in lines[:-1]]
+    assert all(matches), stderr
+    return [m for m in matches if m is not None]
+
+
+def found(stderr: str) -> list[tuple[str, str, int, int]]:
+    return [(m["path"], m["code"], int(m["line"]), int(m["col"])) for m in diagnostic_lines(stderr)]
+
+
+# -- exit 0 ------------------------------------------------------------------------------------------
+
+def test_the_example_clinic_checks_clean() -> None:
+    done = run(REPO, "check")
+    assert done.returncode == 0, done.stderr
+    assert found(done.stderr) == []
+    counts = SUMMARY.match(done.stderr.splitlines()[-1])
+    assert counts is not None and int(counts[1]) >= 5 and counts[3] == "0" and counts[4] == "0"
+
+
+def test_a_clinic_with_no_plans_checks_clean(tmp_path: Path) -> None:
+    done = run(clinic_dir(tmp_path), "check")
+    assert done.returncode == 0, done.stderr
+    assert found(done.stderr) == []
+
+
+def test_warnings_alone_exit_0(tmp_path: Path) -> None:
+    weak = edited_plan(("Test will complete 3 planned activities each week", "Test may go out more"))
+    done = run(clinic_dir(tmp_path, {"weak.md": weak}), "check")
+    assert done.returncode == 0, done.stderr
+    assert found(done.stderr) == [("plans/weak.md", "TX301", 30, 24), ("plans/weak.md", "TX303", 30, 24)]
+    assert [m["severity"] for m in diagnostic_lines(done.stderr)] == ["warning", "warning"]
+    assert done.stderr.splitlines()[-1].endswith("0 error(s), 2 warning(s)")
+
+
+# -- exit 1 ------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("old", "new", "code", "at"), [
+    ("  review: 2027-01-04", "  review: 2027-06-30", "TX205", "2027-06-30"),
+    ("    schedule: weekly", "    schedule: fortnightly", "TX105", "fortnightly"),
+    ("      for: [O1, O4]", "      for: [O1, O9]", "TX202", "O9"),
+    ("  homework:", "  homwork:", "TX102", "homwork"),
+], ids=["review too late", "bad schedule", "unknown objective", "misspelt element"])
+def test_an_example_plan_with_one_defect_exits_1_and_names_file_line_and_column(
+        tmp_path: Path, old: str, new: str, code: str, at: str) -> None:
+    text = edit((REPO / "plans" / EXAMPLE).read_text(encoding="utf-8"), (old, new))
+    root = clinic_dir(tmp_path, {EXAMPLE: text})
+    done = run(root, "check")
+    assert done.returncode == 1
+    line, col = position_of(text, at)
+    assert (f"plans/{EXAMPLE}", code, line, col) in found(done.stderr)
+    assert f"plans/{EXAMPLE}:{line}:{col}: error {code} " in done.stderr
+
+
+def test_every_error_of_every_file_is_reported_in_one_run(tmp_path: Path) -> None:
+    two_errors = edited_plan(("  level: low", "  level: severe"), ("    minutes: 50", "    minutes: 5"))
+    rule_errors = edited_plan(("  review: 2027-01-15", "  review: 2026-10-01"), ("  - code: F32.1", "  - code: f32.1"))
+    broken_template = edited_template(("{{ client.first_name }} will", "{{ client.first_name } will"))
+    root = clinic_dir(tmp_path, {"a.md": two_errors, "b.md": rule_errors, "c.md": "no front matter\n", "d.md": VALID_PLAN},
+                      templates={"zz-test.md": broken_template})
+    done = run(root, "check")
+    assert done.returncode == 1
+    assert found(done.stderr) == [
+        ("plans/a.md", "TX105", 18, 10), ("plans/a.md", "TX106", 43, 14),
+        ("plans/b.md", "TX204", 12, 11), ("plans/b.md", "TX208", 15, 11),
+        ("plans/c.md", "TX003", 1, 1),
+        ("templates/interventions/zz-test.md", "TX402", 15, 1),
+    ]
+    assert done.stderr.splitlines()[-1].endswith("6 error(s), 0 warning(s)")
+
+
+def test_a_broken_template_alone_exits_1(tmp_path: Path) -> None:
+    misnamed = edit(TEMPLATE, ("id: zz-test", "id: zz-tests"))
+    root = clinic_dir(tmp_path, {"plan.md": VALID_PLAN}, templates={"zz-test.md": misnamed})
+    done = run(root, "check")
+    assert done.returncode == 1
+    assert found(done.stderr) == [("templates/interventions/zz-test.md", "TX401", 2, 5)]
+
+
+def test_a_broken_policy_exits_1(tmp_path: Path) -> None:
+    root = clinic_dir(tmp_path, {"plan.md": VALID_PLAN}, pyproject='[tool.txplan]\nreview_interval_days = "ninety"\n')
+    done = run(root, "check")
+    assert done.returncode == 1
+    assert found(done.stderr) == [("pyproject.toml", "TX501", 1, 1)]
+
+
+# -- naming plans ------------------------------------------------------------------------------------
+
+def test_checking_named_plans_reports_only_those_plans(tmp_path: Path) -> None:
+    bad = edited_plan(("  level: low", "  level: severe"))
+    root = clinic_dir(tmp_path, {"good.md": VALID_PLAN, "bad.md": bad})
+    good_only = run(root, "check", "plans/good.md")
+    assert good_only.returncode == 0, good_only.stderr
+    assert SUMMARY.match(good_only.stderr.splitlines()[-1])[1] == "1"  # type: ignore[index]
+    both = run(root, "check", "plans/good.md", "plans/bad.md")
+    assert both.returncode == 1
+    assert found(both.stderr) == [("plans/bad.md", "TX105", 18, 10)]
+
+
+def test_a_named_plan_outside_plans_is_checked_under_the_name_given(tmp_path: Path) -> None:
+    root = clinic_dir(tmp_path)
+    (root / "drafts").mkdir()
+    (root / "drafts" / "new.md").write_text(edited_plan(("  level: low", "  level: severe")), encoding="utf-8")
+    done = run(root, "check", "drafts/new.md")
+    assert done.returncode == 1
+    assert found(done.stderr) == [("drafts/new.md", "TX105", 18, 10)]
+
+
+# -- exit 2: usage errors -------------------------------------------------------------------------------
+
+def test_a_missing_plan_path_is_a_usage_error(tmp_path: Path) -> None:
+    root = clinic_dir(tmp_path, {"plan.md": VALID_PLAN})
+    done = run(root, "check", "plans/no-such-plan.md")
+    assert done.returncode == 2
+    assert "plans/no-such-plan.md" in done.stderr
+    assert not LINE.match(done.stderr.splitlines()[-1])
+
+
+def test_a_folder_named_as_a_plan_is_a_usage_error(tmp_path: Path) -> None:
+    done = run(clinic_dir(tmp_path, {"plan.md": VALID_PLAN}), "check", "plans")
+    assert done.returncode == 2
+
+
+@pytest.mark.parametrize("args", [["check", "--bogus"], ["check", "--format", "xml"], ["no-such-command"]],
+                         ids=["unknown option", "unknown format", "unknown command"])
+def test_bad_arguments_are_a_usage_error(tmp_path: Path, args: list[str]) -> None:
+    done = run(clinic_dir(tmp_path), *args)
+    assert done.returncode == 2
+    assert "usage:" in done.stderr
+
+
+@pytest.mark.parametrize("args", [["--help"], ["check", "--help"], ["check", "-h"]])
+def test_help_exits_0_and_describes_the_command(tmp_path: Path, args: list[str]) -> None:
+    done = run(clinic_dir(tmp_path), *args)
+    assert done.returncode == 0
+    assert "usage:" in done.stdout
+    assert "check" in done.stdout
+
+
+def test_check_help_explains_the_exit_status_and_format(tmp_path: Path) -> None:
+    done = run(clinic_dir(tmp_path), "check", "--help")
+    text = " ".join(done.stdout.split())
+    assert "--format" in text and "PLAN" in text
+    assert re.search(r"exit status: 0 .*, 1 .*, 2 ", text, re.IGNORECASE), text
+
+
+# -- JSON ----------------------------------------------------------------------------------------------
+
+def test_json_format_prints_the_same_diagnostics_on_stdout(tmp_path: Path) -> None:
+    plans = {"a.md": edited_plan(("  level: low", "  level: severe")),
+             "b.md": edited_plan(("Test will complete 3 planned activities each week", "Test will go out more"))}
+    root = clinic_dir(tmp_path, plans)
+    done = run(root, "check", "--format", "json")
+    assert done.returncode == 1
+    records = json.loads(done.stdout)
+    assert records == [
+        {"path": "plans/a.md", "line": 18, "col": 10, "code": "TX105", "severity": "error", "message": records[0]["message"]},
+        {"path": "plans/b.md", "line": 30, "col": 24, "code": "TX301", "severity": "warning", "message": records[1]["message"]},
+    ]
+    assert all(isinstance(r["message"], str) and r["message"] for r in records)
+    text = run(root, "check")
+    assert [m["message"] for m in diagnostic_lines(text.stderr)] == [r["message"] for r in records]
+
+
+def test_json_format_of_a_clean_clinic_is_an_empty_list_and_exit_0(tmp_path: Path) -> None:
+    done = run(clinic_dir(tmp_path, {"plan.md": VALID_PLAN}), "check", "--format", "json")
+    assert done.returncode == 0
+    assert json.loads(done.stdout) == []
+
+
+# -- the same program by every name -----------------------------------------------------------------------
+
+def test_python_m_txplan_is_the_same_program(tmp_path: Path) -> None:
+    root = clinic_dir(tmp_path, {"a.md": edited_plan(("  level: low", "  level: severe"))})
+    by_module = subprocess.run([sys.executable, "-m", "txplan", "check"], cwd=root, capture_output=True, text=True,
+                               timeout=120, check=False)
+    by_script = run(root, "check")
+    assert by_script.returncode == by_module.returncode == 1
+    assert by_module.stderr == by_script.stderr
+    assert found(by_script.stderr) == [("plans/a.md", "TX105", 18, 10)]
