@@ -85,3 +85,17 @@ def test_charts_are_private_to_their_owner(tmp_path: Path) -> None:
     root = generate(tmp_path / "clinic", plans=1)
     build_charts(root, jobs=1)
     assert (root / "build" / "docx" / "c-00000.docx").stat().st_mode & 0o777 == 0o600
+
+
+def test_unusable_reference_document_is_reported_and_earlier_charts_are_kept(tmp_path: Path) -> None:
+    root = generate(tmp_path / "clinic", plans=2)
+    build_charts(root, jobs=1)
+    before = charts(root)
+    (root / "templates" / "chart.docx").write_bytes(b"not a word document")
+    run = subprocess.run([sys.executable, str(REPO / "build.py"), "docx"], cwd=root, capture_output=True, text=True)
+    assert run.returncode == 1
+    assert "templates/chart.docx:1:1: error TX602" in run.stderr
+    assert "Traceback" not in run.stderr
+    assert charts(root) == before
+    (root / "templates" / "chart.docx").write_bytes((REPO / "templates" / "chart.docx").read_bytes())
+    assert build_charts(root, jobs=1).count(ChartState.WRITTEN) == 2

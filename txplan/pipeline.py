@@ -156,6 +156,10 @@ def build_charts(root: Path, plans: Sequence[Path] | None = None, *, jobs: int |
                 progress(path)
         else:
             jobs_to_run.append(Job(source, path, plan_hash))
+    if jobs_to_run:
+        reference_problem = _prepare_workers(inputs)
+        if reference_problem is not None:
+            project_diagnostics.append(reference_problem)
     for result in _run(inputs, jobs_to_run, jobs or os.cpu_count() or 1, progress):
         results[result.entry_path] = result.result
     outcomes = [ChartOutcome(path, chart_path(root, path), r.state) for path, r in results.items()]
@@ -195,10 +199,9 @@ class _Done:
 
 def _run(inputs: Inputs, jobs_to_run: list[Job], jobs: int, progress: Progress | None) -> list[_Done]:
     if jobs <= 1 or len(jobs_to_run) <= 1:
-        _start_worker(inputs)
         return [_report(_Done(job.path, _build_one(job)), progress) for job in jobs_to_run]
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("fork"),
-                             initializer=_start_worker, initargs=(inputs,)) as pool:
+    # Forked workers inherit _WORKER, renderer included: the reference document is parsed once.
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("fork")) as pool:
         futures = {pool.submit(_build_one, job): job for job in jobs_to_run}
         return [_report(_Done(futures[f].path, f.result()), progress) for f in as_completed(futures)]
 
@@ -212,20 +215,17 @@ def _report(done: _Done, progress: Progress | None) -> _Done:
 _WORKER: dict[str, Any] = {}
 
 
-def _start_worker(inputs: Inputs) -> None:
-    """Per process: keep the inputs and make the renderer once (it parses the reference docx)."""
+def _prepare_workers(inputs: Inputs) -> Diagnostic | None:
+    """Keep the inputs and make the renderer once; an unusable reference document is reported."""
+    from .chart import ChartReferenceError, ChartRenderer
+
     _WORKER["inputs"] = inputs
-    _WORKER.pop("renderer", None)
-
-
-def _renderer() -> ChartRenderer:
-    if "renderer" not in _WORKER:
-        from .chart import ChartRenderer
-
-        inputs: Inputs = _WORKER["inputs"]
+    try:
         _WORKER["renderer"] = ChartRenderer(inputs.policy, inputs.reference)
-    renderer: ChartRenderer = _WORKER["renderer"]
-    return renderer
+    except ChartReferenceError as exc:
+        _WORKER["renderer"] = None
+        return make(REFERENCE_DOCX.as_posix(), (1, 1), "TX602", str(exc))
+    return None
 
 
 def _build_one(job: Job) -> JobResult:
@@ -237,13 +237,16 @@ def _build_one(job: Job) -> JobResult:
         client_id=checked.plan.client.id if checked.plan else "",
         diagnostics=checked.diagnostics, objectives=objective_texts(checked))
     output = chart_path(inputs.root, job.path)
-    if not checked.ok:
+    renderer: ChartRenderer | None = _WORKER["renderer"]
+    if not checked.ok or renderer is None:
+        if renderer is None:
+            entry.key = ""  # not built: never mistaken for up to date
         return JobResult(entry, ChartState.STALE if output.exists() else ChartState.SKIPPED)
     from .writer import write_atomic
 
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(output, _renderer().render(checked))
+        write_atomic(output, renderer.render(checked))
         stat = output.stat()
     except OSError as exc:
         entry.ok = False

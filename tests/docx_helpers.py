@@ -1,0 +1,127 @@
+"""Helpers shared by the ``test_docx_*`` modules (this module holds no tests).
+
+A chart test lays out a temporary clinic (the repository's templates and
+reference document, the fixture plans from ``fixtures/docx``, a pyproject.toml
+naming the clinic), builds it, and reads the DOCX back with python-docx or as
+raw XML.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+import subprocess
+import sys
+import zipfile
+from collections.abc import Mapping
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+from docx import Document
+from docx.oxml.ns import qn
+from docx.table import _Cell
+
+from txplan.chart import ChartRenderer
+from txplan.check import CheckedPlan, check_project
+from txplan.policy import load_policy
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "docx"
+PLAN = (FIXTURES / "plan.md").read_text(encoding="utf-8")  # moderate risk, interpersonal goal, rich narrative
+LOW_RISK_PLAN = (FIXTURES / "plan-low-risk.md").read_text(encoding="utf-8")  # draft, low risk, no homework
+CLINIC = "Harbor Street Counseling"
+POLICY = f'[tool.txplan]\nclinic = "{CLINIC}"\noptional_elements = ["homework"]\n'
+
+
+def make_clinic(root: Path, plans: Mapping[str, str], policy: str = POLICY, reference: bool = True) -> Path:
+    """A clinic with the repository's templates (and its chart.docx unless ``reference`` is false)."""
+    shutil.copytree(REPO / "templates", root / "templates")
+    if not reference:
+        (root / "templates" / "chart.docx").unlink()
+    (root / "plans").mkdir()
+    for name, text in plans.items():
+        (root / "plans" / name).write_text(text, encoding="utf-8")
+    (root / "pyproject.toml").write_text(policy, encoding="utf-8")
+    return root
+
+
+def run_build(root: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
+    """``python build.py docx`` in the clinic, as a clinician or CI would run it."""
+    return subprocess.run([sys.executable, str(REPO / "build.py"), "docx", *arguments], cwd=root,
+                          capture_output=True, text=True, timeout=300, check=False)
+
+
+def chart_file(root: Path, stem: str) -> Path:
+    return root / "build" / "docx" / f"{stem}.docx"
+
+
+def checked_plan(root: Path, name: str) -> CheckedPlan:
+    """The checked plan ``plans/<name>`` of a clinic, for rendering in-process."""
+    result = check_project(root, [root / "plans" / name])
+    checked = result.plans[0]
+    assert checked.ok, [str(d) for d in checked.diagnostics]
+    return checked
+
+
+def with_narrative(checked: CheckedPlan, markdown: str) -> CheckedPlan:
+    assert checked.document is not None
+    return dataclasses.replace(checked, document=dataclasses.replace(checked.document, body=markdown))
+
+
+def open_chart(data: bytes | Path) -> Any:
+    return Document(str(data)) if isinstance(data, Path) else Document(BytesIO(data))
+
+
+def part_text(data: bytes | Path, name: str) -> str:
+    """One part of the package as text, e.g. ``word/document.xml``."""
+    source = data if isinstance(data, Path) else BytesIO(data)
+    with zipfile.ZipFile(source) as archive:
+        return archive.read(name).decode("utf-8")
+
+
+def headings(document: Any) -> list[tuple[int, str]]:
+    """(level, text) of every heading paragraph of the body, in order."""
+    found = []
+    for paragraph in document.paragraphs:
+        name = paragraph.style.name if paragraph.style is not None else ""
+        if name.startswith("Heading "):
+            found.append((int(name.split()[1]), paragraph.text))
+    return found
+
+
+def paragraph_texts(document: Any) -> list[str]:
+    return [paragraph.text for paragraph in document.paragraphs]
+
+
+def table_rows(document: Any) -> list[list[list[str]]]:
+    """Every table of the body as rows of cell texts (a spanning cell appears once)."""
+    return [[[_Cell(tc, table).text for tc in tr.tc_lst] for tr in table._tbl.tr_lst] for table in document.tables]
+
+
+@dataclasses.dataclass
+class NarrativeRenderer:
+    """Renders the fixture plan in-process with a given narrative, for tests of the Markdown conversion."""
+
+    renderer: ChartRenderer
+    checked: CheckedPlan
+
+    @classmethod
+    def in_clinic(cls, root: Path) -> NarrativeRenderer:
+        make_clinic(root, {"c-0042.md": PLAN})
+        checked = checked_plan(root, "c-0042.md")
+        return cls(ChartRenderer(load_policy(root)[0], root / "templates" / "chart.docx"), checked)
+
+    def chart(self, markdown: str) -> bytes:
+        return self.renderer.render(with_narrative(self.checked, markdown))
+
+    def blocks(self, markdown: str) -> list[Any]:
+        """The body elements (w:p, w:tbl) the narrative became."""
+        children = list(open_chart(self.chart(markdown)).element.body)
+        texts = [block_text(child) for child in children]
+        return children[texts.index("Clinical narrative") + 1: texts.index("Signatures")]
+
+
+def block_text(element: Any) -> str:
+    """The text of a paragraph or table element (lxml's itertext does not suit python-docx's elements)."""
+    return "".join(text.text or "" for text in element.iter(qn("w:t")))

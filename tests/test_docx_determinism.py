@@ -1,0 +1,77 @@
+"""Reproducible charts: the same inputs give the same bytes, and nothing about the build leaks in."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zipfile
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+from docx_helpers import LOW_RISK_PLAN, PLAN, NarrativeRenderer, chart_file, make_clinic, open_chart, part_text, run_build
+
+from txplan.chart import ZIP_DATE
+
+
+@pytest.fixture(scope="module")
+def clinic(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = make_clinic(tmp_path_factory.mktemp("determinism"), {"c-0042.md": PLAN, "c-0107.md": LOW_RISK_PLAN})
+    result = run_build(root)
+    assert result.returncode == 0, result.stderr
+    return root
+
+
+@pytest.fixture(scope="module")
+def chart(clinic: Path) -> bytes:
+    return chart_file(clinic, "c-0042").read_bytes()
+
+
+def test_rebuilding_gives_identical_bytes(clinic: Path, chart: bytes) -> None:
+    other = chart_file(clinic, "c-0107").read_bytes()
+    result = run_build(clinic, "--force", "--jobs", "2")
+    assert result.returncode == 0, result.stderr
+    assert chart_file(clinic, "c-0042").read_bytes() == chart
+    assert chart_file(clinic, "c-0107").read_bytes() == other
+
+
+def test_a_chart_does_not_depend_on_what_was_rendered_before(tmp_path: Path) -> None:
+    narrative = NarrativeRenderer.in_clinic(tmp_path)
+    first = narrative.chart("1. One\n\n[link](https://example.org)\n")
+    narrative.chart("- many\n- lists\n\n1. and\n\n[links](https://example.com)\n")
+    assert narrative.chart("1. One\n\n[link](https://example.org)\n") == first
+
+
+def test_zip_entries_have_a_fixed_date_order_and_compression(chart: bytes) -> None:
+    with zipfile.ZipFile(BytesIO(chart)) as archive:
+        entries = archive.infolist()
+    assert entries[0].filename == "[Content_Types].xml"
+    assert {entry.date_time for entry in entries} == {ZIP_DATE}
+    assert {entry.compress_type for entry in entries} == {zipfile.ZIP_DEFLATED}
+    assert len({entry.filename for entry in entries}) == len(entries)
+
+
+def test_core_properties_come_from_the_plan(chart: bytes) -> None:
+    properties = open_chart(chart).core_properties
+    midnight = dt.datetime(2026, 11, 2, 0, 0, 0)
+    assert (properties.title, properties.subject) == ("Treatment plan", "Psychotherapy treatment plan")
+    assert properties.author == properties.last_modified_by == "Avery Chen, LCSW"
+    assert properties.revision == 1
+    assert properties.created.replace(tzinfo=None) == properties.modified.replace(tzinfo=None) == midnight
+    assert properties.last_printed is None
+    assert (properties.keywords, properties.comments, properties.category) == ("", "", "")
+    core = part_text(chart, "docProps/core.xml")
+    assert "2026-11-02T00:00:00Z" in core
+    assert "Jordan" not in core and "C-0042" not in core  # no client data in metadata
+
+
+def test_nothing_of_the_machine_or_python_docx_is_left(chart: bytes) -> None:
+    with zipfile.ZipFile(BytesIO(chart)) as archive:
+        names = archive.namelist()
+        everything = b"".join(archive.read(name) for name in names)
+    assert not [name for name in names if "customXml" in name or "thumbnail" in name or "stylesWithEffects" in name]
+    assert b"python-docx" not in everything
+    assert b"rsid" not in part_text(chart, "word/settings.xml").encode()
+    app = part_text(chart, "docProps/app.xml")
+    assert "<Application>txplan</Application>" in app
+    for leftover in ("Microsoft", "Template", "Company", "TotalTime", "AppVersion"):
+        assert leftover not in app
