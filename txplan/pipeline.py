@@ -166,7 +166,7 @@ def build_charts(root: Path, plans: Sequence[Path] | None = None, *, jobs: int |
     if plans is None:
         outcomes += _remove_orphans(root, state, set(results))
     new_state = BuildState({**(state.plans if plans is not None else {}), **{p: r.entry for p, r in results.items()}})
-    _save_state(root, new_state)
+    _save_state(root, new_state, any(r.state is ChartState.WRITTEN for r in results.values()))
     diagnostics = project_diagnostics + [d for r in results.values() for d in r.entry.diagnostics]
     diagnostics += [r.failure for r in results.values() if r.failure is not None]
     diagnostics += [d for d in copied_objectives(new_state.plans) if d.path in results]
@@ -246,7 +246,7 @@ def _build_one(job: Job) -> JobResult:
 
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(output, renderer.render(checked))
+        write_atomic(output, renderer.render(checked), sync=False)  # synced once per build
         stat = output.stat()
     except OSError as exc:
         entry.ok = False
@@ -318,8 +318,12 @@ def _remove_interrupted_writes(root: Path) -> None:
             temp.unlink(missing_ok=True)
 
 
-def _save_state(root: Path, state: BuildState) -> None:
-    from .writer import write_atomic
+def _save_state(root: Path, state: BuildState, wrote_charts: bool) -> None:
+    """Flush the charts written by this build, then record them: the state never runs ahead of the charts."""
+    from .writer import sync_folder, write_atomic
+
+    if wrote_charts:
+        sync_folder(root / DOCX_DIR)
 
     target = root / STATE_FILE
     target.parent.mkdir(parents=True, exist_ok=True)
