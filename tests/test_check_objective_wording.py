@@ -124,8 +124,8 @@ def test_a_copy_in_a_plan_that_has_errors_is_still_found(clinic: Clinic) -> None
     assert [(d.path, d.code, d.line, d.col) for d in only_a] == [("plans/a.md", "TX304", 30, 24)]
 
 
-def test_a_copy_in_a_plan_that_has_errors_is_found_when_checking_every_plan(clinic: Clinic) -> None:
+def test_a_copy_in_a_plan_that_has_errors_is_found_in_both_plans_when_checking_every_plan(clinic: Clinic) -> None:
     broken = edit(edited_plan(OTHER_CLIENT), ("  level: low", "  level: severe"))
     root = clinic({"a.md": VALID_PLAN, "b.md": broken})
     assert [(d.path, d.code, d.line, d.col) for d in diagnostics_of(root)] == [
-        ("plans/a.md", "TX304", 30, 24), ("plans/b.md", "TX105", 18, 10)]
+        ("plans/a.md", "TX304", 30, 24), ("plans/b.md", "TX105", 18, 10), ("plans/b.md", "TX304", 30, 24)]

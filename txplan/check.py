@@ -6,20 +6,19 @@ items, diagnostics) and never prints; the CLI decides what to show.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from .diagnostics import Diagnostic, make
 from .frontmatter import Document, KeyPath, load_document
 from .model import Plan
 from .policy import Policy, load_policy
-from .rules import check_rules, objective_paths
+from .rules import check_rules, copied_objectives, objective_texts
 from .templates import Library, RenderError, load_library
 from .validation import validation_diagnostics
 
@@ -88,13 +87,22 @@ def check_project(root: Path, plan_paths: Sequence[Path] | None = None, today: d
     library = load_library(root)
     paths = list(plan_paths) if plan_paths is not None else discover_plans(root)
     plans = [check_plan(p, display_path(p, root), policy, library, today) for p in paths]
-    # the other plans of the clinic, for TX304; compared resolved, as `plans/a.md` and `/clinic/plans/a.md` are one file
-    checked_now = {p.resolve() for p in paths}
-    others = [p for p in discover_plans(root) if p.resolve() not in checked_now] if plan_paths is not None else []
-    # plans of this run that failed validation still hold objectives that others may have copied
-    unvalidated = [_statements_in(c.document.data) for c in plans if c.plan is None and c.document is not None]
-    flag_copied_objectives(plans, [_statements_of(p) for p in others] + unvalidated)
+    flag_copied_objectives(root, plans)
     return CheckResult(root, policy, library, plans, policy_diagnostics + library.diagnostics)
+
+
+def flag_copied_objectives(root: Path, plans: list[CheckedPlan]) -> None:
+    """TX304 against every plan of the clinic, including those not named on the command line."""
+    texts = {c.path: objective_texts(c.document) for c in plans if c.document is not None}
+    for other in discover_plans(root):
+        path = display_path(other, root)
+        if path not in texts:
+            document, _ = load_document(other, path)
+            if document is not None:
+                texts[path] = objective_texts(document)
+    by_path = {c.path: c for c in plans}
+    for diagnostic in copied_objectives(texts, [c.path for c in plans if c.document is not None]):
+        by_path[diagnostic.path].diagnostics.append(diagnostic)
 
 
 def check_plan(source: Path, path: str, policy: Policy, library: Library, today: date) -> CheckedPlan:
@@ -108,12 +116,27 @@ def check_plan(source: Path, path: str, policy: Policy, library: Library, today:
         plan = Plan.model_validate(document.data)
     except ValidationError as exc:
         checked.diagnostics.extend(validation_diagnostics(exc, document, Plan))
+        partial, valid_sections = partial_plan(document.data, exc)
+        checked.diagnostics.extend(check_rules(partial, document, policy, library, today, valid_sections))
         return checked
     checked.plan = plan
     checked.diagnostics.extend(check_rules(plan, document, policy, library, today))
     # rendered whatever the rules found, so that a TX223 shows up in the same run as the other errors
     checked.rendered = render_items(checked, library)
     return checked
+
+
+_SECTION_ADAPTERS: dict[str, TypeAdapter[Any]] = {
+    name: TypeAdapter(info.annotation) for name, info in Plan.model_fields.items()
+}
+
+
+def partial_plan(data: dict[str, Any], error: ValidationError) -> tuple[Plan, set[str]]:
+    """The plan's sections that did validate, so the rules that read only them can still run."""
+    broken = {str(e["loc"][0]) for e in error.errors() if e["loc"]}
+    valid = {name: _SECTION_ADAPTERS[name].validate_python(data[name])
+             for name in Plan.model_fields if name in data and name not in broken}
+    return Plan.model_construct(**valid), set(valid)
 
 
 def render_items(checked: CheckedPlan, library: Library) -> dict[KeyPath, str]:
@@ -134,52 +157,3 @@ def render_items(checked: CheckedPlan, library: Library) -> dict[KeyPath, str]:
             checked.diagnostics.append(make(checked.path, checked.document.positions.of_value((*path, "use")),
                                             "TX223", f"template `{template.id}` failed: {exc}"))
     return rendered
-
-
-def _normalise(statement: str) -> str:
-    return re.sub(r"\s+", " ", statement).strip().casefold()
-
-
-def _statements_of(source: Path) -> tuple[str, set[str]]:
-    """Client id and objective statements of a plan outside this run, read leniently."""
-    document, _ = load_document(source, source.name)
-    return _statements_in(document.data) if document is not None else ("", set())
-
-
-def _statements_in(data: dict[str, Any]) -> tuple[str, set[str]]:
-    """Client id and objective statements of front matter that may not be a valid plan."""
-    client = data.get("client")
-    client_id = str(client.get("id", "")) if isinstance(client, dict) else ""
-    statements: set[str] = set()
-    for problem in _dicts(data.get("problems")):
-        for goal in _dicts(problem.get("goals")):
-            for objective in _dicts(goal.get("objectives")):
-                if isinstance(objective.get("statement"), str):
-                    statements.add(_normalise(objective["statement"]))
-    return client_id, statements
-
-
-def _dicts(value: object) -> Iterable[dict[str, Any]]:
-    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
-
-
-def flag_copied_objectives(plans: list[CheckedPlan], others: list[tuple[str, set[str]]]) -> None:
-    """Warn (TX304) on an objective whose text appears verbatim in another client's plan."""
-    owners: dict[str, set[str]] = {}
-    for client_id, statements in others:
-        for statement in statements:
-            owners.setdefault(statement, set()).add(client_id)
-    for checked in plans:
-        if checked.plan is not None:
-            for _, objective in objective_paths(checked.plan):
-                owners.setdefault(_normalise(objective.statement), set()).add(checked.plan.client.id)
-    for checked in plans:
-        if checked.plan is None or checked.document is None:
-            continue
-        for path, objective in objective_paths(checked.plan):
-            clients = owners[_normalise(objective.statement)] - {checked.plan.client.id}
-            if clients:
-                checked.diagnostics.append(make(
-                    checked.path, checked.document.positions.of_value((*path, "statement")), "TX304",
-                    f"objective {objective.id} is word for word the same as one in {len(clients)} other "
-                    f"client plan(s); write it for this client"))

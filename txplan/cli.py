@@ -24,8 +24,8 @@ class _Parser(argparse.ArgumentParser):
         super().__init__(**kwargs)  # type: ignore[arg-type]
 
 
-def _build_options() -> argparse.ArgumentParser:
-    options = argparse.ArgumentParser(add_help=False)
+def _build_options() -> _Parser:
+    options = _Parser(add_help=False)
     options.add_argument("--jobs", "-j", type=_positive, default=None, metavar="N",
                          help="plans to build at once (default: the machine's cores)")
     options.add_argument("--force", action="store_true",

@@ -29,8 +29,8 @@ from .check import CheckedPlan, discover_plans, display_path
 from .check import check_plan as run_checks
 from .diagnostics import Diagnostic, make
 from .policy import Policy, load_policy
-from .rules import objective_paths
-from .state import STATE_FILE, BuildState, ObjectiveText, PlanEntry, digest, load_state
+from .rules import copied_objectives, objective_texts
+from .state import STATE_FILE, BuildState, PlanEntry, digest, load_state
 from .templates import TEMPLATE_DIR, Library, load_library
 
 if TYPE_CHECKING:
@@ -169,7 +169,8 @@ def build_charts(root: Path, plans: Sequence[Path] | None = None, *, jobs: int |
     _save_state(root, new_state, any(r.state is ChartState.WRITTEN for r in results.values()))
     diagnostics = project_diagnostics + [d for r in results.values() for d in r.entry.diagnostics]
     diagnostics += [r.failure for r in results.values() if r.failure is not None]
-    diagnostics += [d for d in copied_objectives(new_state.plans) if d.path in results]
+    texts = {path: (entry.client_id, entry.objectives) for path, entry in new_state.plans.items()}
+    diagnostics += copied_objectives(texts, list(results))
     return BuildReport(sorted(outcomes, key=lambda o: o.plan), sorted(diagnostics), time.monotonic() - started,
                        len(inputs.library.templates))
 
@@ -232,10 +233,9 @@ def _build_one(job: Job) -> JobResult:
     inputs: Inputs = _WORKER["inputs"]
     checked = run_checks(job.source, job.path, inputs.policy, inputs.library, inputs.today)
     uses = _template_uses(checked)
-    entry = PlanEntry(
-        key=inputs.key(job.plan_hash, uses), uses=uses, ok=checked.ok,
-        client_id=checked.plan.client.id if checked.plan else "",
-        diagnostics=checked.diagnostics, objectives=objective_texts(checked))
+    client_id, objectives = objective_texts(checked.document) if checked.document else ("", [])
+    entry = PlanEntry(key=inputs.key(job.plan_hash, uses), uses=uses, ok=checked.ok, client_id=client_id,
+                      diagnostics=checked.diagnostics, objectives=objectives)
     output = chart_path(inputs.root, job.path)
     renderer: ChartRenderer | None = _WORKER["renderer"]
     if not checked.ok or renderer is None:
@@ -269,35 +269,6 @@ def _template_uses(checked: CheckedPlan) -> list[str]:
     if isinstance(evaluation, dict) and isinstance(evaluation.get("feedback"), list):
         lists.append(evaluation["feedback"])
     return sorted({str(i["use"]) for items in lists for i in items if isinstance(i, dict) and "use" in i})
-
-
-def objective_texts(checked: CheckedPlan) -> list[ObjectiveText]:
-    if checked.plan is None or checked.document is None:
-        return []
-    positions = checked.document.positions
-    return [ObjectiveText(o.id, digest(normalise(o.statement)), *positions.of_value((*path, "statement")))
-            for path, o in objective_paths(checked.plan)]
-
-
-def normalise(statement: str) -> str:
-    return " ".join(statement.split()).casefold()
-
-
-def copied_objectives(plans: dict[str, PlanEntry]) -> list[Diagnostic]:
-    """TX304: an objective whose text is word for word in another client's plan."""
-    clients: dict[str, set[str]] = {}
-    for entry in plans.values():
-        for objective in entry.objectives:
-            clients.setdefault(objective.text_hash, set()).add(entry.client_id)
-    found: list[Diagnostic] = []
-    for path, entry in plans.items():
-        for objective in entry.objectives:
-            others = clients[objective.text_hash] - {entry.client_id}
-            if others:
-                found.append(make(path, (objective.line, objective.col), "TX304",
-                                  f"objective {objective.objective_id} is word for word the same as one in "
-                                  f"{len(others)} other client plan(s); write it for this client"))
-    return found
 
 
 def _remove_orphans(root: Path, state: BuildState, current: set[str]) -> list[ChartOutcome]:

@@ -1,16 +1,22 @@
 """The checker's rules: what a well-formed plan must also satisfy.
 
-Each rule is a small function from a validated plan (and its positions) to
-diagnostics. ``check_rules`` runs them all, so every problem in a plan is
-reported in one run.
+Each rule is a small function from a plan (and its positions) to diagnostics,
+and names the top-level sections it reads. ``check_rules`` runs every rule
+whose sections are valid, so a typo in `interventions` does not hide a date
+error: every problem that can be found is reported in one run.
+
+``copied_objectives`` is the one rule across plans; it works on hashes of
+objective texts so that the build state can keep them without keeping PHI.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from .diagnostics import Diagnostic, make
 from .elements import ELEMENTS, STANLEY_BROWN_STEPS, Element, When
@@ -243,19 +249,76 @@ def objective_wording(ctx: Context) -> Iterator[Diagnostic]:
             yield ctx.at(where, "TX303", "objective says \"may\"; objectives say what the client \"will\" do")
 
 
-RULES: tuple[Rule, ...] = (
-    unique_ids,
-    objectives_served,
-    dates_in_order,
-    diagnosis_codes,
-    required_elements,
-    safety_plan_complete,
-    measures_valid,
-    template_uses,
-    objective_wording,
+RULES: tuple[tuple[Rule, frozenset[str]], ...] = (
+    (unique_ids, frozenset({"problems"})),
+    (objectives_served, frozenset({"problems", "interventions"})),
+    (dates_in_order, frozenset({"dates", "problems", "client"})),
+    (diagnosis_codes, frozenset({"diagnoses"})),
+    (required_elements, frozenset({"interventions", "problems", "risk"})),
+    (safety_plan_complete, frozenset({"interventions"})),
+    (measures_valid, frozenset({"interventions"})),
+    (template_uses, frozenset({"interventions"})),
+    (objective_wording, frozenset({"problems"})),
 )
 
 
-def check_rules(plan: Plan, document: Document, policy: Policy, library: Library, today: date) -> list[Diagnostic]:
+def check_rules(plan: Plan, document: Document, policy: Policy, library: Library, today: date,
+                valid_sections: Collection[str] | None = None) -> list[Diagnostic]:
+    """Run the rules; with ``valid_sections``, only those whose sections all validated."""
     ctx = Context(plan, document, policy, library, today)
-    return [d for rule in RULES for d in rule(ctx)]
+    return [d for rule, needs in RULES
+            if valid_sections is None or needs <= set(valid_sections)
+            for d in rule(ctx)]
+
+
+@dataclass(frozen=True)
+class ObjectiveText:
+    """An objective's text as a hash, with where it sits: enough to flag copies across plans."""
+
+    objective_id: str
+    text_hash: str
+    line: int
+    col: int
+
+
+def objective_texts(document: Document) -> tuple[str, list[ObjectiveText]]:
+    """The client id and objective texts of a plan, read leniently so that plans with errors count too."""
+    data = document.data
+    client = data.get("client")
+    client_id = str(client.get("id", "")) if isinstance(client, dict) else ""
+    texts: list[ObjectiveText] = []
+    for p, problem in _dicts(data.get("problems")):
+        for g, goal in _dicts(problem.get("goals")):
+            for o, objective in _dicts(goal.get("objectives")):
+                statement = objective.get("statement")
+                if isinstance(statement, str):
+                    where = document.positions.of_value(("problems", p, "goals", g, "objectives", o, "statement"))
+                    texts.append(ObjectiveText(str(objective.get("id", "")), _text_hash(statement), *where))
+    return client_id, texts
+
+
+def _dicts(value: object) -> list[tuple[int, dict[str, Any]]]:
+    return [(i, v) for i, v in enumerate(value) if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def _text_hash(statement: str) -> str:
+    """Objectives match whatever their case and spacing."""
+    return hashlib.sha256(" ".join(statement.split()).casefold().encode()).hexdigest()
+
+
+def copied_objectives(plans: Mapping[str, tuple[str, Sequence[ObjectiveText]]], report: Collection[str]) -> list[Diagnostic]:
+    """TX304 for the plans in ``report``: objective text word for word in another client's plan."""
+    clients: dict[str, set[str]] = {}
+    for client_id, texts in plans.values():
+        for text in texts:
+            clients.setdefault(text.text_hash, set()).add(client_id)
+    found: list[Diagnostic] = []
+    for path in report:
+        client_id, texts = plans[path]
+        for text in texts:
+            others = clients[text.text_hash] - {client_id}
+            if others:
+                found.append(make(path, (text.line, text.col), "TX304",
+                                  f"objective {text.objective_id} is word for word the same as one in "
+                                  f"{len(others)} other client plan(s); write it for this client"))
+    return found

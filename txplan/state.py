@@ -17,6 +17,7 @@ from typing import Any
 
 from . import __version__
 from .diagnostics import Diagnostic
+from .rules import ObjectiveText
 
 STATE_FILE = Path("build") / ".txplan-state.json"
 FORMAT = 1
@@ -28,16 +29,6 @@ def digest(*parts: bytes | str) -> str:
         h.update(part.encode() if isinstance(part, str) else part)
         h.update(b"\0")
     return h.hexdigest()
-
-
-@dataclass(frozen=True)
-class ObjectiveText:
-    """An objective's text as a hash, with where it sits: enough to flag copies across plans."""
-
-    objective_id: str
-    text_hash: str
-    line: int
-    col: int
 
 
 @dataclass
