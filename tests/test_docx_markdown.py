@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import zipfile
 from typing import Any
 
 import pytest
@@ -97,7 +99,11 @@ def test_quotes_code_blocks_and_rules(narrative: NarrativeRenderer) -> None:
 def test_images_are_described_not_fetched(narrative: NarrativeRenderer) -> None:
     source = "![Genogram drawn in session](https://example.org/genogram.png)\n"
     assert [block_text(block) for block in narrative.blocks(source)] == ["[image: Genogram drawn in session]"]
-    assert "image" not in part_text(narrative.chart(source), "[Content_Types].xml").lower()
+    chart = narrative.chart(source)
+    assert "genogram.png" not in part_text(chart, "word/_rels/document.xml.rels")
+    # the fixture plan has PHQ-9 scores: its progress graph is the only picture in the package
+    with zipfile.ZipFile(io.BytesIO(chart)) as archive:
+        assert [n for n in archive.namelist() if n.startswith("word/media/")] == ["word/media/image1.png"]
 
 
 def test_text_that_xml_cannot_hold_is_dropped() -> None:

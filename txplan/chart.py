@@ -7,7 +7,12 @@ chart needs added) and then renders each plan into a fresh copy of it.
 
 The output is reproducible to the byte: core properties come from the plan,
 zip entries have a fixed date, order and compression, and every generated id
-(relationships, numbering instances) is a counter over the content.
+(relationships, numbering instances, pictures) is a counter over the content.
+
+Two sections come from outside the plan's text: progress graphs with the
+status in words for measures with scores (``progress``, drawn by
+``progress_chart``), and, when the caller passes one, the changes since the
+last review from git (``history``).
 """
 
 from __future__ import annotations
@@ -31,12 +36,13 @@ from docx.opc.packuri import PackURI
 from docx.opc.part import Part
 from docx.oxml.ns import qn
 from docx.parts.numbering import NumberingPart
-from docx.shared import Twips
+from docx.shared import Emu, Inches, Twips
 
 from .check import CheckedPlan
 from .elements import ELEMENTS, STANLEY_BROWN_STEPS, Element, Shape
 from .frontmatter import KeyPath
-from .instruments import INSTRUMENTS_BY_NAME, Better, Instrument
+from .history import Change, ChangeSet
+from .instruments import INSTRUMENTS_BY_NAME, Instrument
 from .markdown_docx import (
     LIST_PARAGRAPH,
     MARKDOWN_STYLES,
@@ -47,8 +53,10 @@ from .markdown_docx import (
     TITLE,
     W_P,
     W_PPR,
+    W_R,
     DocxWriter,
     StyleSpec,
+    SubElement,
     ensure_list_definitions,
     ensure_styles,
     heading_style,
@@ -57,6 +65,7 @@ from .markdown_docx import (
 )
 from .model import Approach, Contact, Crisis, Evaluation, Frequency, Goal, Item, Measure, Plan, Problem
 from .policy import Policy
+from .progress import MeasureStatus, long_date, measure_status
 from .rules import element_required, instrument_for
 
 HEADER, FOOTER = "Header", "Footer"
@@ -78,12 +87,14 @@ DOCUMENT_TITLE = "Treatment plan"
 DOCUMENT_SUBJECT = "Psychotherapy treatment plan"
 APPLICATION = "txplan"
 
+EMU_PER_TWIP = 635
+W_DRAWING = qn("w:drawing")
+DEFAULT_CONTENT_TYPES = {"png": CT.PNG}  # by extension, as Word writes them; any other part gets an Override
+
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 ZIP_LEVEL = 6
 SIGNATURE_SPLIT = 0.62  # the signature line ends here (fraction of the text width); the date line follows
 
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-          "October", "November", "December")
 SCHEDULES = {  # schedule -> (adjective before "sessions", phrase after the length)
     "weekly": ("Weekly", ""),
     "twice-weekly": ("Twice-weekly", ""),
@@ -127,14 +138,15 @@ class ChartRenderer:
         self._text_width = text_width(document)
         self._first_num = next_num_id(document.part.numbering_part.element)
 
-    def render(self, checked: CheckedPlan) -> bytes:
-        """The complete chart of one valid plan; the same plan always gives the same bytes."""
+    def render(self, checked: CheckedPlan, history: ChangeSet | None = None) -> bytes:
+        """The complete chart of one valid plan, with its changes since the last review when it has a history
+        in git; the same plan and history always give the same bytes."""
         if checked.plan is None or checked.document is None or not checked.ok:
             raise ValueError(f"{checked.path}: only a plan without errors gets a chart")
         document = Document(BytesIO(self._base))
         writer = DocxWriter(self._styles, document.part, document.part.numbering_part.element, self._list_ids,
                             self._text_width, self._first_num)
-        chart = _Chart(writer, document.element.body, checked.plan, checked.rendered, self.policy)
+        chart = _Chart(writer, document.element.body, checked.plan, checked.rendered, self.policy, history)
         chart.page_furniture(page_stories(document))
         chart.write(checked.document.body)
         set_core_properties(document, checked.plan)
@@ -307,20 +319,18 @@ def package_bytes(document: Any) -> bytes:
 
 
 def _content_types(parts: Sequence[Any]) -> bytes:
+    by_default = [part for part in parts if DEFAULT_CONTENT_TYPES.get(part.partname.ext) == part.content_type]
+    defaults = "".join(f'<Default Extension="{ext}" ContentType="{DEFAULT_CONTENT_TYPES[ext]}"/>'
+                       for ext in sorted({part.partname.ext for part in by_default}))
     overrides = "".join(f"<Override PartName={quoteattr(part.partname)} ContentType={quoteattr(part.content_type)}/>"
-                        for part in parts)
+                        for part in parts if part not in by_default)
     return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
             '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
             f'<Default Extension="rels" ContentType="{CT.OPC_RELATIONSHIPS}"/>'
-            f'<Default Extension="xml" ContentType="{CT.XML}"/>{overrides}</Types>').encode()
+            f'<Default Extension="xml" ContentType="{CT.XML}"/>{defaults}{overrides}</Types>').encode()
 
 
 # --- wording -------------------------------------------------------------------------------------------
-
-
-def long_date(day: dt.date) -> str:
-    """``November 2, 2026``: unambiguous to a US reader and independent of the machine's locale."""
-    return f"{MONTHS[day.month - 1]} {day.day}, {day.year}"
 
 
 def frequency_sentence(frequency: Frequency) -> str:
@@ -352,19 +362,25 @@ def instrument_description(measure: Measure) -> str:
     return f"{name}\nScale {instrument.low:g}\u2013{instrument.high:g}, {instrument.better.value} is better"
 
 
+def status_of(measure: Measure) -> MeasureStatus:
+    return measure_status(measure, _instrument(measure))
+
+
 def target_text(measure: Measure) -> str:
-    side = "lower" if _instrument(measure).better is Better.LOWER else "higher"
-    return f"{measure.target:g} or {side}"
+    return status_of(measure).target_text()
 
 
 def latest_score_text(measure: Measure) -> str:
-    if not measure.scores:
+    status = status_of(measure)
+    if status.latest is None:
         return "Not yet measured"
-    instrument = _instrument(measure)
-    latest = max(measure.scores, key=lambda entry: entry.date)
-    band = instrument.band(latest.score)
-    text = f"{latest.score:g} on {long_date(latest.date)}" + (f" ({band})" if band else "")
-    return text + ("; target met" if instrument.met(latest.score, measure.target) else "")
+    text = f"{status.latest.score:g} on {long_date(status.latest.date)}" + (f" ({status.band})" if status.band else "")
+    return text + ("; target met" if status.target_met else "")
+
+
+def change_row(change: Change) -> tuple[str, str, str]:
+    day = change.date.isoformat() if change.date is not None else "Not committed"
+    return day, f"{change.subject} ({change.kind.value})", change.detail
 
 
 def contact_text(contact: Contact) -> str:
@@ -383,6 +399,7 @@ class _Chart:
     plan: Plan
     rendered: dict[KeyPath, str]
     policy: Policy
+    history: ChangeSet | None = None
 
     def write(self, narrative: str) -> None:
         self._title()
@@ -393,6 +410,8 @@ class _Chart:
         self._interventions()
         self._heading("Discharge criteria", 1)
         self.writer.plain_list(self.body, self.plan.discharge)
+        if self.history is not None:
+            self._history(self.history)
         self._narrative(narrative)
         self._signatures()
 
@@ -549,9 +568,45 @@ class _Chart:
         rows = [(instrument_description(m), f"{m.baseline:g}", target_text(m), f"Every {m.every}", latest_score_text(m))
                 for m in evaluation.measures]
         self._table(("Instrument", "Baseline", "Target", "Schedule", "Latest score"), rows, (0.29, 0.12, 0.13, 0.16, 0.30))
+        self._progress([m for m in evaluation.measures if m.scores])
         self._heading("Feedback", 3)
         for index in range(len(evaluation.feedback)):
             self.writer.markdown(self.body, self.rendered[("interventions", "evaluation", "feedback", index)], 4)
+
+    def _progress(self, scored: Sequence[Measure]) -> None:
+        """A graph and the status in words for each measure with scores (measurement-based care)."""
+        if not scored:
+            return
+        from .progress_chart import WIDTH_IN, progress_png  # matplotlib is loaded only for plans with scores
+
+        self._heading("Progress", 3)
+        for measure in scored:
+            status = status_of(measure)
+            self._picture(progress_png(status, self.plan.dates.effective), f"Line graph of {status.summary()}",
+                          Inches(WIDTH_IN))
+            self._paragraph(" ".join(status.sentences()))
+
+    def _picture(self, png: bytes, description: str, width: int) -> None:
+        """An inline picture through python-docx's image parts, no wider than the text, with alt text
+        (``wp:docPr/@descr``) for screen readers; it keeps with the paragraph after it."""
+        inline = self.writer.part.new_pic_inline(BytesIO(png), width=Emu(min(width, self.writer.text_width * EMU_PER_TWIP)))
+        inline.docPr.set("descr", description)
+        run = SubElement(self.writer.paragraph(self.body, keep_next=True), W_R)
+        SubElement(run, W_DRAWING).append(inline)
+
+    def _history(self, changes: ChangeSet) -> None:
+        """Objectives and interventions added, removed or changed since the last review, from git."""
+        self._heading("Changes since last review", 1)
+        self._paragraph(changes.intro())
+        if changes.note:
+            self._paragraph(changes.note, ELEMENT_NOTE)
+            return
+        for title, entries in (("Objectives", changes.objectives), ("Interventions", changes.interventions)):
+            self._heading(title, 2)
+            if entries:
+                self._table(("Date", "Change", "Details"), [change_row(c) for c in entries], (0.17, 0.33, 0.50))
+            else:
+                self._paragraph(f"No {title.lower()} added, removed or changed.", ELEMENT_NOTE)
 
     def _narrative(self, narrative: str) -> None:
         self._heading("Clinical narrative", 1)

@@ -28,6 +28,7 @@ from . import __version__
 from .check import CheckedPlan, discover_plans, display_path
 from .check import check_plan as run_checks
 from .diagnostics import Diagnostic, make
+from .history import ChangeSet, changes_since_last_review, plan_revisions
 from .policy import Policy, load_policy
 from .rules import copied_objectives, objective_texts
 from .state import STATE_FILE, BuildState, PlanEntry, digest, load_state
@@ -100,6 +101,7 @@ class Inputs:
     reference: Path | None
     fingerprint: str  # version, policy and reference document together
     template_hashes: dict[str, str] = field(default_factory=dict)
+    revisions: dict[str, str] = field(default_factory=dict)  # plan path -> its latest commit, for the history section
 
     def key(self, plan_hash: str, uses: Iterable[str]) -> str:
         used = [f"{u}={self.template_hashes.get(u, '-')}" for u in sorted(set(uses))]
@@ -128,7 +130,7 @@ def gather_inputs(root: Path, today: date | None = None) -> tuple[Inputs, list[D
     fingerprint = digest(__version__, policy.model_dump_json(), reference_bytes)
     hashes = {p.stem: digest(p.read_bytes()) for p in sorted((root / TEMPLATE_DIR).glob("*.md"))}
     inputs = Inputs(root, policy, library, today or date.today(), reference if reference_bytes else None,
-                    fingerprint, hashes)
+                    fingerprint, hashes, plan_revisions(root))
     return inputs, policy_diagnostics + library.diagnostics
 
 
@@ -148,7 +150,7 @@ def build_charts(root: Path, plans: Sequence[Path] | None = None, *, jobs: int |
     results: dict[str, JobResult] = {}
     for source in sources:
         path = display_path(source, root)
-        plan_hash = digest(source.read_bytes())
+        plan_hash = digest(source.read_bytes(), inputs.revisions.get(path, ""))
         cached = state.plans.get(path)
         if cached is not None and cached.key == inputs.key(plan_hash, cached.uses) and _chart_current(root, path, cached):
             results[path] = JobResult(cached, _state_without_work(root, path, cached))
@@ -246,7 +248,7 @@ def _build_one(job: Job) -> JobResult:
 
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(output, renderer.render(checked), sync=False)  # synced once per build
+        write_atomic(output, renderer.render(checked, _history(inputs, job.path, checked)), sync=False)  # synced once per build
         stat = output.stat()
     except OSError as exc:
         entry.ok = False
@@ -254,6 +256,13 @@ def _build_one(job: Job) -> JobResult:
         return JobResult(entry, ChartState.FAILED, failure)
     entry.chart_size, entry.chart_mtime_ns = stat.st_size, stat.st_mtime_ns
     return JobResult(entry, ChartState.WRITTEN)
+
+
+def _history(inputs: Inputs, path: str, checked: CheckedPlan) -> ChangeSet | None:
+    """Changes since the last review, for plans git knows about (two git calls, only when rebuilding)."""
+    if checked.plan is None or not inputs.revisions.get(path):
+        return None
+    return changes_since_last_review(inputs.root, path, checked.plan)
 
 
 def _template_uses(checked: CheckedPlan) -> list[str]:

@@ -1,0 +1,231 @@
+"""Progress graphs: one measure's scores over time as a PNG for the chart.
+
+Drawn with matplotlib's object API on the Agg canvas (no pyplot, no global
+figure state, no display). Only a plan with scores imports this module, so
+checking plans never loads matplotlib.
+
+The bytes are reproducible: every piece of text uses matplotlib's bundled
+DejaVu Sans by file (never a system font found by name), ticks and their labels
+are computed here (dates from a fixed month table, not the locale), and the PNG
+carries no "Software" stamp or other metadata.
+
+What a clinician reads at a glance: the instrument's severity bands shaded
+lightly and named at the right, the score line with each value, the baseline
+marked at the plan's start, the target as a dashed line and any clinical cutoff
+dotted, with a legend under the plot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from io import BytesIO
+from pathlib import Path
+
+import matplotlib
+import matplotlib.style
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
+
+from .instruments import INSTRUMENTS_BY_NAME, Band, Better, Cutoff, Instrument
+from .progress import MONTHS, MeasureStatus
+
+WIDTH_IN, HEIGHT_IN, DPI = 6.5, 3.4, 200
+MARGINS_IN = {"left": 0.75, "right": 1.3, "top": 0.4, "bottom": 1.0}  # room for labels, band names and legend
+MIN_TICK_GAP_IN = 0.5  # date labels closer than this would overlap
+TITLE_PT, LABEL_PT, TICK_PT, SIDE_PT, VALUE_PT = 10.5, 9, 8.5, 8, 8.5  # the graph is printed at its own size
+MAX_VALUE_LABELS = 12  # more points than this are not labelled one by one
+
+SCORE_COLOR, TARGET_COLOR, CUTOFF_COLOR, TEXT_COLOR, GRID_COLOR = "#1F4E79", "#1A7F37", "#555555", "#333333", "#D0D5DA"
+BAND_MAP, BAND_ALPHA = "RdYlGn_r", 0.22  # green for the better end of the scale, red for the worse
+
+_FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+
+
+def _font(size: float, bold: bool = False) -> FontProperties:
+    return FontProperties(fname=_FONT_DIR / ("DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"), size=size)
+
+
+def progress_png(status: MeasureStatus, start: date) -> bytes:
+    """The graph of a measure with at least one score; the baseline is drawn at ``start`` (the plan's
+    effective date), or at the first score when that comes earlier."""
+    if not status.scores:
+        raise ValueError("a progress graph needs at least one score")
+    with matplotlib.style.context("default"):  # whatever a matplotlibrc on this machine says
+        figure = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI, facecolor="white")
+        FigureCanvasAgg(figure)
+        figure.subplots_adjust(left=MARGINS_IN["left"] / WIDTH_IN, right=1 - MARGINS_IN["right"] / WIDTH_IN,
+                               top=1 - MARGINS_IN["top"] / HEIGHT_IN, bottom=MARGINS_IN["bottom"] / HEIGHT_IN)
+        _Graph(figure.add_subplot(), status, min(start, status.scores[0].date)).draw()
+        figure.text(MARGINS_IN["left"] / WIDTH_IN, 1 - 0.12 / HEIGHT_IN, _title(status.instrument), va="top",
+                    color=TEXT_COLOR, fontproperties=_font(TITLE_PT, bold=True))
+        buffer = BytesIO()
+        figure.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def _title(instrument: Instrument) -> str:
+    """Name and what it measures for instruments txplan knows; a plan's own instrument by name."""
+    return f"{instrument.name}: {instrument.measures}" if instrument.name in INSTRUMENTS_BY_NAME else instrument.name
+
+
+@dataclass
+class _Graph:
+    axes: Axes
+    status: MeasureStatus
+    start: date
+
+    @property
+    def instrument(self) -> Instrument:
+        return self.status.instrument
+
+    def draw(self) -> None:
+        """Labelled artists are added in the order the legend lists them: scores, baseline, target, cutoffs."""
+        self._frame()
+        self._bands()
+        self._series()
+        self.axes.axhline(self.status.target, color=TARGET_COLOR, linestyle=(0, (6, 3)), linewidth=1.4,
+                          label=f"Target: {self.status.target_text()}", zorder=3)
+        self._cutoffs()
+        self._legend()
+
+    def _frame(self) -> None:
+        axes, instrument = self.axes, self.instrument
+        first, last = self.start.toordinal(), self.status.scores[-1].date.toordinal()
+        pad = max((last - first) * 0.05, 3)
+        axes.set_xlim(first - pad, last + pad)
+        axes.set_ylim(instrument.low, instrument.high)
+        direction = "lower is better" if instrument.better is Better.LOWER else "higher is better"
+        axes.set_ylabel(f"{instrument.name} score\n({direction})", fontproperties=_font(LABEL_PT), color=TEXT_COLOR)
+        axes.set_xlabel("Date", fontproperties=_font(LABEL_PT), color=TEXT_COLOR)
+        y_ticks = _score_ticks(instrument)
+        axes.set_yticks(y_ticks, [f"{value:g}" for value in y_ticks], fontproperties=_font(TICK_PT), color=TEXT_COLOR)
+        x_days = _date_ticks([self.start, *(entry.date for entry in self.status.scores)], self._days_per_inch())
+        axes.set_xticks([day.toordinal() for day in x_days], _date_labels(x_days),
+                        fontproperties=_font(TICK_PT), color=TEXT_COLOR)
+        if not instrument.bands:  # bands already give the eye its levels
+            axes.grid(axis="y", color=GRID_COLOR, linewidth=0.5)
+        axes.set_axisbelow(True)
+        for side in ("top", "right"):
+            axes.spines[side].set_visible(False)
+        axes.tick_params(colors=GRID_COLOR, labelcolor=TEXT_COLOR, length=3)
+
+    def _days_per_inch(self) -> float:
+        low, high = self.axes.get_xlim()
+        return float(high - low) / (WIDTH_IN - MARGINS_IN["left"] - MARGINS_IN["right"])
+
+    def _bands(self) -> None:
+        """Each band shaded from halfway to the band below to halfway to the band above, named at the right."""
+        bands = self.instrument.bands
+        colors = _band_colors(len(bands), reverse=self.instrument.better is Better.HIGHER)
+        for index, band in enumerate(bands):
+            low, high = _band_edges(bands, index, self.instrument)
+            self.axes.axhspan(low, high, color=colors[index], alpha=BAND_ALPHA, linewidth=0, zorder=0)
+            self.axes.text(1.02, (low + high) / 2, f"{band.label}\n{band.low:g}\u2013{band.high:g}",
+                           transform=self.axes.get_yaxis_transform(), va="center", ha="left", clip_on=False,
+                           color=TEXT_COLOR, fontproperties=_font(SIDE_PT))
+
+    def _cutoffs(self) -> None:
+        for cutoff in self.instrument.cutoffs:
+            label = f"{_capital(cutoff.label)} ({cutoff.span()})"
+            if cutoff.upper is None:
+                self.axes.axhline(cutoff.value, color=CUTOFF_COLOR, linestyle=(0, (1.5, 2)), linewidth=1.2,
+                                  label=label, zorder=2)
+            else:
+                self.axes.axhspan(cutoff.value, cutoff.high, facecolor="none", edgecolor=CUTOFF_COLOR, hatch="////",
+                                  linewidth=0.6, label=label, zorder=2)
+            if not self.instrument.bands:
+                self._cutoff_name(cutoff)
+
+    def _cutoff_name(self, cutoff: Cutoff) -> None:
+        """Without bands the right margin is free: name the cutoff there too, beside its line."""
+        self.axes.text(1.02, (cutoff.value + cutoff.high) / 2, f"{cutoff.label}\n{cutoff.span()}",
+                       transform=self.axes.get_yaxis_transform(), va="center", ha="left", clip_on=False,
+                       color=CUTOFF_COLOR, fontproperties=_font(SIDE_PT))
+
+    def _series(self) -> None:
+        scores = self.status.scores
+        days = [entry.date.toordinal() for entry in scores]
+        values = [entry.score for entry in scores]
+        start, baseline = self.start.toordinal(), self.status.baseline
+        self.axes.plot([start, days[0]], [baseline, values[0]], color=SCORE_COLOR, linestyle=":", linewidth=1.2,
+                       zorder=4)
+        self.axes.plot(days, values, color=SCORE_COLOR, linewidth=2, marker="o", markersize=5, label="Score", zorder=5,
+                       clip_on=False)
+        self.axes.plot([start], [baseline], linestyle="none", marker="D", markersize=7, markerfacecolor="white",
+                       markeredgecolor=SCORE_COLOR, markeredgewidth=1.5, label=f"Baseline ({baseline:g})", zorder=5,
+                       clip_on=False)
+        if len(scores) <= MAX_VALUE_LABELS:
+            same_day = start == days[0]  # baseline and first score share a date: label them left and right
+            self._value_label(start, baseline, "left" if same_day else "")
+            for index, (day, value) in enumerate(zip(days, values, strict=True)):
+                self._value_label(day, value, "right" if same_day and index == 0 else "")
+
+    def _value_label(self, day: float, value: float, beside: str) -> None:
+        """The value above its point, below it near the top of the scale, or ``beside`` it ("left", "right")."""
+        near_top = value > self.instrument.high - (self.instrument.high - self.instrument.low) * 0.1
+        offset = {"left": (-8, 0), "right": (8, 0)}.get(beside, (0, -12 if near_top else 9))
+        self.axes.annotate(f"{value:g}", (day, value), xytext=offset, textcoords="offset points",
+                           ha={"left": "right", "right": "left"}.get(beside, "center"), va="center",
+                           color=SCORE_COLOR, fontproperties=_font(VALUE_PT, bold=True), zorder=6,
+                           bbox={"boxstyle": "round,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.75})
+
+    def _legend(self) -> None:
+        """Under the plot, centred on the page width rather than the plot's, so four entries fit on one line."""
+        self.axes.legend(loc="lower center", bbox_to_anchor=(0.5, 0.02), bbox_transform=self.axes.figure.transFigure,
+                         ncol=4, frameon=False, prop=_font(TICK_PT), handlelength=2.2, columnspacing=1.2)
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _band_edges(bands: Sequence[Band], index: int, instrument: Instrument) -> tuple[float, float]:
+    band = bands[index]
+    low = (bands[index - 1].high + band.low) / 2 if index > 0 else instrument.low
+    high = (band.high + bands[index + 1].low) / 2 if index + 1 < len(bands) else instrument.high
+    return low, high
+
+
+def _band_colors(count: int, reverse: bool) -> list[tuple[float, float, float, float]]:
+    colormap = matplotlib.colormaps[BAND_MAP]
+    spots = [0.1 + 0.8 * i / max(count - 1, 1) for i in range(count)]
+    return [colormap(1 - spot if reverse else spot) for spot in spots]
+
+
+def _score_ticks(instrument: Instrument) -> list[float]:
+    """Band boundaries where there are bands (0, 5, 10, ... 27 for the PHQ-9); otherwise round steps."""
+    if instrument.bands:
+        return sorted({instrument.low, *(band.low for band in instrument.bands), instrument.high})
+    span = instrument.high - instrument.low
+    step = next(s * 10**e for e in range(-3, 10) for s in (1, 2, 5) if span / (s * 10**e) <= 8)
+    first = -(-instrument.low // step) * step
+    count = int((instrument.high - first) // step) + 1
+    ticks = [first + i * step for i in range(count)]
+    return [*ticks, instrument.high] if instrument.high - ticks[-1] >= step / 2 else ticks
+
+
+def _date_ticks(days: Sequence[date], days_per_inch: float) -> list[date]:
+    """The baseline and score dates, thinned so that no two labels come closer than ``MIN_TICK_GAP_IN``;
+    the first (the baseline) and the last (the latest score) are always kept."""
+    gap = timedelta(days=days_per_inch * MIN_TICK_GAP_IN)
+    unique = sorted(set(days))
+    kept = [unique[0]]
+    for day in unique[1:]:
+        if day - kept[-1] >= gap:
+            kept.append(day)
+    if kept[-1] != unique[-1]:
+        if len(kept) > 1 and unique[-1] - kept[-1] < gap:
+            kept.pop()
+        kept.append(unique[-1])
+    return kept
+
+
+def _date_labels(days: Sequence[date]) -> list[str]:
+    """``Oct 20``, with the year under the first date and under any date in a new year."""
+    years = [None, *(day.year for day in days)]
+    return [f"{MONTHS[day.month - 1][:3]} {day.day}" + (f"\n{day.year}" if day.year != before else "")
+            for day, before in zip(days, years, strict=False)]
