@@ -17,6 +17,7 @@ from pydantic import TypeAdapter, ValidationError
 from .diagnostics import Diagnostic, make
 from .frontmatter import Document, KeyPath, load_document
 from .model import Plan
+from .phi import scan_identifiers
 from .policy import Policy, load_policy
 from .rules import check_rules, copied_objectives, objective_texts
 from .templates import Library, RenderError, load_library
@@ -112,6 +113,7 @@ def check_plan(source: Path, path: str, policy: Policy, library: Library, today:
     if document is None:
         return checked
     checked.document = document
+    checked.diagnostics.extend(scan_identifiers(document.text, path))
     try:
         plan = Plan.model_validate(document.data)
     except ValidationError as exc:

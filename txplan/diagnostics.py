@@ -244,6 +244,13 @@ _TABLE: tuple[Code, ...] = (
              "another client's plan suggests copy and paste.",
              "The same sentence in plans of C-0042 and C-0077.",
              "Rewrite the objective for this client, in their words where possible."),
+    _warning("TX305", "looks like a real identifier",
+             "The text contains something shaped like a Social Security number (`123-45-6789`) or a "
+             "medical record number (`MRN 1234567`). Plans live in a git repository and in charts; "
+             "identifiers beyond the chart number do not belong in them, and example plans must stay "
+             "fictional. The message never repeats the number.",
+             "`Referred by Dr. Lee, MRN: 20481736.` in the narrative.",
+             "Remove the number; refer to the client by the chart number in `client.id`."),
     # -- templates ------------------------------------------------------------
     _error("TX401", "template id does not match its file name",
            "A template's `id` equals the file stem, so `use:` ids and files never drift.",
@@ -262,12 +269,32 @@ _TABLE: tuple[Code, ...] = (
            "A parameter is either required (no default) or has a default.",
            "`focus: {required: true, default: work}`",
            "Remove `required` or the default."),
+    _error("TX405", "template body reaches outside the sandbox",
+           "Template bodies may not read other files (`include`, `import`, `from`, `extends`) or use "
+           "names starting with `_`, which lead to Python internals. Templates are written by many "
+           "hands, so these are refused before anything is rendered.",
+           "`{{ ''.__class__.__mro__ }}` or `{% include '/etc/passwd' %}`",
+           "Write the text into the template itself; use only `client`, `clinician` and parameters."),
+    _error("TX406", "template fails with example values",
+           "Every template is rendered once at check time with a fictional client and its parameter "
+           "defaults (`[name]` for required ones). Rendering failed or passed a limit: output above "
+           "100,000 characters, more than 1,000,000 steps, more than 2 seconds, or an error such as "
+           "dividing by zero.",
+           "`{{ 'a' * 10**9 }}`, or a loop nested inside a loop over 100,000 items.",
+           "Fix the expression at the line shown; a template renders a few paragraphs of text."),
     # -- outputs --------------------------------------------------------------
     _error("TX601", "chart could not be written",
            "The plan passed the check but its DOCX could not be saved (disk full, no "
            "permission, a folder in the way). Any earlier chart is left as it was.",
            "build/docx/ is read-only.",
            "Free disk space or fix the folder's permissions, then build again."),
+    _error("TX602", "reference document cannot be used",
+           "templates/chart.docx gives the charts their styles, margins and letterhead. It "
+           "could not be read as a Word document, so no chart was written; earlier charts are "
+           "left as they were.",
+           "A chart.docx saved as .doc, or truncated by a failed copy.",
+           "Save the reference document again from Word or LibreOffice as .docx, or remove it "
+           "to use txplan's built-in styles."),
     # -- policy ---------------------------------------------------------------
     _error("TX501", "invalid clinic policy",
            "`[tool.txplan]` in pyproject.toml has an unknown key or a value of the wrong "

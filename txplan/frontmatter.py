@@ -10,11 +10,19 @@ aliases and explicit tags be refused before anything is expanded.
 
 Dates stay strings here; the model parses them, so that ``2026-02-30`` is
 reported at its own position like any other invalid value.
+
+Hostile or broken input is refused with a diagnostic, never an exception:
+files above ``MAX_FILE_BYTES`` (read with a bound, so a device or a growing
+file cannot stall a run), anything but a regular file, bytes that are not
+UTF-8, control characters, nesting deeper than ``MAX_DEPTH``, anchors,
+aliases and tags (the first ``MAX_REFUSALS`` of them are listed, not every
+one of a bomb's thousands). Messages name keys and tokens, never values.
 """
 
 from __future__ import annotations
 
 import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,11 +46,17 @@ from .diagnostics import Diagnostic, make
 
 MAX_FILE_BYTES = 1_000_000
 MAX_DEPTH = 32
+MAX_REFUSALS = 20
 
 Pos = tuple[int, int]
 KeyPath = tuple[str | int, ...]
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# C0 controls except tab and line breaks, DEL, C1 controls (NEL included) and the two
+# non-characters YAML refuses. Line and paragraph separators (U+2028/9) are refused only
+# in the front matter, where YAML would count them as line breaks and shift positions.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+_SEPARATOR = re.compile("[\u2028\u2029]")
+_FIELD_NAME = re.compile(r"^[a-z_][a-z0-9_-]{0,39}$")  # every key of the format looks like this
 _YAML = YAML(typ="safe")
 _RESOLVER = _YAML.resolver
 _CONSTRUCTOR = _YAML.constructor
@@ -96,6 +110,7 @@ class Document:
     positions: Positions
     body: str
     body_line: int
+    text: str = ""  # the whole decoded file, line breaks normalised to "\n"
 
 
 class _Refused(Exception):
@@ -108,20 +123,45 @@ class _RefusedMany(Exception):
         self.diagnostics = diagnostics
 
 
+def is_field_name(key: str) -> bool:
+    """Whether a key looks like a key of the format: lowercase letters, digits, `_` and `-`."""
+    return bool(_FIELD_NAME.match(key))
+
+
+def shown_key(key: str) -> str:
+    """A key as a message may show it: field-name-like keys verbatim, anything else withheld.
+
+    A key with capitals, spaces or punctuation is usually a value typed in the
+    wrong place (``Jordan Rivera: ...``, ``Maya: 555-0142``), and values are
+    never echoed.
+    """
+    return f"`{key}`" if is_field_name(key) else "(not shown: it is not a field name)"
+
+
+def _too_large(display: str, size: int) -> Diagnostic:
+    return make(display, (1, 1), "TX002", f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}")
+
+
 def load_document(path: Path, display: str) -> tuple[Document | None, list[Diagnostic]]:
     """Read and parse one file; on failure return the diagnostics instead."""
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            return None, [make(display, (1, 1), "TX002",
-                               f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}")]
-        raw = path.read_bytes()
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            return None, [make(display, (1, 1), "TX001", "not a regular file")]
+        if info.st_size > MAX_FILE_BYTES:
+            return None, [_too_large(display, info.st_size)]
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
-        return None, [make(display, (1, 1), "TX001", f"cannot read file: {exc.strerror}")]
+        return None, [make(display, (1, 1), "TX001", f"cannot read file: {exc.strerror or 'error'}")]
+    if len(raw) > MAX_FILE_BYTES:  # grew after stat
+        return None, [_too_large(display, len(raw))]
     return parse_document(raw, display)
 
 
 def parse_document(raw: bytes, display: str) -> tuple[Document | None, list[Diagnostic]]:
+    if len(raw) > MAX_FILE_BYTES:
+        return None, [_too_large(display, len(raw))]
     try:
         text = _decode(raw, display)
         front, body, body_line = _split(text, display)
@@ -130,7 +170,7 @@ def parse_document(raw: bytes, display: str) -> tuple[Document | None, list[Diag
         return None, [refused.diagnostic]
     except _RefusedMany as refused:
         return None, refused.diagnostics
-    return Document(display, data, positions, body, body_line), []
+    return Document(display, data, positions, body, body_line, text), []
 
 
 def _decode(raw: bytes, display: str) -> str:
@@ -141,7 +181,7 @@ def _decode(raw: bytes, display: str) -> str:
         col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
         raise _Refused(make(display, (line, col), "TX001",
                             f"byte 0x{raw[exc.start]:02x} is not valid UTF-8")) from None
-    text = text.replace("\r\n", "\n")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     bad = _CONTROL.search(text)
     if bad:
         raise _Refused(make(display, _offset_pos(text, bad.start()), "TX011",
@@ -168,6 +208,10 @@ def _split(text: str, display: str) -> tuple[str, str, int]:
                             "no closing `---` line after the front matter opened here"))
     start = first_end + 1
     front = text[start:start + closing.start()]
+    separator = _SEPARATOR.search(front)
+    if separator:
+        raise _Refused(make(display, _offset_pos(text, start + separator.start()), "TX011",
+                            f"line separator U+{ord(separator.group()):04X} is not allowed in the front matter"))
     rest = text[start + closing.end():]
     body = rest[1:] if rest.startswith("\n") else rest
     body_line = text.count("\n", 0, start + closing.end()) + 2
@@ -186,7 +230,11 @@ def _events(front: str, display: str) -> Iterator[Event]:
         problem = (exc.problem or "invalid YAML").strip()
         raise _Refused(make(display, pos, "TX005", problem)) from None
     except YAMLError as exc:
-        raise _Refused(make(display, (1, 1), "TX005", str(exc).splitlines()[0])) from None
+        offset = getattr(exc, "position", None)
+        pos = _offset_pos(front, offset) if isinstance(offset, int) else (0, 1)
+        raise _Refused(make(display, (pos[0] + 1, pos[1]), "TX005", "the front matter is not valid YAML")) from None
+    except (ValueError, RecursionError, MemoryError):
+        raise _Refused(make(display, (1, 1), "TX005", "the front matter is not valid YAML")) from None
 
 
 # ruamel's resolver keys its implicit types by first character; text starting with any
@@ -201,7 +249,10 @@ def _scalar(event: ScalarEvent) -> Any:
     construct = _CONSTRUCT.get(tag)
     if construct is None:
         return event.value
-    return construct(ScalarNode(tag, event.value, event.start_mark, event.end_mark))
+    try:
+        return construct(ScalarNode(tag, event.value, event.start_mark, event.end_mark))
+    except (ValueError, OverflowError):  # e.g. an integer of more than 4,300 digits: keep it as text
+        return event.value
 
 
 class _Frame:
@@ -213,70 +264,107 @@ class _Frame:
         self.key: str | None = None
 
 
-def _build(front: str, display: str) -> tuple[dict[str, Any], Positions]:
-    positions = Positions()
-    refusals: list[Diagnostic] = []
-    stack: list[_Frame] = []
-    root: Any = None
+def _token(text: object) -> str:
+    """An anchor or tag name as a message shows it: short form, cut at 60 characters."""
+    shown = str(text)
+    if shown.startswith("tag:yaml.org,2002:"):
+        shown = "!!" + shown[len("tag:yaml.org,2002:"):]
+    return shown if len(shown) <= 60 else shown[:57] + "..."
 
+
+class _Builder:
+    """Builds plain data from parser events, recording positions and refusals."""
+
+    def __init__(self, display: str) -> None:
+        self.display = display
+        self.positions = Positions()
+        self.refusals: list[Diagnostic] = []
+        self.stack: list[_Frame] = []
+        self.root: Any = None
+
+    @staticmethod
     def pos(event: Event) -> Pos:
         return event.start_mark.line + 2, event.start_mark.column + 1
 
-    def place(value: Any, event: Event) -> KeyPath | None:
+    def fail(self, event: Event, code: str, message: str) -> _Refused:
+        return _Refused(make(self.display, self.pos(event), code, message))
+
+    def refuse(self, event: Event, code: str, message: str) -> None:
+        """Record a refusal and go on, so every one is reported (up to MAX_REFUSALS)."""
+        if len(self.refusals) < MAX_REFUSALS:
+            self.refusals.append(make(self.display, self.pos(event), code, message))
+        elif len(self.refusals) == MAX_REFUSALS:
+            self.refusals.append(make(self.display, self.pos(event), code,
+                                      f"more anchors, aliases or tags follow; only the first {MAX_REFUSALS} are listed"))
+
+    def expecting_key(self) -> bool:
+        return bool(self.stack) and isinstance(self.stack[-1].container, dict) and self.stack[-1].key is None
+
+    def place(self, value: Any, event: Event) -> KeyPath | None:
         """Put a value in the open container; return its path, or None for a mapping key."""
-        nonlocal root
-        if not stack:
-            root = value
+        if not self.stack:
+            self.root = value
             return ()
-        frame = stack[-1]
+        frame = self.stack[-1]
         if isinstance(frame.container, list):
-            path = (*frame.path, len(frame.container))
+            path: KeyPath = (*frame.path, len(frame.container))
             frame.container.append(value)
-            positions.values[path] = pos(event)
+            self.positions.values[path] = self.pos(event)
             return path
         if frame.key is None:
             if not isinstance(value, str | int | float | bool) or value is None:
-                raise _Refused(make(display, pos(event), "TX005", "keys must be plain words"))
+                raise self.fail(event, "TX005", "keys must be plain words")
             key = str(value)
             path = (*frame.path, key)
             if key in frame.container:
-                raise _Refused(make(display, pos(event), "TX006",
-                                    f"duplicate key `{key}` (first at line {positions.keys[path][0]})"))
-            positions.keys[path] = pos(event)
+                raise self.fail(event, "TX006",
+                                f"duplicate key {shown_key(key)} (first at line {self.positions.keys[path][0]})")
+            self.positions.keys[path] = self.pos(event)
             frame.key = key
             return None
         path = (*frame.path, frame.key)
         frame.container[frame.key] = value
-        positions.values[path] = pos(event)
+        self.positions.values[path] = self.pos(event)
         frame.key = None
         return path
 
-    for event in _events(front, display):
+    def feed(self, event: Event) -> None:
         if isinstance(event, AliasEvent):
-            refusals.append(make(display, pos(event), "TX007", f"alias `*{event.anchor}` is not allowed"))
-            place(None, event)
-            continue
+            self.refuse(event, "TX007", f"alias `*{_token(event.anchor)}` is not allowed")
+            if self.expecting_key():
+                raise self.fail(event, "TX005", "keys must be plain words")
+            self.place(None, event)
+            return
         if isinstance(event, NodeEvent) and event.anchor is not None:
-            refusals.append(make(display, pos(event), "TX007", f"anchor `&{event.anchor}` is not allowed"))
+            self.refuse(event, "TX007", f"anchor `&{_token(event.anchor)}` is not allowed")
         if isinstance(event, ScalarEvent | CollectionStartEvent) and event.tag is not None:
-            refusals.append(make(display, pos(event), "TX008", f"tag `{event.tag}` is not allowed"))
+            self.refuse(event, "TX008", f"tag `{_token(event.tag)}` is not allowed")
         if isinstance(event, ScalarEvent):
-            place(_scalar(event), event)
+            self.place(_scalar(event), event)
         elif isinstance(event, CollectionStartEvent):
-            if stack and isinstance(stack[-1].container, dict) and stack[-1].key is None:
-                raise _Refused(make(display, pos(event), "TX005", "keys must be plain words"))
-            if len(stack) >= MAX_DEPTH:
-                raise _Refused(make(display, pos(event), "TX012",
-                                    f"nesting deeper than {MAX_DEPTH} levels"))
+            if self.expecting_key():
+                raise self.fail(event, "TX005", "keys must be plain words")
+            if len(self.stack) >= MAX_DEPTH:
+                raise self.fail(event, "TX012", f"nesting deeper than {MAX_DEPTH} levels")
             container: dict[str, Any] | list[Any] = {} if isinstance(event, MappingStartEvent) else []
-            path = place(container, event)
-            stack.append(_Frame(container, path or ()))
+            path = self.place(container, event)
+            self.stack.append(_Frame(container, path or ()))
         elif isinstance(event, MappingEndEvent | SequenceEndEvent):
-            stack.pop()
-    if refusals:
-        raise _RefusedMany(refusals)
+            self.stack.pop()
+
+
+def _build(front: str, display: str) -> tuple[dict[str, Any], Positions]:
+    builder = _Builder(display)
+    try:
+        for event in _events(front, display):
+            builder.feed(event)
+    except _Refused as refused:
+        raise _RefusedMany([*builder.refusals, refused.diagnostic]) from None
+    if builder.refusals:
+        raise _RefusedMany(builder.refusals)
+    root = builder.root
     if root is None:
         raise _Refused(make(display, (1, 1), "TX010", "the front matter is empty"))
     if not isinstance(root, dict):
         raise _Refused(make(display, (2, 1), "TX010", "the front matter must be `key: value` pairs"))
-    return root, positions
+    return root, builder.positions

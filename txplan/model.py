@@ -7,16 +7,24 @@ live in ``rules``; this module only knows shapes.
 
 Validation errors raised here with a ``TX...`` type carry their diagnostic code
 straight through to the checker.
+
+Bounds keep hostile input from reaching the rules as values they cannot handle:
+dates are ``YYYY-MM-DD`` between 1900 and 2199 (date arithmetic stays in
+range), scores are finite and within a billion, text is not blank, and no list
+holds more than ``MAX_ENTRIES`` entries (a 10,000-objective plan gets one
+diagnostic, not ten thousand).
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator
 from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -28,10 +36,50 @@ from pydantic_core import PydanticCustomError
 
 from .elements import ITEM_ELEMENTS
 
+MAX_ENTRIES = 200
+MAX_SCORE = 1_000_000_000
+FIRST_YEAR, LAST_YEAR = 1900, 2199
+_ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise PydanticCustomError("TX101", "is empty")
+    return value
+
+
+def _iso_date(value: Any) -> date:
+    """Only ``YYYY-MM-DD`` text that names a real day in 1900-2199: no numbers as timestamps."""
+    if isinstance(value, date):
+        parsed = value
+    elif isinstance(value, str) and _ISO_DATE.match(value):
+        try:
+            parsed = date.fromisoformat(value)
+        except ValueError:
+            raise PydanticCustomError("TX104", "must be a real date written YYYY-MM-DD") from None
+    else:
+        raise PydanticCustomError("TX104", "must be a real date written YYYY-MM-DD")
+    if not FIRST_YEAR <= parsed.year <= LAST_YEAR:
+        raise PydanticCustomError("TX104", "must be a date between {first} and {last}",
+                                  {"first": FIRST_YEAR, "last": LAST_YEAR})
+    return parsed
+
+
+def _number(value: Any) -> Any:
+    """A score: a finite int or float within +-MAX_SCORE (not true/false, not text)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise PydanticCustomError("TX103", "must be a number")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise PydanticCustomError("TX103", "must be a finite number")
+    if abs(value) > MAX_SCORE:
+        raise PydanticCustomError("TX106", "must be between -{limit} and {limit}", {"limit": f"{MAX_SCORE:,}"})
+    return value
+
+
 Id = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]+$")]
-Text = Annotated[str, Field(min_length=1)]
-Date = Annotated[date, Field(strict=False)]
-Score = int | float
+Text = Annotated[str, AfterValidator(_not_blank)]
+Date = Annotated[date, BeforeValidator(_iso_date)]
+Score = Annotated[int | float, BeforeValidator(_number)]
 
 
 def _number_as_text(value: Any) -> Any:
@@ -53,12 +101,12 @@ class Client(Strict):
     name: Text
     dob: Date
     pronouns: str | None = None
-    strengths: list[Text] = Field(min_length=1)
-    preferences: list[Text] = []
+    strengths: list[Text] = Field(min_length=1, max_length=MAX_ENTRIES)
+    preferences: list[Text] = Field([], max_length=MAX_ENTRIES)
 
     @property
     def first_name(self) -> str:
-        return self.name.split()[0]
+        return (self.name.split() or [self.name])[0]
 
 
 class Clinician(Strict):
@@ -92,14 +140,14 @@ class Goal(Strict):
     id: Id
     statement: Text
     interpersonal: bool = False
-    objectives: list[Objective] = Field(min_length=1)
+    objectives: list[Objective] = Field(min_length=1, max_length=MAX_ENTRIES)
 
 
 class Problem(Strict):
     id: Id
     statement: Text
-    evidenced_by: list[Text] = Field(min_length=1)
-    goals: list[Goal] = Field(min_length=1)
+    evidenced_by: list[Text] = Field(min_length=1, max_length=MAX_ENTRIES)
+    goals: list[Goal] = Field(min_length=1, max_length=MAX_ENTRIES)
 
 
 class Approach(Strict):
@@ -107,21 +155,22 @@ class Approach(Strict):
     rationale: Text
 
 
+def _param_value(value: Any) -> Any:
+    """A template parameter: text, a number or true/false, never a list, a mapping or empty."""
+    if isinstance(value, dict | list) or value is None:
+        raise PydanticCustomError("TX103", "must be text or a number")
+    return value
+
+
+ParamArgument = Annotated[Any, BeforeValidator(_param_value)]
+
+
 class Usable(Strict):
     """Something written either as a template use (``use`` + ``with``) or as ``text``."""
 
     use: str | None = None
-    with_: dict[str, Any] = Field(default_factory=dict, alias="with")
+    with_: dict[str, ParamArgument] = Field(default_factory=dict, alias="with", max_length=MAX_ENTRIES)
     text: str | None = None
-
-    @field_validator("with_")
-    @classmethod
-    def _params_are_scalars(cls, value: dict[str, Any]) -> dict[str, Any]:
-        for name, param in value.items():
-            if isinstance(param, dict | list) or param is None:
-                raise PydanticCustomError(
-                    "TX103", "parameter `{name}` must be text or a number", {"name": name})
-        return value
 
     @model_validator(mode="after")
     def _exactly_one_source(self) -> Usable:
@@ -133,7 +182,7 @@ class Usable(Strict):
 
 
 class Item(Usable):
-    for_: list[Id] = Field(alias="for", min_length=1)
+    for_: list[Id] = Field(alias="for", min_length=1, max_length=MAX_ENTRIES)
     by: str | None = None
 
 
@@ -153,13 +202,13 @@ class Contact(Strict):
 class Crisis(Strict):
     """The Stanley-Brown parts default to empty so a missing part is a TX210, not a TX101."""
 
-    warning_signs: list[Text] = []
-    coping_strategies: list[Text] = []
-    social_distractions: list[Text] = []
-    support_contacts: list[Contact] = []
-    professional_contacts: list[Contact] = []
-    means_safety: list[Text] = []
-    reasons_for_living: list[Text] = []
+    warning_signs: list[Text] = Field([], max_length=MAX_ENTRIES)
+    coping_strategies: list[Text] = Field([], max_length=MAX_ENTRIES)
+    social_distractions: list[Text] = Field([], max_length=MAX_ENTRIES)
+    support_contacts: list[Contact] = Field([], max_length=MAX_ENTRIES)
+    professional_contacts: list[Contact] = Field([], max_length=MAX_ENTRIES)
+    means_safety: list[Text] = Field([], max_length=MAX_ENTRIES)
+    reasons_for_living: list[Text] = Field([], max_length=MAX_ENTRIES)
 
 
 class ScoreEntry(Strict):
@@ -174,7 +223,7 @@ class Measure(Strict):
     baseline: Score
     target: Score
     every: str
-    scores: list[ScoreEntry] = []
+    scores: list[ScoreEntry] = Field([], max_length=MAX_ENTRIES)
 
     @field_validator("every")
     @classmethod
@@ -197,19 +246,19 @@ class Feedback(Usable):
 
 
 class Evaluation(Strict):
-    measures: list[Measure] = Field(min_length=1)
-    feedback: list[Feedback] = Field(min_length=1)
+    measures: list[Measure] = Field(min_length=1, max_length=MAX_ENTRIES)
+    feedback: list[Feedback] = Field(min_length=1, max_length=MAX_ENTRIES)
 
 
 class Interventions(Strict):
-    approaches: list[Approach] | None = Field(None, min_length=1)
-    techniques: list[Item] | None = Field(None, min_length=1)
+    approaches: list[Approach] | None = Field(None, min_length=1, max_length=MAX_ENTRIES)
+    techniques: list[Item] | None = Field(None, min_length=1, max_length=MAX_ENTRIES)
     frequency: Frequency | None = None
-    homework: list[Item] | None = Field(None, min_length=1)
-    psychoeducation: list[Item] | None = Field(None, min_length=1)
-    skills: list[Item] | None = Field(None, min_length=1)
-    emotional_processing: list[Item] | None = Field(None, min_length=1)
-    relationships: list[Item] | None = Field(None, min_length=1)
+    homework: list[Item] | None = Field(None, min_length=1, max_length=MAX_ENTRIES)
+    psychoeducation: list[Item] | None = Field(None, min_length=1, max_length=MAX_ENTRIES)
+    skills: list[Item] | None = Field(None, min_length=1, max_length=MAX_ENTRIES)
+    emotional_processing: list[Item] | None = Field(None, min_length=1, max_length=MAX_ENTRIES)
+    relationships: list[Item] | None = Field(None, min_length=1, max_length=MAX_ENTRIES)
     crisis: Crisis | None = None
     evaluation: Evaluation | None = None
 
@@ -225,11 +274,11 @@ class Plan(Strict):
     status: Literal["draft", "active", "closed"] = "active"
     dates: Dates
     participation: Text
-    diagnoses: list[Diagnosis] = Field(min_length=1)
+    diagnoses: list[Diagnosis] = Field(min_length=1, max_length=MAX_ENTRIES)
     risk: Risk
-    problems: list[Problem] = Field(min_length=1)
+    problems: list[Problem] = Field(min_length=1, max_length=MAX_ENTRIES)
     interventions: Interventions
-    discharge: list[Text] = Field(min_length=1)
+    discharge: list[Text] = Field(min_length=1, max_length=MAX_ENTRIES)
 
     def objectives(self) -> list[Objective]:
         return [o for p in self.problems for g in p.goals for o in g.objectives]

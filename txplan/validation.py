@@ -13,7 +13,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from .diagnostics import CODES, Diagnostic, make
-from .frontmatter import Document, KeyPath
+from .frontmatter import Document, KeyPath, is_field_name, shown_key
 
 _KINDS = {
     "string_type": "text",
@@ -26,6 +26,7 @@ _KINDS = {
     "model_type": "a mapping of `key: value` pairs",
     "model_attributes_type": "a mapping of `key: value` pairs",
     "none_required": "empty",
+    "finite_number": "a finite number",
 }
 
 _BOUNDS = {
@@ -41,7 +42,7 @@ def validation_diagnostics(exc: ValidationError, document: Document, model: type
     seen: set[KeyPath] = set()
     found: list[Diagnostic] = []
     for error in exc.errors():
-        path: KeyPath = tuple(error["loc"])
+        path = _data_path(tuple(error["loc"]), document.data, error["type"])
         if path in seen:  # a union reports each of its branches; one line is enough
             continue
         seen.add(path)
@@ -49,8 +50,34 @@ def validation_diagnostics(exc: ValidationError, document: Document, model: type
     return sorted(found)
 
 
+def _data_path(loc: KeyPath, data: Any, kind: str) -> KeyPath:
+    """The part of a pydantic location that names keys and items of the file.
+
+    A union adds its member's name to the location (``baseline.int``); such a
+    step is dropped, so the diagnostic points at the value and names the field.
+    A missing key is kept as the last step: it names the field to add.
+    """
+    current = data
+    for depth, part in enumerate(loc):
+        in_dict = isinstance(current, dict) and isinstance(part, str) and part in current
+        in_list = isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current)
+        if in_dict or in_list:
+            current = current[part]
+        elif depth == len(loc) - 1 and kind in ("missing", "extra_forbidden") and isinstance(current, dict):
+            return loc
+        else:
+            return loc[:depth]
+    return loc
+
+
+def _joined(name: str, message: str) -> str:
+    return f"{name} {message}" if message.startswith(("must ", "is ", "has ")) else f"{name}: {message}"
+
+
 def _field(path: KeyPath) -> str:
-    return ".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in path).replace(".[", "[") or "front matter"
+    """``a.b[0].c``; a key that is not field-name-like (a value typed as a key) shows as ``<key>``."""
+    parts = (f"[{p}]" if isinstance(p, int) else p if is_field_name(p) else "<key>" for p in path)
+    return ".".join(parts).replace(".[", "[") or "front matter"
 
 
 def _diagnostic(error: ErrorDetails, path: KeyPath, document: Document, model: type[BaseModel] | None) -> Diagnostic:
@@ -59,7 +86,7 @@ def _diagnostic(error: ErrorDetails, path: KeyPath, document: Document, model: t
     where = document.positions
     name = _field(path)
     if kind in CODES:  # raised by our own validators with a TX code as their type
-        return make(document.path, where.of_value(path), kind, f"{name}: {error['msg']}")
+        return make(document.path, where.of_value(path), kind, _joined(name, error["msg"]))
     if kind == "missing":
         return make(document.path, where.of_value(path), "TX101", f"{name} is required")
     if kind == "extra_forbidden":
@@ -73,15 +100,28 @@ def _diagnostic(error: ErrorDetails, path: KeyPath, document: Document, model: t
         return make(document.path, where.of_value(path), "TX106", f"{name} must be {_BOUNDS[kind].format(**ctx)}")
     if kind == "too_short" and ctx.get("min_length") == 1:
         return make(document.path, where.of_value(path), "TX107", f"{name} needs at least one entry")
+    if kind == "string_too_short":
+        return make(document.path, where.of_value(path), "TX101", f"{name} is empty")
     if kind in ("too_short", "too_long", "string_pattern_mismatch"):
         return make(document.path, where.of_value(path), "TX108", f"{name}: {_shape_hint(kind, ctx)}")
     expected = _KINDS.get(kind, "a value of another kind")
     return make(document.path, where.of_value(path), "TX103", f"{name} must be {expected}")
 
 
+_PATTERNS = {
+    r"^[A-Za-z0-9_-]+$": "letters, digits, `-` and `_` only",
+    r"^[a-z0-9-]+$": "lowercase letters, digits and `-` only",
+}
+
+
 def _shape_hint(kind: str, ctx: dict[str, Any]) -> str:
     if kind == "string_pattern_mismatch":
-        return f"must match {ctx.get('pattern', '')} (letters, digits, `-` and `_`)"
+        pattern = str(ctx.get("pattern", ""))
+        return _PATTERNS.get(pattern, f"must match the pattern {pattern}")
+    if kind == "too_long" and "max_length" in ctx:
+        actual = ctx.get("actual_length")
+        count = f"has {actual:,} entries" if isinstance(actual, int) else "has too many entries"
+        return f"{count}; the limit is {ctx['max_length']:,}"
     if "min_length" in ctx and "max_length" not in ctx:
         return f"needs at least {ctx['min_length']} entries"
     return "has the wrong number of entries"
@@ -92,7 +132,7 @@ def _unknown_key_message(path: KeyPath, model: type[BaseModel] | None) -> str:
     allowed = _allowed_keys(path[:-1], model)
     close = difflib.get_close_matches(key, allowed, n=1)
     hint = f"; did you mean `{close[0]}`?" if close else (f"; allowed: {', '.join(allowed)}" if allowed else "")
-    return f"unknown key `{key}`{hint}"
+    return f"unknown key {shown_key(key)}{hint}"
 
 
 def _allowed_keys(path: KeyPath, model: type[BaseModel] | None) -> list[str]:

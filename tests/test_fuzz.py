@@ -1,0 +1,216 @@
+"""Fuzz the checker: mutated plans and templates end in diagnostics or a valid result, never an exception.
+
+Mutations: delete, duplicate and swap lines (which deletes and duplicates
+keys), retype values, re-key and re-indent lines, insert odd Unicode (no
+surrogates), raw bytes or Jinja fragments, and cut the file at a random byte.
+
+CI runs a modest number of examples. For a long session outside CI:
+
+    TXPLAN_FUZZ_EXAMPLES=20000 python -m pytest tests/test_fuzz.py -q -p no:cacheprovider
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from txplan.check import check_project
+from txplan.diagnostics import CODES, Diagnostic
+from txplan.phi import scan_identifiers
+from txplan.templates import RenderError, example_context, load_template
+
+REPO = Path(__file__).resolve().parent.parent
+TODAY = date(2026, 11, 20)
+EXAMPLES = int(os.environ.get("TXPLAN_FUZZ_EXAMPLES", "150"))
+USED_TEMPLATES = ("behavioral-activation", "thought-record", "problem-solving", "assertive-communication")
+FUZZED_TEMPLATE = "thought-record"
+
+FUZZ_SETTINGS = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
+    print_blob=True,
+)
+
+RETYPES = (
+    "[]", "{}", "[a, b]", "{a: 1}", "12", "-1", "0", "1e999", ".nan", "-.inf", "true", "null", "~", '""', "' '",
+    '"{{ 7*7 }}"', "2026-02-30", "2026-13-01", "9999-12-31", "0001-01-01", "&a x", "*a", "!!str x",
+    "!!python/object/apply:os.system ['true']", "|\n  block text", ">-\n  folded", "'quoted: yes'", "9" * 5000,
+    "[[[[[[[[]]]]]]]]", "{a: {b: {c: [1, {d: e}]}}}", "x\ty", "- item", "? complex", "<script>alert(1)</script>",
+    "123-45-6789", "O1", "[O1, O1, O9]", "P1", "-0x1F", "0o17", "1_000", "+.5", "'", '"', "{", "[", "}", "]",
+)
+KEYS = ("id", "name", "use", "with", "for", "text", "homwork", "client", "objectives", "goals", "scores", "range",
+        "better", "every", "status", "__class__", "Jordan Rivera", "1", "true", "null", "<<", "? ")
+JINJA = (
+    "{{", "}}", "{%", "%}", "{#", "#}", "{{ focus }}", "{{ frequency }}", "{% for x in focus %}", "{% endfor %}",
+    "{% if focus %}", "{% endif %}", "{{ client.first_name }}", "{{ client.__class__ }}", "{{ focus|upper }}",
+    "{{ 'a' * 10**9 }}", "{{ frequency * 100000 }}", "{% macro m() %}{{ m() }}{% endmacro %}{{ m() }}",
+    "{% raw %}", "{% endraw %}", "{{ range(10) }}", "{% set x = focus ~ focus %}{{ x }}", "{{ 1/0 }}",
+    "{{ focus.format(focus) }}", "{{ '%s' % focus }}", "{{ focus[0] }}", "{{ clinician['name'] }}",
+    "{% include 'x' %}", "{{ self }}", "{{ loop.index }}", "{{ focus|join(', ') }}", "{{ (focus ~ 'x')|wordwrap(2) }}",
+    "{% filter upper %}", "{% endfilter %}", "{{ caller() }}", "{{ focus|int + 1 }}", "{{ focus|attr('x') }}",
+)
+
+
+@dataclass(frozen=True)
+class Mutation:
+    kind: str
+    a: int
+    b: int
+    payload: str
+
+
+unicode_text = st.text(
+    alphabet=st.characters(exclude_categories=["Cs"]),  # surrogates cannot be encoded as UTF-8
+    min_size=1, max_size=12,
+)
+payloads = st.one_of(unicode_text, st.sampled_from(RETYPES), st.sampled_from(KEYS), st.sampled_from(JINJA),
+                     st.sampled_from(("\x00", "\x1b", "\x85", "\u2028", "\ufeff", "\ufffe", "\t", "\r", "\r\n", "---",
+                                      "\u202e", "\U0001f600", "e\u0301", "\u00a0", "#", ": ", "- ")))
+mutations = st.builds(
+    Mutation,
+    kind=st.sampled_from(("delete", "duplicate", "swap", "retype", "rekey", "indent", "insert", "insert_line",
+                          "cut", "bytes")),
+    a=st.integers(min_value=0, max_value=10_000),
+    b=st.integers(min_value=0, max_value=10_000),
+    payload=payloads,
+)
+
+
+def mutate(text: str, steps: list[Mutation]) -> bytes:
+    """Apply the mutations in order; byte-level ones (cut, bytes) produce arbitrary bytes."""
+    raw: bytes | None = None
+    for step in steps:
+        if raw is not None:  # after a byte-level step, stay at byte level
+            raw = _mutate_bytes(raw, step)
+            continue
+        if step.kind in ("cut", "bytes"):
+            raw = _mutate_bytes(text.encode("utf-8"), step)
+            continue
+        text = _mutate_text(text, step)
+    return raw if raw is not None else text.encode("utf-8")
+
+
+def _mutate_bytes(raw: bytes, step: Mutation) -> bytes:
+    at = step.a % (len(raw) + 1)
+    if step.kind == "cut":
+        return raw[:at]
+    blob = bytes([step.b % 256, (step.b // 256) % 256])[: 1 + step.b % 2]
+    return raw[:at] + blob + raw[at:]
+
+
+def _mutate_text(text: str, step: Mutation) -> str:
+    lines = text.split("\n")
+    i, j = step.a % len(lines), step.b % len(lines)
+    line = lines[i]
+    if step.kind == "delete":
+        del lines[i]
+    elif step.kind == "duplicate":
+        lines.insert(i, line)
+    elif step.kind == "swap":
+        lines[i], lines[j] = lines[j], lines[i]
+    elif step.kind == "retype" and ":" in line:
+        key, _, _ = line.partition(":")
+        lines[i] = f"{key}: {step.payload}"
+    elif step.kind == "rekey" and ":" in line:
+        key, _, value = line.partition(":")
+        indent = key[: len(key) - len(key.lstrip(" -"))]
+        lines[i] = f"{indent}{step.payload}:{value}"
+    elif step.kind == "indent":
+        stripped = line.lstrip(" ")
+        lines[i] = " " * (step.b % 9) + stripped
+    elif step.kind == "insert":
+        at = step.b % (len(line) + 1)
+        lines[i] = line[:at] + step.payload + line[at:]
+    else:  # insert_line, or a retype/rekey on a line without a key
+        lines.insert(i, step.payload)
+    return "\n".join(lines)
+
+
+def assert_sane(diagnostics: list[Diagnostic], raw: bytes) -> None:
+    """Every diagnostic has a known code and a position inside the file."""
+    lines = raw.count(b"\n") + raw.count(b"\r") + 1
+    for diagnostic in diagnostics:
+        assert diagnostic.code in CODES
+        assert 1 <= diagnostic.line <= lines + 1, diagnostic.format()
+        assert diagnostic.col >= 1, diagnostic.format()
+        assert "\n" not in diagnostic.message
+
+
+@pytest.fixture(scope="module")
+def clinic() -> Iterator[Path]:
+    root = Path(tempfile.mkdtemp(prefix="txplan-fuzz-"))
+    (root / "plans").mkdir()
+    folder = root / "templates" / "interventions"
+    folder.mkdir(parents=True)
+    for template_id in USED_TEMPLATES:
+        shutil.copy(REPO / "templates" / "interventions" / f"{template_id}.md", folder)
+    shutil.copy(REPO / "pyproject.toml", root)
+    yield root
+    shutil.rmtree(root, ignore_errors=True)
+
+
+EXAMPLE_PLAN = (Path(__file__).parent / "bad_inputs" / "plans" / "valid-example.md").read_text(encoding="utf-8")
+TEMPLATE_TEXT = (REPO / "templates" / "interventions" / f"{FUZZED_TEMPLATE}.md").read_text(encoding="utf-8")
+
+
+def example_plan() -> str:
+    return EXAMPLE_PLAN
+
+
+def template_text() -> str:
+    return TEMPLATE_TEXT
+
+
+def test_the_unmutated_inputs_are_valid(clinic: Path) -> None:
+    (clinic / "plans" / "fuzz.md").write_text(example_plan(), encoding="utf-8")
+    result = check_project(clinic, today=TODAY)
+    assert not result.has_errors, [d.format() for d in result.diagnostics]
+
+
+@FUZZ_SETTINGS
+@given(steps=st.lists(mutations, min_size=1, max_size=6))
+def test_mutated_plans_end_in_diagnostics_or_a_valid_result(clinic: Path, steps: list[Mutation]) -> None:
+    raw = mutate(example_plan(), steps)
+    (clinic / "plans" / "fuzz.md").write_bytes(raw)
+    result = check_project(clinic, today=TODAY)
+    assert_sane([d for d in result.diagnostics if d.path == "plans/fuzz.md"], raw)
+    checked = result.plans[0]
+    if checked.document is not None:
+        assert_sane(scan_identifiers(checked.document.text, checked.path), raw)
+    if checked.ok:
+        assert checked.plan is not None and checked.rendered
+    else:
+        assert checked.diagnostics
+
+
+@FUZZ_SETTINGS
+@given(steps=st.lists(mutations, min_size=1, max_size=6))
+def test_mutated_templates_end_in_diagnostics_or_a_valid_result(clinic: Path, steps: list[Mutation]) -> None:
+    raw = mutate(template_text(), steps)
+    target = clinic / "templates" / "interventions" / f"{FUZZED_TEMPLATE}.md"
+    (clinic / "plans" / "fuzz.md").write_text(example_plan(), encoding="utf-8")
+    try:
+        target.write_bytes(raw)
+        display = f"templates/interventions/{FUZZED_TEMPLATE}.md"
+        template, diagnostics = load_template(target, display)
+        assert_sane(diagnostics, raw)
+        if template is not None:
+            for params in ({}, {"frequency": "{{ 7*7 }}", "focus": "x" * 1000}, {"frequency": 3, "focus": True}):
+                try:
+                    assert isinstance(template.render(params, example_context()), str)
+                except RenderError as exc:
+                    assert str(exc)
+        result = check_project(clinic, today=TODAY)
+        assert_sane([d for d in result.diagnostics if d.path == display], raw)
+    finally:
+        target.write_text(TEMPLATE_TEXT, encoding="utf-8")
