@@ -99,3 +99,9 @@ def test_unusable_reference_document_is_reported_and_earlier_charts_are_kept(tmp
     assert charts(root) == before
     (root / "templates" / "chart.docx").write_bytes((REPO / "templates" / "chart.docx").read_bytes())
     assert build_charts(root, jobs=1).count(ChartState.WRITTEN) == 2
+
+
+def test_build_folders_are_private_to_their_owner(tmp_path: Path) -> None:
+    root = generate(tmp_path / "clinic", plans=1)
+    build_charts(root, jobs=1)
+    assert [(root / d).stat().st_mode & 0o777 for d in ("build", "build/docx")] == [0o700, 0o700]

@@ -164,6 +164,19 @@ def test_a_broken_template_is_unknown_to_the_plans_that_use_it(check_plan: Check
     assert check_plan(use_zz("{ focus: breathing }"), templates={"zz-test.md": broken}) == [("TX220", 54, 12)]
 
 
+def test_a_plan_using_a_broken_template_is_told_the_template_has_errors(clinic: Clinic) -> None:
+    broken = edited_template(("{{ client.first_name }} will", "{{ client.first_name } will"))
+    root = clinic({"plan.md": use_zz("{ focus: breathing }")}, templates={"zz-test.md": broken})
+    messages = [d.message for d in diagnostics_of(root) if d.code == "TX220"]
+    assert messages == ["template `zz-test` has errors of its own (see its file); fix it before using it"]
+
+
+def test_an_unknown_template_id_that_is_not_a_name_is_not_repeated(check_edit: CheckEdit, clinic: Clinic) -> None:
+    root = clinic({"plan.md": edited_plan((SKILL, "    - use: Jordan Rivera 555-0142\n"))})
+    messages = [d.message for d in diagnostics_of(root) if d.code == "TX220"]
+    assert messages == ["no template (not shown: it is not a field name) in templates/interventions/"]
+
+
 def test_an_unknown_parameter_is_tx221_at_its_key(check_edit: CheckEdit) -> None:
     edit = ("    - use: thought-record\n", "    - use: thought-record\n      with: { frequncy: daily, focus: evenings }\n")
     assert check_edit(edit) == [("TX221", 49, 15)]

@@ -24,7 +24,7 @@ from .elements import ELEMENTS_BY_KEY, ITEM_ELEMENTS
 from .instruments import Better
 from .model import Frequency, Item, Measure, Objective, Plan
 from .rules import instrument_for
-from .writer import write_atomic
+from .writer import private_folder, write_atomic
 
 FHIR_DIR = Path("build") / "fhir"
 
@@ -311,7 +311,7 @@ def write_bundles(result: CheckResult) -> list[Path]:
         if not checked.ok:
             continue
         output = bundle_path(result.root, checked)
-        output.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(output.parent)
         write_atomic(output, bundle_json(plan_bundle(checked)))
         written.append(output)
     return written

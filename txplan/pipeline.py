@@ -244,10 +244,10 @@ def _build_one(job: Job) -> JobResult:
         if renderer is None:
             entry.key = ""  # not built: never mistaken for up to date
         return JobResult(entry, ChartState.STALE if output.exists() else ChartState.SKIPPED)
-    from .writer import write_atomic
+    from .writer import private_folder, write_atomic
 
     try:
-        output.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(output.parent)
         write_atomic(output, renderer.render(checked, _history(inputs, job.path, checked)), sync=False)  # synced once per build
         stat = output.stat()
     except OSError as exc:
@@ -300,11 +300,11 @@ def _remove_interrupted_writes(root: Path) -> None:
 
 def _save_state(root: Path, state: BuildState, wrote_charts: bool) -> None:
     """Flush the charts written by this build, then record them: the state never runs ahead of the charts."""
-    from .writer import sync_folder, write_atomic
+    from .writer import private_folder, sync_folder, write_atomic
 
     if wrote_charts:
         sync_folder(root / DOCX_DIR)
 
     target = root / STATE_FILE
-    target.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(target.parent)
     write_atomic(target, state.to_bytes())

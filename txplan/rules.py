@@ -20,7 +20,7 @@ from typing import Any
 
 from .diagnostics import Diagnostic, make
 from .elements import ELEMENTS, STANLEY_BROWN_STEPS, Element, When
-from .frontmatter import Document, KeyPath
+from .frontmatter import Document, KeyPath, shown_key
 from .instruments import INSTRUMENTS_BY_NAME, Better, Instrument, custom_instrument
 from .model import Measure, Objective, Plan
 from .policy import Policy, risk_at_or_above
@@ -225,11 +225,15 @@ def template_uses(ctx: Context) -> Iterator[Diagnostic]:
             continue
         template = ctx.library.get(item.use)
         if template is None:
-            yield ctx.at((*path, "use"), "TX220", f"no template `{item.use}` in templates/interventions/")
+            if item.use in ctx.library.broken:
+                yield ctx.at((*path, "use"), "TX220",
+                             f"template `{item.use}` has errors of its own (see its file); fix it before using it")
+            else:
+                yield ctx.at((*path, "use"), "TX220", f"no template {shown_key(item.use)} in templates/interventions/")
             continue
         for name in template.unknown_params(item.with_):
             yield ctx.at_key((*path, "with", name), "TX221",
-                             f"template `{template.id}` has no parameter `{name}`"
+                             f"template `{template.id}` has no parameter {shown_key(name)}"
                              f" (it has: {', '.join(template.meta.params) or 'none'})")
         for name in template.missing_params(item.with_):
             yield ctx.at((*path, "use"), "TX222", f"template `{template.id}` needs `with: {{{name}: ...}}`")

@@ -39,6 +39,14 @@ def write_atomic(path: Path, data: bytes, mode: int = 0o600, *, sync: bool = Tru
         sync_folder(path.parent, everything=False)
 
 
+def private_folder(folder: Path) -> Path:
+    """Create ``folder`` (and missing parents) readable by the owner only: chart names are plan names."""
+    missing = [p for p in (folder, *folder.parents) if not p.exists()]
+    for path in reversed(missing):
+        path.mkdir(mode=0o700, exist_ok=True)
+    return folder
+
+
 def sync_folder(folder: Path, *, everything: bool = True) -> None:
     """Make the folder's renames durable; with ``everything``, flush all written data first."""
     if everything:

@@ -1,0 +1,551 @@
+"""The pages of the template library site, generated from the template library and txplan's tables.
+
+Everything here is plain Markdown (tables and fenced code are the only extensions used, and MkDocs
+always enables both), so the pages build under any mkdocs.yml a clinic writes. Text written by
+template authors is HTML-escaped: a template can shape its own prose but cannot put markup, and so
+cannot put off-site requests, into the published pages.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Literal, Union, get_args, get_origin
+
+from annotated_types import Ge, Le
+from markdown.extensions.toc import slugify  # type: ignore[import-untyped, unused-ignore]  # no stubs
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
+
+from .elements import ELEMENTS, ELEMENTS_BY_KEY, ITEM_ELEMENTS, STANLEY_BROWN_STEPS, Element, Shape
+from .instruments import INSTRUMENTS, Band
+from .model import Approach, Crisis, Frequency
+from .reference import diagnostics_reference
+from .templates import Library, RenderError, Template, example_context
+
+# An entry of MkDocs' `nav`: a page's path (titled by the page), or {title: path or list of entries}.
+NavItem = Union[str, dict[str, Union[str, list["NavItem"]]]]  # noqa: UP007 (a recursive alias needs the string form)
+
+HOME = "index.md"
+ELEMENTS_INDEX = "elements/index.md"
+MODALITIES = "modalities.md"
+TAGS = "tags.md"
+PLAN_FORMAT = "plan-format.md"
+DIAGNOSTICS = "diagnostics.md"
+EXAMPLE_OBJECTIVE = "O1"
+
+# The spec's example plan: fictional, valid against the repository's template library (a test checks it).
+EXAMPLE_PLAN = """\
+---
+client:
+  id: C-0042                     # chart number, [A-Za-z0-9-]+, required
+  name: Jordan Rivera            # required
+  dob: 1988-03-14                # required
+  pronouns: they/them            # optional
+  strengths:                     # required, >= 1: what the plan builds on
+    - Curious, reflective, keeps a journal
+  preferences:                   # optional: how the client wants to be treated
+    - Prefers telehealth on weekday evenings
+clinician:
+  name: Avery Chen, LCSW         # required
+  supervisor: Dr. Sam Ortiz, PhD # optional
+status: active                   # draft | active | closed; default active
+dates:
+  effective: 2026-11-02          # required
+  review: 2027-01-31             # required; after effective, within policy interval
+participation: >-                # required: how the client took part in writing the plan
+  Plan written together in session 2; client chose goal wording.
+diagnoses:                       # required, >= 1
+  - code: F33.1                  # ICD-10-CM shape: letter, 2 digits, optional . and 1-4 chars
+    description: Major depressive disorder, recurrent, moderate
+risk:
+  level: moderate                # none | low | moderate | high, required
+  summary: Passive ideation, no plan or intent; screened with C-SSRS.
+problems:                        # required, >= 1
+  - id: P1
+    statement: Low mood and withdrawal
+    evidenced_by:                # required, >= 1: observable behaviours
+      - Stopped seeing friends since March
+      - PHQ-9 of 17 at intake
+    goals:
+      - id: G1
+        statement: Feel like myself again and get back to my friends
+        interpersonal: true      # true makes the relationships element required
+        objectives:
+          - id: O1
+            statement: Jordan will schedule and complete 3 valued activities each week
+            measure: Weekly activity log reviewed in session
+            target_date: 2027-01-15
+          - id: O2
+            statement: Jordan will reduce PHQ-9 from 17 to below 10
+            measure: PHQ-9 every 2 weeks
+            target_date: 2027-01-31
+interventions:
+  approaches:                    # 1. therapeutic approaches and modalities, >= 1
+    - modality: CBT
+      rationale: Strong evidence base for recurrent depression
+  techniques:                    # 2. specific techniques and activities, >= 1
+    - use: behavioral-activation      # a template id from templates/interventions
+      with: { activities: "walking with a friend, choir practice" }
+      for: [O1]
+  frequency:                     # 3. frequency and duration, required
+    schedule: weekly             # weekly | twice-weekly | biweekly | monthly
+    minutes: 50                  # 15..240
+    weeks: 16                    # planned length, 1..104
+    format: individual           # individual | group | family | couples
+    setting: telehealth          # in-person | telehealth | hybrid
+  homework:                      # 4. homework assignments, >= 1
+    - use: thought-record
+      with: { frequency: "three times a week" }
+      for: [O2]
+  psychoeducation:               # 5. >= 1
+    - text: Explain the cycle of inactivity and low mood, with the CBT model handout.
+      for: [O1, O2]
+  skills:                        # 6. skill-building, >= 1
+    - use: problem-solving
+      for: [O1]
+  emotional_processing:          # 7. emotional exploration and processing, >= 1
+    - text: Name and rate emotions at the start of each session.
+      for: [O2]
+  relationships:                 # 8. required when any goal is interpersonal
+    - use: assertive-communication
+      for: [O1]
+  crisis:                        # 9. required when risk.level >= policy (default moderate)
+    warning_signs: [Staying in bed past noon, Thinking "no one would notice"]
+    coping_strategies: [Walk the dog around the block]
+    social_distractions: [Call cousin Maya, Go to the library café]
+    support_contacts:
+      - { name: Maya Rivera, phone: 555-0142 }
+    professional_contacts:       # >= 1 with a phone
+      - { name: 988 Suicide & Crisis Lifeline, phone: "988" }
+      - { name: "Avery Chen, LCSW", phone: 555-0100 }
+    means_safety: [Medications kept by partner]
+    reasons_for_living: [My niece]   # optional
+  evaluation:                    # 10. evaluation and feedback, required
+    measures:                    # >= 1
+      - instrument: PHQ-9        # known: PHQ-9, GAD-7, PCL-5, ORS, SRS
+        baseline: 17
+        target: 9                # reaching it means at or below (at or above for ORS/SRS)
+        every: 2 weeks           # session | N sessions | week | N weeks | month | N months
+        scores:                  # optional history, plotted in the chart
+          - { date: 2026-11-16, score: 15 }
+      - instrument: PDSS         # any other instrument states its range and direction
+        range: [0, 28]
+        better: lower            # lower | higher; default lower
+        baseline: 16
+        target: 7
+        every: month
+    feedback:                    # >= 1: check-ins, alliance or collaborative reviews
+      - text: Session Rating Scale at the end of every session.
+discharge:                       # required, >= 1: when treatment ends
+  - PHQ-9 below 10 for two consecutive measurements
+---
+## Presenting concerns
+
+Free narrative: headings, paragraphs, **emphasis**, lists, tables, block quotes.
+"""
+
+
+@dataclass(frozen=True)
+class SitePage:
+    src_uri: str
+    content: str
+
+
+@dataclass(frozen=True)
+class GeneratedSite:
+    pages: tuple[SitePage, ...]
+    nav: list[NavItem]
+
+
+def generate_site(library: Library) -> GeneratedSite:
+    """Every generated page and the navigation over them, from one pass over the library."""
+    templates = sorted(library.templates.values(), key=lambda t: (t.meta.title.casefold(), t.id))
+    by_element = _grouped(templates, lambda t: [t.meta.element])
+    pages = [
+        SitePage(HOME, home_page(templates)),
+        SitePage(ELEMENTS_INDEX, elements_index_page(by_element)),
+        *(SitePage(element_uri(e), element_page(e, by_element.get(e.key, []))) for e in ELEMENTS),
+        *(SitePage(template_uri(t), template_page(t)) for t in templates),
+        SitePage(MODALITIES, grouped_page("Templates by modality", "modality", _grouped(templates, lambda t: t.meta.modalities))),
+        SitePage(TAGS, grouped_page("Templates by tag", "tag", _grouped(templates, lambda t: t.meta.tags))),
+        SitePage(PLAN_FORMAT, plan_format_page()),
+        SitePage(DIAGNOSTICS, diagnostics_reference()),
+    ]
+    return GeneratedSite(tuple(pages), site_nav(by_element))
+
+
+def site_nav(by_element: dict[str, list[Template]]) -> list[NavItem]:
+    """Home, then each element with its templates under it, then the indexes and references."""
+    elements: list[NavItem] = [{"Overview": ELEMENTS_INDEX}]
+    for element in ELEMENTS:
+        members = by_element.get(element.key, [])
+        if members:
+            children: list[NavItem] = [{"About": element_uri(element)}]
+            children += [{t.meta.title: template_uri(t)} for t in members]
+            elements.append({element.title: children})
+        else:
+            elements.append({element.title: element_uri(element)})
+    return [
+        {"Home": HOME},
+        {"Elements": elements},
+        {"Modalities": MODALITIES},
+        {"Tags": TAGS},
+        {"Plan format": PLAN_FORMAT},
+        {"Diagnostic codes": DIAGNOSTICS},
+    ]
+
+
+def template_uri(template: Template) -> str:
+    return f"interventions/{template.id}.md"
+
+
+def element_uri(element: Element) -> str:
+    return f"elements/{element.key}.md"
+
+
+# -- pages ---------------------------------------------------------------------------------------------
+
+
+def home_page(templates: list[Template]) -> str:
+    lines = [
+        "# Intervention template library",
+        "",
+        f"The clinic's {len(templates)} intervention templates, one page each. A template is a "
+        "reviewed, evidence-based wording of an intervention that a plan reuses by its id instead of "
+        "writing it out again; txplan fills in the client's name and the plan's parameters when it "
+        "writes the chart.",
+        "",
+        "## Use a template in a plan",
+        "",
+        "In the plan's front matter, under the element the intervention serves, write an item with "
+        "`use:` (the template id), `with:` (values for its parameters; required ones must be given, "
+        "the others have defaults) and `for:` (the objectives it serves):",
+        "",
+    ]
+    showcase = next((t for t in templates if t.missing_params({})), templates[0] if templates else None)
+    if showcase is not None:
+        nested = _indented(use_snippet(showcase), "    ")
+        lines += [fenced(f"interventions:\n  {item_key(showcase)}:\n{nested}", "yaml"), ""]
+        lines += [f"Every template page has this snippet, ready to paste; this one is "
+                  f"[{_prose(showcase.meta.title)}]({template_uri(showcase)}).", ""]
+    lines += [
+        "## Find a template",
+        "",
+        f"- [By element]({ELEMENTS_INDEX}): the ten parts of a plan's interventions, with guidance for each.",
+        f"- [By modality]({MODALITIES}) and [by tag]({TAGS}).",
+        "- Search (top of the page) matches titles, summaries and tags.",
+        "",
+        f"The [plan format]({PLAN_FORMAT}) page shows a complete plan, and "
+        f"[diagnostic codes]({DIAGNOSTICS}) explains every message `txplan check` prints.",
+        "",
+        "This site is generated from `templates/interventions/` at every build: edit a template, not "
+        "these pages. Plans are never read, so no client information can appear here.",
+    ]
+    return _page(lines)
+
+
+def template_page(template: Template) -> str:
+    meta = template.meta
+    element = ELEMENTS_BY_KEY[meta.element]
+    lines = [
+        _front_matter(tags=meta.tags, description=meta.summary),
+        f"# {_prose(meta.title)}",
+        "",
+        _prose(meta.summary),
+        "",
+        f"- **Element:** [{element.title}](../{element_uri(element)})",
+        f"- **Modalities:** {_links(meta.modalities, MODALITIES)}",
+        f"- **Tags:** {_links(meta.tags, TAGS) or 'none'}",
+        f"- **Source:** `{template.path}`",
+        "",
+        "## Use it in a plan",
+        "",
+        paste_hint(template),
+        "",
+        fenced(use_snippet(template), "yaml"),
+        "",
+        "## Parameters",
+        "",
+        *parameters_table(template),
+        "",
+        "## Example",
+        "",
+        "Rendered with the defaults, a fictional client and placeholders for required parameters:",
+        "",
+        *example_rendering(template),
+        "",
+        "## Template source",
+        "",
+        fenced(template.body, "jinja"),
+    ]
+    if meta.references:
+        lines += ["", "## References", "", *(f"- {_prose(r)}" for r in meta.references)]
+    return _page(lines)
+
+
+def item_key(template: Template) -> str:
+    """The plan key the template's item goes under: its element, or the first item list for a structured element."""
+    return template.meta.element if template.meta.element in ITEM_ELEMENTS else ITEM_ELEMENTS[0]
+
+
+def paste_hint(template: Template) -> str:
+    key = item_key(template)
+    if key == template.meta.element:
+        return f"Paste under `interventions.{key}` and point `for` at the objectives it serves:"
+    title = ELEMENTS_BY_KEY[template.meta.element].title.lower()
+    return (f"In a plan, {title} is written as a safety plan rather than a list, so add this item where the work "
+            f"happens, such as `interventions.{key}`, and point `for` at the objectives it serves:")
+
+
+def parameters_table(template: Template) -> list[str]:
+    params = template.meta.params
+    if not params:
+        return ["This template takes no parameters."]
+    rows = [
+        f"| {_identifier(name)} | {_cell(p.description)} | {'yes' if p.required else 'no'} | "
+        f"{'—' if p.default is None else _cell(_code(str(p.default)))} |"
+        for name, p in params.items()
+    ]
+    return ["| name | description | required | default |", "| --- | --- | --- | --- |", *rows]
+
+
+def example_rendering(template: Template) -> list[str]:
+    placeholders = {name: placeholder(name) for name in template.missing_params({})}
+    try:
+        rendered = template.render(placeholders, example_context())
+    except RenderError as exc:
+        return [f"*The example could not be rendered: {_prose(str(exc))}*"]
+    return [_blockquote(_prose(rendered))]
+
+
+def use_snippet(template: Template) -> str:
+    """The plan item that uses the template: required parameters get placeholders, the rest keep their defaults."""
+    lines = [f"- use: {template.id}"]
+    required = template.missing_params({})
+    if required:
+        lines.append("  with:")
+        lines += [f"    {name}: {json.dumps(placeholder(name), ensure_ascii=False)}" for name in required]
+    lines.append(f"  for: [{EXAMPLE_OBJECTIVE}]")
+    return "\n".join(lines)
+
+
+def placeholder(name: str) -> str:
+    return f"\N{SINGLE LEFT-POINTING ANGLE QUOTATION MARK}{name}\N{SINGLE RIGHT-POINTING ANGLE QUOTATION MARK}"
+
+
+def elements_index_page(by_element: dict[str, list[Template]]) -> str:
+    rows = [
+        f"| [{e.title}]({element_uri(e).removeprefix('elements/')}) | `{e.key}` | {e.when.value} | "
+        f"{len(by_element.get(e.key, []))} |"
+        for e in ELEMENTS
+    ]
+    lines = [
+        "# Intervention elements",
+        "",
+        "Every plan's `interventions` covers these ten elements, in this order; each page has the guidance "
+        "for writing it and the templates that serve it.",
+        "",
+        "| element | plan key | required | templates |",
+        "| --- | --- | --- | --- |",
+        *rows,
+    ]
+    return _page(lines)
+
+
+def element_page(element: Element, templates: list[Template]) -> str:
+    lines = [
+        f"# {element.title}",
+        "",
+        f"Plan key: `interventions.{element.key}`. Required: {element.when.value}.",
+        "",
+        element.guidance,
+        "",
+        *_SHAPE_DETAILS[element.shape](),
+    ]
+    if templates:
+        lines += ["", "## Templates", "", *template_table(templates, "../")]
+    return _page(lines)
+
+
+def template_table(templates: Iterable[Template], prefix: str) -> list[str]:
+    rows = [f"| [{_cell(t.meta.title)}]({prefix}{template_uri(t)}) | {_cell(t.meta.summary)} | "
+            f"{_cell(', '.join(t.meta.modalities))} |" for t in templates]
+    return ["| template | summary | modalities |", "| --- | --- | --- |", *rows]
+
+
+def grouped_page(title: str, noun: str, groups: dict[str, list[Template]]) -> str:
+    keys = sorted(groups, key=str.casefold)
+    lines = [
+        f"# {title}",
+        "",
+        " · ".join(f"[{_prose(k)}](#{slugify(k, '-')}) ({len(groups[k])})" for k in keys) or f"No template names a {noun} yet.",
+    ]
+    for key in keys:
+        lines += ["", f"## {_prose(key)}", "", *template_table(groups[key], "")]
+    return _page(lines)
+
+
+def plan_format_page() -> str:
+    rows = [f"| `{e.key}` | [{e.title}]({element_uri(e)}) | {e.when.value} |" for e in ELEMENTS]
+    lines = [
+        "# Plan format",
+        "",
+        "A plan is one Markdown file under `plans/`: YAML front matter between two `---` lines, then the "
+        "narrative in Markdown. Dates are written `YYYY-MM-DD`. `txplan check` reports anything missing or "
+        f"inconsistent, with a [diagnostic code]({DIAGNOSTICS}).",
+        "",
+        "## The ten intervention elements",
+        "",
+        "| key | element | required |",
+        "| --- | --- | --- |",
+        *rows,
+        "",
+        "Most elements are lists of items. An item either uses a template (`use:` its id, `with:` its "
+        "parameters) or says what is done in its own words (`text:`); `for:` names the objectives it "
+        "serves, and `by:` who delivers it when that is not the plan's clinician.",
+        "",
+        "## A complete example",
+        "",
+        "A fictional plan that passes every check; the comments say what each key holds.",
+        "",
+        fenced(EXAMPLE_PLAN, "yaml"),
+    ]
+    return _page(lines)
+
+
+# -- structured elements ---------------------------------------------------------------------------------
+
+
+def items_details() -> list[str]:
+    return [
+        "## How to write it",
+        "",
+        "A list of items: `use:` a template below (with `with:` for its parameters) or `text:` in your "
+        f"own words, and `for:` the objectives the item serves. See the [plan format](../{PLAN_FORMAT}).",
+    ]
+
+
+def fields_details(model: type[BaseModel]) -> list[str]:
+    rows = [f"| `{name}` | {'yes' if info.is_required() else 'no'} | {field_rule(info)} |"
+            for name, info in model.model_fields.items()]
+    return ["## Fields", "", "| field | required | allowed values |", "| --- | --- | --- |", *rows]
+
+
+def field_rule(info: FieldInfo) -> str:
+    if get_origin(info.annotation) is Literal:
+        return "one of " + ", ".join(f"`{choice}`" for choice in get_args(info.annotation))
+    low = next((m.ge for m in info.metadata if isinstance(m, Ge)), None)
+    high = next((m.le for m in info.metadata if isinstance(m, Le)), None)
+    if low is not None and high is not None:
+        return f"a number from {low} to {high}"
+    return "text"
+
+
+def crisis_details() -> list[str]:
+    step_keys = {key for key, _ in STANLEY_BROWN_STEPS}
+    extras = [name for name in Crisis.model_fields if name not in step_keys]
+    return [
+        "## The six steps",
+        "",
+        *(f"{number}. {title}: `{key}`" for number, (key, title) in enumerate(STANLEY_BROWN_STEPS, 1)),
+        "",
+        "Optional: " + ", ".join(f"`{name}`" for name in extras) + ".",
+        "",
+        "The safety plan is written in these keys, not as a list of items. The templates below support the work "
+        f"around it and go in an item list, such as `interventions.{ITEM_ELEMENTS[0]}`.",
+    ]
+
+
+def evaluation_details() -> list[str]:
+    rows = [f"| {i.name} | {i.measures} | {_span(i.low, i.high)} | {i.better.value} | "
+            f"{_bands(i.bands) or '—'} | {i.cutoff or '—'} |" for i in INSTRUMENTS]
+    return [
+        "## Instruments txplan knows",
+        "",
+        "| instrument | measures | range | better | bands | notes |",
+        "| --- | --- | --- | --- | --- | --- |",
+        *rows,
+        "",
+        "Any other instrument can be used when the plan states its `range` and, if higher is better, `better: higher`.",
+    ]
+
+
+_SHAPE_DETAILS = {
+    Shape.ITEMS: items_details,
+    Shape.APPROACHES: lambda: fields_details(Approach),
+    Shape.FREQUENCY: lambda: fields_details(Frequency),
+    Shape.CRISIS: crisis_details,
+    Shape.EVALUATION: evaluation_details,
+}
+
+
+# -- helpers ---------------------------------------------------------------------------------------------
+
+
+def _grouped(templates: Iterable[Template], keys_of: Callable[[Template], list[str]]) -> dict[str, list[Template]]:
+    groups: dict[str, list[Template]] = defaultdict(list)
+    for template in templates:
+        for key in keys_of(template):
+            groups[key].append(template)
+    return dict(groups)
+
+
+def _links(names: list[str], page: str) -> str:
+    return ", ".join(f"[{_prose(n)}](../{page}#{slugify(n, '-')})" for n in names)
+
+
+def _bands(bands: tuple[Band, ...]) -> str:
+    return ", ".join(f"{_span(b.low, b.high)} {b.label}" for b in bands)
+
+
+def _span(low: float, high: float) -> str:
+    return f"{low:g}\N{EN DASH}{high:g}"
+
+
+def _front_matter(**fields: object) -> str:
+    body = "".join(f"{key}: {json.dumps(value, ensure_ascii=False)}\n" for key, value in fields.items())
+    return f"---\n{body}---\n"
+
+
+def _prose(text: str) -> str:
+    """Template authors' text as literal text: no raw HTML reaches the page."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _cell(text: str) -> str:
+    return _prose(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _identifier(name: str) -> str:
+    """A parameter name as code that never breaks mid-word (Material lets code wrap anywhere in narrow columns)."""
+    return f'<code style="white-space: nowrap">{_prose(name)}</code>'
+
+
+def _code(text: str) -> str:
+    ticks = "`" * (_longest_backtick_run(text) + 1)
+    return f"{ticks} {text} {ticks}" if "`" in text else f"`{text}`"
+
+
+def fenced(text: str, language: str) -> str:
+    fence = "`" * max(3, _longest_backtick_run(text) + 1)
+    return f"{fence}{language}\n{text.rstrip()}\n{fence}"
+
+
+def _longest_backtick_run(text: str) -> int:
+    return max((len(run) for run in re.findall(r"`+", text)), default=0)
+
+
+def _blockquote(text: str) -> str:
+    return "\n".join(f"> {line}".rstrip() for line in text.strip().split("\n"))
+
+
+def _indented(text: str, indent: str) -> str:
+    return "\n".join(indent + line for line in text.split("\n"))
+
+
+def _page(lines: list[str]) -> str:
+    return "\n".join(lines) + "\n"
