@@ -1,0 +1,108 @@
+"""Nothing from plans/ ever reaches the site: the build never opens or lists plans/, a marker planted in a
+plan appears in no built file, and every configuration that could read plans/ is refused."""
+
+from __future__ import annotations
+
+import os
+import sys
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import VALID_PLAN, edit
+from fixtures.site.helpers import built, site_clinic
+
+from txplan.site import SiteError, build_site
+
+WATCHED_EVENTS = frozenset({"open", "os.listdir", "os.scandir"})
+_watched: list[tuple[Path, list[str]]] = []  # (folder, touches) while a test watches; the audit hook stays installed
+
+
+def _audit(event: str, args: tuple[Any, ...]) -> None:
+    if not _watched or event not in WATCHED_EVENTS or not args or not isinstance(args[0], str | bytes | os.PathLike):
+        return
+    path = Path(os.fsdecode(args[0])).resolve()
+    for folder, touches in _watched:
+        if path == folder or folder in path.parents:
+            touches.append(f"{event} {path}")
+
+
+sys.addaudithook(_audit)
+
+
+@contextmanager
+def touches_of(folder: Path) -> Iterator[list[str]]:
+    """Every open or listing of a path in folder while the block runs (Python's audit events)."""
+    entry = (folder.resolve(), list[str]())
+    _watched.append(entry)
+    try:
+        yield entry[1]
+    finally:
+        _watched.remove(entry)
+
+
+def plan_with(marker: str) -> str:
+    return edit(VALID_PLAN, ("name: Test Client", f"name: {marker} Client"), ("Keeps appointments", f"Keeps {marker}"))
+
+
+def test_a_marker_planted_in_a_plan_appears_nowhere_in_the_site_and_plans_are_never_touched(tmp_path: Path) -> None:
+    marker = f"PHI-MARKER-{uuid.uuid4().hex}"
+    root = site_clinic(tmp_path, plans={"c-0001.md": plan_with(marker)})
+    (root / "docs").mkdir()
+    (root / "docs" / "about.md").write_text("# About\n\nOur library.\n", encoding="utf-8")
+    with touches_of(root / "plans") as touches:
+        site = built(root)
+    assert touches == []
+    files = [p for p in site.rglob("*") if p.is_file()]
+    assert len(files) > 50
+    assert [p for p in files if marker.encode() in p.read_bytes() or marker in p.name] == []
+
+
+def link_in_docs(target: str) -> Callable[[Path], None]:
+    def setup(root: Path) -> None:
+        (root / "docs").mkdir()
+        (root / "docs" / "linked").symlink_to(root / target)
+
+    return setup
+
+
+def shared_folder_in_plans(root: Path) -> None:
+    (root / "plans" / "shared").mkdir()
+
+
+BASE = "site_name: Clinic\ntheme:\n  name: material\n"
+SNIPPETS = "markdown_extensions:\n  - pymdownx.snippets:\n      base_path: [.]\n"
+REFUSED: dict[str, tuple[str, Callable[[Path], None] | None, str]] = {
+    "docs_dir is plans": (BASE + "docs_dir: plans\n", None, "plans/"),
+    "docs_dir inside plans": (BASE + "docs_dir: plans/shared\n", shared_folder_in_plans, "plans/"),
+    "docs_dir holds plans": (BASE + "docs_dir: .\n", None, "docs_dir"),  # MkDocs itself refuses a docs_dir above mkdocs.yml
+    "a docs link to plans": (BASE, link_in_docs("plans"), "plans/"),
+    "a docs link to a plan": (BASE, link_in_docs("plans/c-0001.md"), "plans/"),
+    "a docs link to the clinic root": (BASE, link_in_docs("."), "plans/"),
+    "theme override in plans": (BASE + "  custom_dir: plans\n", None, "plans/"),
+    "snippets from the clinic root": (BASE + SNIPPETS, None, "plans/"),
+}
+
+
+@pytest.mark.parametrize(("mkdocs_yml", "setup", "message"), REFUSED.values(), ids=REFUSED.keys())
+def test_configurations_that_could_read_plans_are_refused(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mkdocs_yml: str, setup: Callable[[Path], None] | None,
+        message: str) -> None:
+    root = site_clinic(tmp_path / "clinic", mkdocs_yml, plans={"c-0001.md": VALID_PLAN})
+    monkeypatch.chdir(root)  # the command runs in the clinic, and snippets read relative to it
+    if setup is not None:
+        setup(root)
+    with touches_of(root / "plans") as touches, pytest.raises(SiteError, match=message):
+        build_site(root, tmp_path / "site")
+    assert [t for t in touches if t.startswith("open")] == []
+
+
+def test_the_watch_sees_opening_and_listing_plans(tmp_path: Path) -> None:
+    root = site_clinic(tmp_path, plans={"c-0001.md": VALID_PLAN})
+    with touches_of(root / "plans") as touches:
+        os.listdir(root / "plans")
+        (root / "plans" / "c-0001.md").read_bytes()
+    assert [t.split()[0] for t in touches] == ["os.listdir", "open"]
