@@ -3,7 +3,7 @@
 All content is fictional and seeded, so two runs with the same arguments
 produce the same clinic. Usage:
 
-    python benchmarks/generate.py /tmp/clinic --plans 1000 [--extra-templates 0]
+    python -m benchmarks.generate /tmp/clinic --plans 1000 [--extra-templates 0]
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ import shutil
 from datetime import date, timedelta
 from pathlib import Path
 
+from txplan.elements import ITEM_ELEMENTS
+
 REPO = Path(__file__).resolve().parent.parent
 
 FIRST = ["Jordan", "Riley", "Casey", "Morgan", "Avery", "Quinn", "Skyler", "Emerson", "Rowan", "Hayden", "Sage", "Reese"]
@@ -21,6 +23,7 @@ LAST = ["Rivera", "Nguyen", "Okafor", "Lindqvist", "Haddad", "Moreau", "Castillo
 CLINICIANS = ["Avery Chen, LCSW", "Dana Whitfield, PhD", "Luis Ortega, LMFT", "Priya Raman, LPC"]
 DIAGNOSES = [("F33.1", "Major depressive disorder, recurrent, moderate"), ("F41.1", "Generalized anxiety disorder"),
              ("F43.10", "Post-traumatic stress disorder, unspecified"), ("F42.2", "Mixed obsessional thoughts and acts")]
+MODALITIES = ["CBT", "DBT", "ACT", "IPT", "Psychodynamic", "Emotion-Focused", "Family Systems", "Mindfulness-Based"]
 ACTIVITIES = ["walking with a friend", "choir practice", "cooking a new recipe", "gardening", "visiting the library",
               "swimming", "calling a sibling", "woodworking", "volunteering at the food bank", "a pottery class"]
 SENTENCES = [
@@ -144,22 +147,27 @@ discharge:
 """
 
 
-def extra_template(index: int) -> str:
+def synthetic_template(index: int) -> str:
+    """A valid template; every third one has a required parameter, so placeholders are exercised too."""
+    required = "\n  focus:\n    description: What the practice is about\n    required: true" if index % 3 == 0 else ""
+    focus = ", about {{ focus }}" if index % 3 == 0 else ""
     return f"""---
 id: synthetic-{index:04d}
 title: Synthetic practice {index}
-element: skills
-modalities: [CBT]
-tags: [synthetic, tag-{index % 20}]
-summary: A generated template for benchmarking the library and site at scale.
+element: {ITEM_ELEMENTS[index % len(ITEM_ELEMENTS)]}
+modalities: [{MODALITIES[index % len(MODALITIES)]}, {MODALITIES[(index + 3) % len(MODALITIES)]}]
+tags: [synthetic, tag-{index % 40}]
+summary: "A generated template, number {index}, for timing the site at scale."
 params:
   frequency:
-    description: How often the skill is practised
-    default: daily
+    description: How often the practice happens
+    default: daily{required}
 references:
-  - Beck, J. S. (2020). Cognitive Behavior Therapy: Basics and Beyond (3rd ed.). Guilford Press.
+  - "Author, A. (2020). A Book About Practice {index}. Publisher."
 ---
-{{{{ client.first_name }}}} will practise skill {index} {{{{ frequency }}}} and note the result in a log.
+{{{{ client.first_name }}}} will do practice {index} {{{{ frequency }}}}{focus}, with {{{{ clinician.name }}}}.
+
+- Progress is noted in a log and reviewed each session.
 """
 
 
@@ -173,7 +181,7 @@ def generate(target: Path, plans: int, extra_templates: int = 0, seed: int = 7) 
     if (REPO / "mkdocs.yml").is_file():
         shutil.copy(REPO / "mkdocs.yml", target / "mkdocs.yml")
     for index in range(extra_templates):
-        (target / "templates" / "interventions" / f"synthetic-{index:04d}.md").write_text(extra_template(index))
+        (target / "templates" / "interventions" / f"synthetic-{index:04d}.md").write_text(synthetic_template(index))
     start = date(2026, 10, 1)
     for index in range(plans):
         effective = start + timedelta(days=index % 40)

@@ -22,38 +22,14 @@ import yaml
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
 
-from txplan.elements import ITEM_ELEMENTS
 from txplan.site import CONFIG_FILE, PLUGIN_NAME, build_site, checked_library
 from txplan.site_pages import generate_site
 from txplan.templates import TEMPLATE_DIR
 
+from .generate import synthetic_template
+
 REPO = Path(__file__).resolve().parent.parent
 TARGET_RATIO = 1.2
-MODALITIES = ["CBT", "DBT", "ACT", "IPT", "Psychodynamic", "Emotion-Focused", "Family Systems", "Mindfulness-Based"]
-
-
-def synthetic_template(index: int) -> str:
-    """A valid template; every third one has a required parameter, so placeholders are exercised too."""
-    required = "\n  focus:\n    description: What the practice is about\n    required: true" if index % 3 == 0 else ""
-    focus = ", about {{ focus }}" if index % 3 == 0 else ""
-    return f"""---
-id: synthetic-{index:04d}
-title: Synthetic practice {index}
-element: {ITEM_ELEMENTS[index % len(ITEM_ELEMENTS)]}
-modalities: [{MODALITIES[index % len(MODALITIES)]}, {MODALITIES[(index + 3) % len(MODALITIES)]}]
-tags: [synthetic, tag-{index % 40}]
-summary: "A generated template, number {index}, for timing the site at scale."
-params:
-  frequency:
-    description: How often the practice happens
-    default: daily{required}
-references:
-  - "Author, A. (2020). A Book About Practice {index}. Publisher."
----
-{{{{ client.first_name }}}} will do practice {index} {{{{ frequency }}}}{focus}, with {{{{ clinician.name }}}}.
-
-- Progress is noted in a log and reviewed each session.
-"""
 
 
 def synthetic_clinic(folder: Path, count: int) -> Path:
@@ -97,18 +73,23 @@ def best_of(runs: int, bare: Callable[[], None], txplan: Callable[[], None]) -> 
     return min(t[0] for t in timings), min(t[1] for t in timings)
 
 
+def site_timings(templates: int, runs: int = 3) -> tuple[float, float, int]:
+    """Best CPU ms of a bare mkdocs build and of txplan's site build over the same pages, and the page count."""
+    with tempfile.TemporaryDirectory(prefix="txplan-bench-") as scratch:
+        work = Path(scratch)
+        clinic = synthetic_clinic(work / "clinic", templates)
+        bare_config = bare_clinic(clinic, work / "bare")
+        bare_ms, txplan_ms = best_of(runs, lambda: build(load_config(str(bare_config), site_dir=str(work / "bare-site"))),
+                                     lambda: build_site(clinic, work / "txplan-site"))
+        return bare_ms, txplan_ms, len(list((work / "txplan-site").rglob("index.html")))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="Time the template site build against a bare MkDocs build.")
     parser.add_argument("--templates", type=int, default=1000, help="synthetic templates to add (default 1000)")
     parser.add_argument("--runs", type=int, default=3, help="runs of each build; the best is reported (default 3)")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="txplan-bench-") as scratch:
-        work = Path(scratch)
-        clinic = synthetic_clinic(work / "clinic", args.templates)
-        bare_config = bare_clinic(clinic, work / "bare")
-        bare_ms, txplan_ms = best_of(args.runs, lambda: build(load_config(str(bare_config), site_dir=str(work / "bare-site"))),
-                                     lambda: build_site(clinic, work / "txplan-site"))
-        pages = len(list((work / "txplan-site").rglob("index.html")))
+    bare_ms, txplan_ms, pages = site_timings(args.templates, args.runs)
     ratio = txplan_ms / bare_ms
     print(f"{args.templates} synthetic templates + the repository's, {pages} pages, best of {args.runs} runs\n")
     print("| build | CPU ms | ratio |\n| --- | ---: | ---: |")
