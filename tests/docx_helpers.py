@@ -52,6 +52,14 @@ def run_build(root: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, timeout=300, check=False)
 
 
+def built_clinic(root: Path, plans: Mapping[str, str]) -> Path:
+    """A clinic with these plans whose charts ``python build.py docx`` has just written, without errors."""
+    make_clinic(root, plans)
+    result = run_build(root)
+    assert result.returncode == 0, result.stderr
+    return root
+
+
 def chart_file(root: Path, stem: str) -> Path:
     return root / "build" / "docx" / f"{stem}.docx"
 

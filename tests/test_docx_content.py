@@ -10,13 +10,12 @@ from docx_helpers import (
     CLINIC,
     LOW_RISK_PLAN,
     PLAN,
+    built_clinic,
     chart_file,
     headings,
-    make_clinic,
     open_chart,
     paragraph_texts,
     part_text,
-    run_build,
     table_rows,
 )
 
@@ -27,10 +26,7 @@ from txplan.model import Frequency
 
 @pytest.fixture(scope="module")
 def clinic(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = make_clinic(tmp_path_factory.mktemp("content"), {"c-0042.md": PLAN, "c-0107.md": LOW_RISK_PLAN})
-    result = run_build(root)
-    assert result.returncode == 0, result.stderr
-    return root
+    return built_clinic(tmp_path_factory.mktemp("content"), {"c-0042.md": PLAN, "c-0107.md": LOW_RISK_PLAN})
 
 
 @pytest.fixture(scope="module")

@@ -8,17 +8,23 @@ from io import BytesIO
 from pathlib import Path
 
 import pytest
-from docx_helpers import LOW_RISK_PLAN, PLAN, NarrativeRenderer, chart_file, make_clinic, open_chart, part_text, run_build
+from docx_helpers import (
+    LOW_RISK_PLAN,
+    PLAN,
+    NarrativeRenderer,
+    built_clinic,
+    chart_file,
+    open_chart,
+    part_text,
+    run_build,
+)
 
 from txplan.chart import ZIP_DATE
 
 
 @pytest.fixture(scope="module")
 def clinic(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = make_clinic(tmp_path_factory.mktemp("determinism"), {"c-0042.md": PLAN, "c-0107.md": LOW_RISK_PLAN})
-    result = run_build(root)
-    assert result.returncode == 0, result.stderr
-    return root
+    return built_clinic(tmp_path_factory.mktemp("determinism"), {"c-0042.md": PLAN, "c-0107.md": LOW_RISK_PLAN})
 
 
 @pytest.fixture(scope="module")

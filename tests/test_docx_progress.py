@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from docx_helpers import LOW_RISK_PLAN, REPO, chart_file, checked_plan, headings, make_clinic, open_chart, run_build
+from docx_helpers import LOW_RISK_PLAN, REPO, built_clinic, chart_file, checked_plan, headings, open_chart
 from test_docx_libreoffice import pdf_text, to_pdf
 
 from txplan.chart import ChartRenderer
@@ -38,10 +38,7 @@ PHQ9_WORDS = ("Latest PHQ-9 score 11 on December 14, 2026, in the moderate band.
 
 @pytest.fixture(scope="module")
 def clinic(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = make_clinic(tmp_path_factory.mktemp("progress"), {"c-0300.md": SCORED_PLAN, "c-0107.md": LOW_RISK_PLAN})
-    result = run_build(root)
-    assert result.returncode == 0, result.stderr
-    return root
+    return built_clinic(tmp_path_factory.mktemp("progress"), {"c-0300.md": SCORED_PLAN, "c-0107.md": LOW_RISK_PLAN})
 
 
 @pytest.fixture(scope="module")
