@@ -15,7 +15,7 @@ from fixtures.site.helpers import MINIMAL_MKDOCS, REPO, built, page, plain, site
 
 from txplan.check import check_project
 from txplan.diagnostics import CODES
-from txplan.elements import ELEMENTS, STANLEY_BROWN_STEPS
+from txplan.elements import ELEMENTS, ELEMENTS_BY_KEY, STANLEY_BROWN_STEPS
 from txplan.instruments import INSTRUMENTS
 from txplan.model import Frequency
 from txplan.site import SiteError, build_site
@@ -48,7 +48,7 @@ def test_every_template_page_has_summary_metadata_parameters_source_example_refe
         site: Path, template: Template) -> None:
     text = template_text(site, template)
     meta = template.meta
-    element = next(e for e in ELEMENTS if e.key == meta.element)
+    element = ELEMENTS_BY_KEY[meta.element]
     assert meta.title in text and meta.summary in text and element.title in text
     assert all(m in text for m in meta.modalities) and all(t in text for t in meta.tags)
     assert "name description required default" in text
