@@ -171,15 +171,16 @@ def _docx(root: Path, plans: Sequence[Path], jobs: int | None, force: bool) -> i
 
 
 @contextmanager
-def _progress_bar() -> Iterator[Callable[[str], None] | None]:
+def _progress_bar() -> Iterator[Callable[[str, int], None] | None]:
     """A progress bar on a terminal; nothing in CI or when piped (the summary line says it all)."""
     if not sys.stderr.isatty():
         yield None
         return
     from tqdm import tqdm
 
-    with tqdm(unit="plan", file=sys.stderr, leave=False, dynamic_ncols=True) as bar:
-        def advance(plan: str) -> None:
+    with tqdm(unit="plan", file=sys.stderr, leave=False, dynamic_ncols=True, mininterval=0) as bar:
+        def advance(plan: str, total: int) -> None:
+            bar.total = total
             bar.set_postfix_str(plan, refresh=False)
             bar.update()
 

@@ -42,7 +42,7 @@ DOCX_DIR = BUILD_DIR / "docx"
 SITE_DIR = BUILD_DIR / "site"
 REFERENCE_DOCX = Path("templates") / "chart.docx"
 
-Progress = Callable[[str], None]
+Progress = Callable[[str, int], None]  # called with each finished plan and the number of plans
 
 
 class ChartState(StrEnum):
@@ -146,6 +146,7 @@ def build_charts(root: Path, plans: Sequence[Path] | None = None, *, jobs: int |
     inputs, project_diagnostics = gather_inputs(root, today)
     state = BuildState() if force else load_state(root)
     sources = list(plans) if plans is not None else discover_plans(root)
+    tick = (lambda path: progress(path, len(sources))) if progress else None
     jobs_to_run: list[Job] = []
     results: dict[str, JobResult] = {}
     for source in sources:
@@ -154,15 +155,15 @@ def build_charts(root: Path, plans: Sequence[Path] | None = None, *, jobs: int |
         cached = state.plans.get(path)
         if cached is not None and cached.key == inputs.key(plan_hash, cached.uses) and _chart_current(root, path, cached):
             results[path] = JobResult(cached, _state_without_work(root, path, cached))
-            if progress:
-                progress(path)
+            if tick:
+                tick(path)
         else:
             jobs_to_run.append(Job(source, path, plan_hash))
     if jobs_to_run:
         reference_problem = _prepare_workers(inputs)
         if reference_problem is not None:
             project_diagnostics.append(reference_problem)
-    for result in _run(inputs, jobs_to_run, jobs or os.cpu_count() or 1, progress):
+    for result in _run(inputs, jobs_to_run, jobs or os.cpu_count() or 1, tick):
         results[result.entry_path] = result.result
     outcomes = [ChartOutcome(path, chart_path(root, path), r.state) for path, r in results.items()]
     if plans is None:
@@ -200,18 +201,18 @@ class _Done:
     result: JobResult
 
 
-def _run(inputs: Inputs, jobs_to_run: list[Job], jobs: int, progress: Progress | None) -> list[_Done]:
+def _run(inputs: Inputs, jobs_to_run: list[Job], jobs: int, tick: Callable[[str], None] | None) -> list[_Done]:
     if jobs <= 1 or len(jobs_to_run) <= 1:
-        return [_report(_Done(job.path, _build_one(job)), progress) for job in jobs_to_run]
+        return [_report(_Done(job.path, _build_one(job)), tick) for job in jobs_to_run]
     # Forked workers inherit _WORKER, renderer included: the reference document is parsed once.
     with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("fork")) as pool:
         futures = {pool.submit(_build_one, job): job for job in jobs_to_run}
-        return [_report(_Done(futures[f].path, f.result()), progress) for f in as_completed(futures)]
+        return [_report(_Done(futures[f].path, f.result()), tick) for f in as_completed(futures)]
 
 
-def _report(done: _Done, progress: Progress | None) -> _Done:
-    if progress:
-        progress(done.entry_path)
+def _report(done: _Done, tick: Callable[[str], None] | None) -> _Done:
+    if tick:
+        tick(done.entry_path)
     return done
 
 

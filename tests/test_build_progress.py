@@ -1,0 +1,47 @@
+"""Progress: a bar with counts and the current file on a terminal, one summary line otherwise."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import pty
+import struct
+import subprocess
+import sys
+import termios
+from pathlib import Path
+
+from benchmarks.generate import generate
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_a_terminal_gets_a_progress_bar_with_counts_and_the_current_plan(tmp_path: Path) -> None:
+    root = generate(tmp_path / "clinic", plans=3)
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # a terminal has a size
+    process = subprocess.Popen([sys.executable, str(REPO / "build.py"), "docx", "--jobs", "1"], cwd=root,
+                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=follower)
+    os.close(follower)
+    output = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        output += chunk
+    assert process.wait(timeout=120) == 0
+    text = output.decode(errors="replace")
+    assert "3/3" in text and "plans/c-00002.md" in text
+    assert "built 3 chart(s), 0 unchanged, 0 plan(s) with errors in" in text
+
+
+def test_without_a_terminal_only_the_summary_line_is_printed(tmp_path: Path) -> None:
+    root = generate(tmp_path / "clinic", plans=3)
+    run = subprocess.run([sys.executable, str(REPO / "build.py"), "docx"], cwd=root, capture_output=True, text=True)
+    assert run.returncode == 0
+    assert run.stdout == ""
+    assert run.stderr.splitlines()[-1].startswith("built 3 chart(s), 0 unchanged, 0 plan(s) with errors in")
+    assert len(run.stderr.splitlines()) == 1
