@@ -61,6 +61,8 @@ def test_serve_rebuilds_when_a_template_or_mkdocs_yml_changes_and_stops_on_inter
         server.send_signal(signal.SIGINT)
         _, stderr = server.communicate(timeout=30)
     assert server.returncode == 0, stderr
+    assert f"serving the template site on http://127.0.0.1:{port}/" in stderr
+    assert "Traceback" not in stderr
 
 
 def test_serve_on_a_busy_port_is_a_site_error(tmp_path: Path) -> None:

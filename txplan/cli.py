@@ -203,6 +203,7 @@ def _site(root: Path) -> int:
 def _serve(root: Path, address: str) -> int:
     from .site import SiteError, serve_site
 
+    sys.stderr.write(f"serving the template site on http://{address}/ (Ctrl-C to stop)\n")
     try:
         serve_site(root, address)
     except SiteError as exc:
