@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
+from pydantic.fields import FieldInfo
 
 from .diagnostics import Diagnostic, make
 from .frontmatter import Document, KeyPath, load_document
@@ -128,9 +129,12 @@ def check_plan(source: Path, path: str, policy: Policy, library: Library, today:
     return checked
 
 
-_SECTION_ADAPTERS: dict[str, TypeAdapter[Any]] = {
-    name: TypeAdapter(info.annotation) for name, info in Plan.model_fields.items()
-}
+def _section_adapter(info: FieldInfo) -> TypeAdapter[Any]:
+    annotation: Any = info.annotation  # never None for a declared field, whatever pydantic's stubs allow
+    return TypeAdapter(annotation)
+
+
+_SECTION_ADAPTERS: dict[str, TypeAdapter[Any]] = {name: _section_adapter(info) for name, info in Plan.model_fields.items()}
 
 
 def partial_plan(data: dict[str, Any], error: ValidationError) -> tuple[Plan, set[str]]:
