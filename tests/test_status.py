@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -183,3 +185,16 @@ def test_format_rows_dispatches(rows: list[StatusRow], fmt: str) -> None:
     expected = {"table": format_table(rows, color=True, names=True), "csv": format_csv(rows, names=True),
                 "json": format_json(rows, names=True)}[fmt]
     assert format_rows(rows, fmt, color=True, names=True) == expected
+
+
+def test_status_of_the_example_clinic_against_a_fixed_today() -> None:
+    """The repository's own caseload, as `python build.py status` prints it on 2026-12-15."""
+    repo = Path(__file__).resolve().parent.parent
+    run = subprocess.run([sys.executable, str(repo / "build.py"), "status", "--today", "2026-12-15", "--format", "csv"],
+                         cwd=repo, capture_output=True, text=True, check=True)
+    rows = {row["client_id"]: row for row in csv.DictReader(io.StringIO(run.stdout))}
+    assert list(rows) == ["C-1003", "C-1001", "C-1005", "C-1002", "C-1004", "C-1006"]  # most urgent first
+    assert (rows["C-1003"]["days_to_review"], rows["C-1003"]["overdue"], rows["C-1003"]["high_risk"]) == ("-8", "true", "true")
+    assert rows["C-1001"]["days_to_review"] == "20" and rows["C-1001"]["objectives_past_target"] == "O1"
+    assert rows["C-1004"]["status"] == "draft" and rows["C-1006"]["status"] == "closed"
+    assert "name" not in run.stdout.splitlines()[0].split(",")  # chart ids only, never names
