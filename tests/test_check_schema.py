@@ -7,7 +7,7 @@ its parent (or at the item of a list it belongs to); a wrong value at the value 
 from __future__ import annotations
 
 import pytest
-from conftest import CheckEdit, Found
+from conftest import CheckEdit, Clinic, Found, diagnostics_of, edited_plan
 
 # -- TX101 required field is missing ---------------------------------------------------------------
 
@@ -221,3 +221,13 @@ def test_every_schema_error_in_a_plan_is_reported_in_one_run(check_edit: CheckEd
     found = check_edit(("  name: Test Client\n", ""), ("    minutes: 50", "    minutes: 5"), ("  homework:", "  homwork:"),
                        ("  level: low", "  level: severe"))
     assert found == [("TX101", 2, 1), ("TX105", 17, 10), ("TX106", 42, 14), ("TX102", 46, 3)]
+
+
+def test_an_unquoted_comma_in_a_flow_mapping_is_explained(clinic: Clinic) -> None:
+    """`{ activities: walks, calling a friend }` makes `calling a friend` a key with no value."""
+    plan = edited_plan(('with: { activities: "walks, calling a friend" }', "with: { activities: walks, calling a friend }"))
+    root = clinic({"plan.md": plan})
+    found = [(d.code, d.line, d.col, d.message) for d in diagnostics_of(root)]
+    # YAML places the missing value where the next token starts: the closing brace, on the same line
+    assert found == [("TX103", 39, 51, "interventions.techniques[0].with.<key> has no value; "
+                                       "inside `{ }`, put text that holds a comma in quotes")]

@@ -157,7 +157,9 @@ class Approach(Strict):
 
 def _param_value(value: Any) -> Any:
     """A template parameter: text, a number or true/false, never a list, a mapping or empty."""
-    if isinstance(value, dict | list) or value is None:
+    if value is None:  # most often `{ a: x, y }`, where the comma made `y` a key of its own
+        raise PydanticCustomError("TX103", "has no value; inside `{ }`, put text that holds a comma in quotes")
+    if isinstance(value, dict | list):
         raise PydanticCustomError("TX103", "must be text or a number")
     return value
 
