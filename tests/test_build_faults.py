@@ -105,3 +105,15 @@ def test_build_folders_are_private_to_their_owner(tmp_path: Path) -> None:
     root = generate(tmp_path / "clinic", plans=1)
     build_charts(root, jobs=1)
     assert [(root / d).stat().st_mode & 0o777 for d in ("build", "build/docx")] == [0o700, 0o700]
+
+
+def test_a_fifo_among_plans_or_templates_is_reported_and_does_not_block_the_build(tmp_path: Path) -> None:
+    root = generate(tmp_path / "clinic", plans=1)
+    os.mkfifo(root / "plans" / "c-99999.md")
+    os.mkfifo(root / "templates" / "interventions" / "stuck.md")
+    run = subprocess.run([sys.executable, str(REPO / "build.py"), "docx"], cwd=root, capture_output=True, text=True,
+                         timeout=120)
+    assert run.returncode == 1
+    assert "plans/c-99999.md:1:1: error TX001 not a regular file" in run.stderr
+    assert "templates/interventions/stuck.md:1:1: error TX001 not a regular file" in run.stderr
+    assert (root / "build" / "docx" / "c-00000.docx").is_file()

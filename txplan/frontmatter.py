@@ -144,6 +144,15 @@ def _too_large(display: str, size: int) -> Diagnostic:
 
 def load_document(path: Path, display: str) -> tuple[Document | None, list[Diagnostic]]:
     """Read and parse one file; on failure return the diagnostics instead."""
+    raw, refused = read_bounded(path, display)
+    if raw is None:
+        return None, refused
+    return parse_document(raw, display)
+
+
+def read_bounded(path: Path, display: str) -> tuple[bytes | None, list[Diagnostic]]:
+    """A file's bytes, only if it is a regular file within the size limit: a FIFO or a link to
+    /dev/zero must not block or exhaust whatever reads it (the checker, or the build hashing inputs)."""
     try:
         info = path.stat()
         if not stat.S_ISREG(info.st_mode):
@@ -156,7 +165,7 @@ def load_document(path: Path, display: str) -> tuple[Document | None, list[Diagn
         return None, [make(display, (1, 1), "TX001", f"cannot read file: {exc.strerror or 'error'}")]
     if len(raw) > MAX_FILE_BYTES:  # grew after stat
         return None, [_too_large(display, len(raw))]
-    return parse_document(raw, display)
+    return raw, []
 
 
 def parse_document(raw: bytes, display: str) -> tuple[Document | None, list[Diagnostic]]:

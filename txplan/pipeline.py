@@ -28,6 +28,7 @@ from . import __version__
 from .check import CheckedPlan, discover_plans, display_path
 from .check import check_plan as run_checks
 from .diagnostics import Diagnostic, make
+from .frontmatter import read_bounded
 from .history import ChangeSet, changes_since_last_review, plan_revisions
 from .policy import Policy, load_policy
 from .rules import copied_objectives, objective_texts
@@ -128,10 +129,16 @@ def gather_inputs(root: Path, today: date | None = None) -> tuple[Inputs, list[D
     reference = root / REFERENCE_DOCX
     reference_bytes = reference.read_bytes() if reference.is_file() else b""
     fingerprint = digest(__version__, policy.model_dump_json(), reference_bytes)
-    hashes = {p.stem: digest(p.read_bytes()) for p in sorted((root / TEMPLATE_DIR).glob("*.md"))}
+    hashes = {p.stem: file_digest(p) for p in sorted((root / TEMPLATE_DIR).glob("*.md"))}
     inputs = Inputs(root, policy, library, today or date.today(), reference if reference_bytes else None,
                     fingerprint, hashes, plan_revisions(root))
     return inputs, policy_diagnostics + library.diagnostics
+
+
+def file_digest(path: Path) -> str:
+    """An input's fingerprint, read with the loader's bounds; a file it refuses fingerprints as refused."""
+    raw, _ = read_bounded(path, path.name)
+    return digest(raw) if raw is not None else "refused"
 
 
 def chart_path(root: Path, plan_path: str) -> Path:
@@ -151,7 +158,7 @@ def build_charts(root: Path, plans: Sequence[Path] | None = None, *, jobs: int |
     results: dict[str, JobResult] = {}
     for source in sources:
         path = display_path(source, root)
-        plan_hash = digest(source.read_bytes(), inputs.revisions.get(path, ""))
+        plan_hash = digest(file_digest(source), inputs.revisions.get(path, ""))
         cached = state.plans.get(path)
         if cached is not None and cached.key == inputs.key(plan_hash, cached.uses) and _chart_current(root, path, cached):
             results[path] = JobResult(cached, _state_without_work(root, path, cached))
