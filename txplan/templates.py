@@ -489,12 +489,16 @@ def compile_body(body: str) -> jinja2.Template:
     return ENVIRONMENT.from_string(tree)
 
 
+Piece = str | tuple[str, ...]  # literal text, or the name (and attribute) a plain body prints
+
+
 @dataclass
 class Template:
     meta: TemplateMeta
     body: str
     body_line: int
     path: str
+    pieces: tuple[Piece, ...] | None = None  # set by the checks when the body is plain substitution
 
     @property
     def id(self) -> str:
@@ -524,6 +528,13 @@ class Template:
         """
         values: dict[str, Any] = {n: p.default for n, p in self.meta.params.items() if p.default is not None}
         values.update(params)
+        if self.pieces is not None:
+            text = _substitute(self.pieces, {**values, **context})
+            if text is not None:
+                return text
+        return self._render_compiled(values, context)
+
+    def _render_compiled(self, values: dict[str, Any], context: Mapping[str, Any]) -> str:
         budget = _Budget()
         token = _BUDGET.set(budget)
         try:
@@ -534,6 +545,34 @@ class Template:
             raise RenderError(_describe(exc, [*values.values(), *context.values()]), _failing_line(exc)) from None
         finally:
             _BUDGET.reset(token)
+
+
+def _substitute(pieces: Iterable[Piece], values: Mapping[str, Any]) -> str | None:
+    """A plain body filled in without Jinja, as Jinja would print it; ``None`` when a value is missing or not
+    a scalar, so that the compiled body reports it.
+
+    Most of a library is plain, and compiling each body costs milliseconds: a site of a thousand templates
+    spent most of its overhead over a bare MkDocs build compiling bodies only to substitute names.
+    """
+    out: list[str] = []
+    size = 0
+    for piece in pieces:
+        value: Any = piece
+        if isinstance(piece, tuple):
+            value = values.get(piece[0])
+            for attribute in piece[1:]:
+                value = value.get(attribute) if isinstance(value, dict) else None
+            if not isinstance(value, _SCALARS):
+                return None
+        text = str(value)
+        size += len(text)
+        if size > MAX_OUTPUT_CHARS:
+            raise RenderError(f"output longer than {MAX_OUTPUT_CHARS:,} characters")
+        out.append(text)
+    return "".join(out)
+
+
+_SCALARS = (str, int, float)  # bool is an int
 
 
 def _describe(exc: BaseException, values: Iterable[Any]) -> str:
@@ -640,7 +679,10 @@ def _check_template(template: Template, stem: str, document: Document) -> list[D
         return [*found, _syntax_error(template, exc)]
     except (RecursionError, MemoryError):
         return [*found, make(template.path, (template.body_line, 1), "TX402", "the body nests too deeply")]
-    if found or _is_plain(tree):
+    if found:
+        return found
+    template.pieces = _plain_pieces(tree)
+    if template.pieces is not None:
         return found
     try:
         template.compiled  # noqa: B018 - compiling finds unknown filters and tests
@@ -654,19 +696,28 @@ def _check_template(template: Template, stem: str, document: Document) -> list[D
 _CONTEXT_ATTRIBUTES = {"client": frozenset({"name", "first_name", "pronouns"}), "clinician": frozenset({"name"})}
 
 
-def _is_plain(tree: nodes.Template) -> bool:
-    """Text with ``{{ name }}`` and ``{{ client.first_name }}`` only: nothing that can fail at render.
+def _plain_pieces(tree: nodes.Template) -> tuple[Piece, ...] | None:
+    """The body as literal text and printed names when it is text with ``{{ name }}`` and
+    ``{{ client.first_name }}`` only: nothing that can fail at render but a missing value.
 
-    Names were checked already; such a body needs no trial render (most of a
-    library is like this, and compiling every body would slow ``check``).
+    Names were checked already; such a body needs no trial render and no compiling (most of a
+    library is like this, and compiling every body would slow ``check`` and the site).
     """
-    for node in tree.find_all(nodes.Node):
-        if isinstance(node, nodes.Getattr):
-            if not (isinstance(node.node, nodes.Name) and node.attr in _CONTEXT_ATTRIBUTES.get(node.node.name, ())):
-                return False
-        elif not isinstance(node, nodes.Output | nodes.TemplateData | nodes.Name):
-            return False
-    return True
+    pieces: list[Piece] = []
+    for output in tree.body:
+        if not isinstance(output, nodes.Output):
+            return None
+        for node in output.nodes:
+            if isinstance(node, nodes.TemplateData):
+                pieces.append(node.data)
+            elif isinstance(node, nodes.Name):
+                pieces.append((node.name,))
+            elif (isinstance(node, nodes.Getattr) and isinstance(node.node, nodes.Name)
+                  and node.attr in _CONTEXT_ATTRIBUTES.get(node.node.name, ())):
+                pieces.append((node.node.name, node.attr))
+            else:
+                return None
+    return tuple(pieces)
 
 
 def _syntax_error(template: Template, exc: jinja2.TemplateSyntaxError) -> Diagnostic:
