@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 from docx_helpers import LOW_RISK_PLAN, REPO, built_clinic, chart_file, checked_plan, headings, open_chart
+from PIL import Image
 from test_docx_libreoffice import pdf_text, to_pdf
 
 from txplan.chart import ChartRenderer
@@ -118,6 +119,7 @@ def test_graphs_are_reproducible_and_carry_no_metadata() -> None:
     assert png == progress_png(status, date(2026, 11, 2))
     assert png.startswith(PNG_SIGNATURE)
     assert not {b"tEXt", b"iTXt", b"zTXt", b"tIME"} & set(png_chunks(png))
+    assert Image.open(BytesIO(png)).mode == "RGB"  # opaque: no alpha channel to encode for a white page
 
 
 GRAPH_SCRIPT = """

@@ -7,7 +7,7 @@ checking plans never loads matplotlib.
 The bytes are reproducible: every piece of text uses matplotlib's bundled
 DejaVu Sans by file (never a system font found by name), ticks and their labels
 are computed here (dates from a fixed month table, not the locale), and the PNG
-carries no "Software" stamp or other metadata.
+is encoded here with Pillow, with no "Software" stamp or other metadata.
 
 What a clinician reads at a glance: the instrument's severity bands shaded
 lightly and named at the right, the score line with each value, the baseline
@@ -29,6 +29,7 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
+from PIL import Image
 
 from .instruments import INSTRUMENTS_BY_NAME, Band, Better, Cutoff, Instrument
 from .progress import MONTHS, MeasureStatus
@@ -62,8 +63,18 @@ def progress_png(status: MeasureStatus, start: date) -> bytes:
         _Graph(figure.add_subplot(), status, min(start, status.scores[0].date)).draw()
         figure.text(MARGINS_IN["left"] / WIDTH_IN, 1 - 0.12 / HEIGHT_IN, _title(status.instrument), va="top",
                     color=TEXT_COLOR, fontproperties=_font(TITLE_PT, bold=True))
-        buffer = BytesIO()
-        figure.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
+        return _png(figure)
+
+
+def _png(figure: Figure) -> bytes:
+    """RGB without matplotlib's alpha channel (the page is white), at zlib level 3: a third faster to encode
+    than ``savefig``'s own RGBA PNG at level 6 for the same file size, and no metadata."""
+    pixels = BytesIO()
+    figure.savefig(pixels, format="rgba", dpi=DPI)
+    size = (round(WIDTH_IN * DPI), round(HEIGHT_IN * DPI))
+    image = Image.frombuffer("RGBA", size, pixels.getvalue(), "raw", "RGBA", 0, 1)
+    buffer = BytesIO()
+    image.convert("RGB").save(buffer, format="png", compress_level=3, dpi=(DPI, DPI))
     return buffer.getvalue()
 
 
