@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 
 from benchmarks.generate import generate
+from txplan import frontmatter, pipeline, templates
+from txplan.diagnostics import Diagnostic
 from txplan.pipeline import ChartState, build_charts
 from txplan.state import STATE_FILE
 
@@ -53,6 +55,22 @@ def test_changing_one_plan_rebuilds_only_that_plan(clinic: Path) -> None:
     plan.write_text(plan.read_text() + "\nA further note from the review session.\n")
     result = states(clinic)
     assert [p for p, s in result.items() if s is ChartState.WRITTEN] == ["plans/c-00002.md"]
+
+
+def test_a_build_reads_each_template_once(clinic: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The library fingerprints the bytes it loads, rather than reading every file again to hash it."""
+    reads: list[str] = []
+    real = frontmatter.read_bounded
+
+    def counted(path: Path, display: str) -> tuple[bytes | None, list[Diagnostic]]:
+        reads.append(path.name)
+        return real(path, display)
+
+    monkeypatch.setattr(templates, "read_bounded", counted)
+    monkeypatch.setattr(pipeline, "read_bounded", counted)
+    states(clinic)
+    template_reads = [name for name in reads if (clinic / "templates" / "interventions" / name).exists()]
+    assert template_reads and sorted(template_reads) == sorted(set(template_reads))
 
 
 @pytest.mark.parametrize("change", ["policy", "reference", "force"])

@@ -33,7 +33,7 @@ from .history import ChangeSet, changes_since_last_review, plan_revisions
 from .policy import Policy, load_policy
 from .rules import copied_objectives, objective_texts
 from .state import STATE_FILE, BuildState, PlanEntry, digest, load_state
-from .templates import TEMPLATE_DIR, Library, load_library
+from .templates import Library, load_library
 
 if TYPE_CHECKING:
     from .chart import ChartRenderer
@@ -129,9 +129,8 @@ def gather_inputs(root: Path, today: date | None = None) -> tuple[Inputs, list[D
     reference = root / REFERENCE_DOCX
     reference_bytes = reference.read_bytes() if reference.is_file() else b""
     fingerprint = digest(__version__, policy.model_dump_json(), reference_bytes)
-    hashes = {p.stem: file_digest(p) for p in sorted((root / TEMPLATE_DIR).glob("*.md"))}
     inputs = Inputs(root, policy, library, today or date.today(), reference if reference_bytes else None,
-                    fingerprint, hashes, plan_revisions(root))
+                    fingerprint, library.fingerprints, plan_revisions(root))
     return inputs, policy_diagnostics + library.diagnostics
 
 

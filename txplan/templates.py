@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import hashlib
 import inspect
 import math
 import re
@@ -49,7 +50,7 @@ from pydantic_core import PydanticCustomError
 
 from .diagnostics import Diagnostic, make
 from .elements import TEMPLATE_ELEMENTS
-from .frontmatter import Document, load_document
+from .frontmatter import Document, parse_document, read_bounded
 from .model import MAX_ENTRIES, Strict, Text
 from .validation import validation_diagnostics
 
@@ -632,6 +633,7 @@ class Library:
     templates: dict[str, Template] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     broken: set[str] = field(default_factory=set)  # file stems of templates left out for their errors
+    fingerprints: dict[str, str] = field(default_factory=dict)  # file stem -> digest of the bytes loaded
 
     def get(self, template_id: str) -> Template | None:
         return self.templates.get(template_id)
@@ -645,7 +647,9 @@ def load_library(root: Path) -> Library:
         return library
     for path in sorted(folder.glob("*.md")):
         display = path.relative_to(root).as_posix()
-        template, diagnostics = load_template(path, display)
+        raw, refused = read_bounded(path, display)
+        library.fingerprints[path.stem] = hashlib.sha256(raw).hexdigest() if raw is not None else "refused"
+        template, diagnostics = _template_from(raw, display) if raw is not None else (None, refused)
         library.diagnostics.extend(diagnostics)
         if template is not None and not diagnostics:
             library.templates[template.id] = template
@@ -655,7 +659,13 @@ def load_library(root: Path) -> Library:
 
 
 def load_template(path: Path, display: str) -> tuple[Template | None, list[Diagnostic]]:
-    document, diagnostics = load_document(path, display)
+    raw, refused = read_bounded(path, display)
+    return _template_from(raw, display) if raw is not None else (None, refused)
+
+
+def _template_from(raw: bytes, display: str) -> tuple[Template | None, list[Diagnostic]]:
+    """The library fingerprints the very bytes it loads, so a build reads each template once."""
+    document, diagnostics = parse_document(raw, display)
     if document is None:
         return None, diagnostics
     try:
@@ -663,7 +673,7 @@ def load_template(path: Path, display: str) -> tuple[Template | None, list[Diagn
     except ValidationError as exc:
         return None, validation_diagnostics(exc, document, TemplateMeta)
     template = Template(template_meta, document.body, document.body_line, display)
-    return template, _check_template(template, path.stem, document)
+    return template, _check_template(template, Path(display).stem, document)
 
 
 def _check_template(template: Template, stem: str, document: Document) -> list[Diagnostic]:
