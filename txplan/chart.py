@@ -18,8 +18,8 @@ last review from git (``history``).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,7 @@ from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.exceptions import PackageNotFoundError
 from docx.opc.packuri import PackURI
 from docx.opc.part import Part
+from docx.oxml import parse_xml
 from docx.oxml.ns import qn
 from docx.parts.numbering import NumberingPart
 from docx.shared import Emu, Inches, Twips
@@ -89,6 +90,7 @@ APPLICATION = "txplan"
 
 EMU_PER_TWIP = 635
 W_DRAWING = qn("w:drawing")
+GRAPH_NAME = "txplan-graph-"  # + graph_key: the picture's name (wp:docPr/@name), how a rebuild finds its graph
 DEFAULT_CONTENT_TYPES = {"png": CT.PNG}  # by extension, as Word writes them; any other part gets an Override
 
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
@@ -138,19 +140,44 @@ class ChartRenderer:
         self._text_width = text_width(document)
         self._first_num = next_num_id(document.part.numbering_part.element)
 
-    def render(self, checked: CheckedPlan, history: ChangeSet | None = None) -> bytes:
+    def render(self, checked: CheckedPlan, history: ChangeSet | None = None,
+               graphs: Mapping[str, bytes] | None = None) -> bytes:
         """The complete chart of one valid plan, with its changes since the last review when it has a history
-        in git; the same plan and history always give the same bytes."""
+        in git; the same plan and history always give the same bytes. ``graphs`` are progress graphs already
+        drawn, by ``graph_key`` (see ``earlier_graphs``); any other is drawn."""
         if checked.plan is None or checked.document is None or not checked.ok:
             raise ValueError(f"{checked.path}: only a plan without errors gets a chart")
         document = Document(BytesIO(self._base))
         writer = DocxWriter(self._styles, document.part, document.part.numbering_part.element, self._list_ids,
                             self._text_width, self._first_num)
-        chart = _Chart(writer, document.element.body, checked.plan, checked.rendered, self.policy, history)
+        chart = _Chart(writer, document.element.body, checked.plan, checked.rendered, self.policy, history,
+                       graphs or {})
         chart.page_furniture(page_stories(document))
         chart.write(checked.document.body)
         set_core_properties(document, checked.plan)
         return package_bytes(document)
+
+
+def earlier_graphs(chart: Path) -> dict[str, bytes]:
+    """The progress graphs in a chart written earlier, by graph key; none when it cannot be read.
+
+    Only a chart the build state says it wrote (same size and time) is passed here, so its graphs are
+    what drawing them again would give, and a chart rebuilt for a template change skips matplotlib.
+    """
+    try:
+        with ZipFile(chart) as package:
+            body = parse_xml(package.read("word/document.xml"))
+            relationships = parse_xml(package.read("word/_rels/document.xml.rels"))
+            targets = {r.get("Id"): r.get("Target", "") for r in relationships}
+            graphs: dict[str, bytes] = {}
+            for drawing in body.iter(W_DRAWING):
+                name = next(drawing.iter(qn("wp:docPr"))).get("name", "")
+                blip = next(drawing.iter(qn("a:blip")), None)
+                if name.startswith(GRAPH_NAME) and blip is not None and blip.get(qn("r:embed")) in targets:
+                    graphs[name.removeprefix(GRAPH_NAME)] = package.read(f"word/{targets[blip.get(qn('r:embed'))]}")
+            return graphs
+    except (OSError, BadZipFile, KeyError, StopIteration, SyntaxError):  # lxml's XMLSyntaxError is a SyntaxError
+        return {}
 
 
 def _open_reference(reference: Path) -> Any:
@@ -400,6 +427,7 @@ class _Chart:
     rendered: dict[KeyPath, str]
     policy: Policy
     history: ChangeSet | None = None
+    graphs: Mapping[str, bytes] = field(default_factory=dict)
 
     def write(self, narrative: str) -> None:
         self._title()
@@ -577,19 +605,22 @@ class _Chart:
         """A graph and the status in words for each measure with scores (measurement-based care)."""
         if not scored:
             return
-        from .progress_chart import WIDTH_IN, progress_png  # matplotlib is loaded only for plans with scores
+        from .progress_chart import WIDTH_IN, graph_key, progress_png  # matplotlib only for plans with scores
 
         self._heading("Progress", 3)
         for measure in scored:
             status = status_of(measure)
-            self._picture(progress_png(status, self.plan.dates.effective), f"Line graph of {status.summary()}",
-                          Inches(WIDTH_IN))
+            start = self.plan.dates.effective
+            key = graph_key(status, start)
+            png = self.graphs.get(key) or progress_png(status, start)
+            self._picture(png, f"Line graph of {status.summary()}", Inches(WIDTH_IN), GRAPH_NAME + key)
             self._paragraph(" ".join(status.sentences()))
 
-    def _picture(self, png: bytes, description: str, width: int) -> None:
+    def _picture(self, png: bytes, description: str, width: int, name: str) -> None:
         """An inline picture through python-docx's image parts, no wider than the text, with alt text
         (``wp:docPr/@descr``) for screen readers; it keeps with the paragraph after it."""
         inline = self.writer.part.new_pic_inline(BytesIO(png), width=Emu(min(width, self.writer.text_width * EMU_PER_TWIP)))
+        inline.docPr.set("name", name)
         inline.docPr.set("descr", description)
         run = SubElement(self.writer.paragraph(self.body, keep_next=True), W_R)
         SubElement(run, W_DRAWING).append(inline)

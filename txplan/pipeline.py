@@ -2,9 +2,11 @@
 
 A chart is rebuilt only when something it depends on changed: the plan file,
 each template it uses, the reference chart.docx, the clinic policy, or the
-txplan version. Plans are independent, so they are checked and rendered
-across processes; the renderer is deterministic, so the bytes do not depend
-on how many.
+txplan version. A rebuilt chart takes the progress graphs of its earlier file
+(when the state recorded that file) whose scores did not change: a graph is
+most of a chart's cost. Plans are independent, so they are checked and
+rendered across processes; the renderer is deterministic, so the bytes do not
+depend on how many.
 
 Nothing good is lost: a plan with errors keeps its last chart (reported as
 stale), a chart that cannot be written is reported against its plan while the
@@ -114,6 +116,7 @@ class Job:
     source: Path
     path: str
     plan_hash: str
+    earlier_chart: bool = False  # its chart is the one this build state wrote: its graphs can be reused
 
 
 @dataclass(frozen=True)
@@ -164,7 +167,8 @@ def build_charts(root: Path, plans: Sequence[Path] | None = None, *, jobs: int |
             if tick:
                 tick(path)
         else:
-            jobs_to_run.append(Job(source, path, plan_hash))
+            earlier = cached is not None and cached.ok and _chart_current(root, path, cached)
+            jobs_to_run.append(Job(source, path, plan_hash, earlier))
     if jobs_to_run:
         reference_problem = _prepare_workers(inputs)
         if reference_problem is not None:
@@ -251,11 +255,14 @@ def _build_one(job: Job) -> JobResult:
         if renderer is None:
             entry.key = ""  # not built: never mistaken for up to date
         return JobResult(entry, ChartState.STALE if output.exists() else ChartState.SKIPPED)
+    from .chart import earlier_graphs
     from .writer import private_folder, write_atomic
 
     try:
         private_folder(output.parent)
-        write_atomic(output, renderer.render(checked, _history(inputs, job.path, checked)), sync=False)  # synced once per build
+        graphs = earlier_graphs(output) if job.earlier_chart else {}
+        chart = renderer.render(checked, _history(inputs, job.path, checked), graphs)
+        write_atomic(output, chart, sync=False)  # synced once per build
         stat = output.stat()
     except OSError as exc:
         entry.ok = False

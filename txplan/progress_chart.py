@@ -17,6 +17,7 @@ dotted, with a legend under the plot.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -25,12 +26,14 @@ from pathlib import Path
 
 import matplotlib
 import matplotlib.style
+import PIL
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from PIL import Image
 
+from . import __version__
 from .instruments import INSTRUMENTS_BY_NAME, Band, Better, Cutoff, Instrument
 from .progress import MONTHS, MeasureStatus
 
@@ -48,6 +51,16 @@ _FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 
 def _font(size: float, bold: bool = False) -> FontProperties:
     return FontProperties(fname=_FONT_DIR / ("DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"), size=size)
+
+
+def graph_key(status: MeasureStatus, start: date) -> str:
+    """Everything a graph's pixels depend on: its data, and the code and libraries that draw it.
+
+    A chart rebuilt for another reason (a template, the narrative, the reference document) takes
+    its earlier graph when the key is the same, instead of drawing the same pixels again.
+    """
+    drawn_by = (__version__, matplotlib.__version__, PIL.__version__)
+    return hashlib.sha256(repr((drawn_by, status, start)).encode()).hexdigest()[:32]
 
 
 def progress_png(status: MeasureStatus, start: date) -> bytes:
