@@ -132,7 +132,10 @@ def without_scores(clinic: Path, target: Path) -> Path:
     """A copy of the clinic whose plans have no score histories, hence no progress graphs to draw."""
     shutil.copytree(clinic, target, ignore=shutil.ignore_patterns("build"))
     for plan in (target / "plans").glob("*.md"):
-        plan.write_text(re.sub(r"\n +scores:\n( +- \{[^\n]*\}\n)+", "\n", plan.read_text()))
+        text, removed = re.subn(r"\n +scores:\n( +- \{[^\n]*\}\n)+", "\n", plan.read_text())
+        if not removed:
+            raise SystemExit(f"{plan.name}: no score history found; benchmarks/generate.py changed its format")
+        plan.write_text(text)
     return target
 
 

@@ -81,3 +81,9 @@ def test_plain_output_is_bounded_as_it_grows(tmp_path: Path) -> None:
     template = template_of(tmp_path, "{{ focus }}" * 20)
     with pytest.raises(RenderError, match="output longer than"):
         template.render({"focus": "x" * (MAX_OUTPUT_CHARS // 10)}, example_context())
+
+
+def test_an_integer_too_long_to_print_is_a_render_error(tmp_path: Path) -> None:
+    template = template_of(tmp_path, "Practise {{ focus }}.")
+    with pytest.raises(RenderError):
+        template.render({"focus": 10 ** 5000}, example_context())  # Python refuses to print it in decimal

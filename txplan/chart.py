@@ -90,6 +90,7 @@ APPLICATION = "txplan"
 
 EMU_PER_TWIP = 635
 W_DRAWING = qn("w:drawing")
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 GRAPH_NAME = "txplan-graph-"  # + graph_key: the picture's name (wp:docPr/@name), how a rebuild finds its graph
 DEFAULT_CONTENT_TYPES = {"png": CT.PNG}  # by extension, as Word writes them; any other part gets an Override
 
@@ -158,26 +159,26 @@ class ChartRenderer:
         return package_bytes(document)
 
 
-def earlier_graphs(chart: Path) -> dict[str, bytes]:
-    """The progress graphs in a chart written earlier, by graph key; none when it cannot be read.
+def graphs_in(package: bytes) -> dict[str, bytes]:
+    """The progress graphs of a chart written earlier, by graph key; none when it cannot be read.
 
-    Only a chart the build state says it wrote (same size and time) is passed here, so its graphs are
-    what drawing them again would give, and a chart rebuilt for a template change skips matplotlib.
+    Reuse only saves drawing time, so a package that fails to read in any way (zip, zlib, XML) just
+    means drawing again, and only PNG data is taken.
     """
     try:
-        with ZipFile(chart) as package:
-            body = parse_xml(package.read("word/document.xml"))
-            relationships = parse_xml(package.read("word/_rels/document.xml.rels"))
-            targets = {r.get("Id"): r.get("Target", "") for r in relationships}
+        with ZipFile(BytesIO(package)) as archive:
+            body = parse_xml(archive.read("word/document.xml"))
+            targets = {r.get("Id"): r.get("Target", "") for r in parse_xml(archive.read("word/_rels/document.xml.rels"))}
             graphs: dict[str, bytes] = {}
             for drawing in body.iter(W_DRAWING):
                 name = next(drawing.iter(qn("wp:docPr"))).get("name", "")
                 blip = next(drawing.iter(qn("a:blip")), None)
-                if name.startswith(GRAPH_NAME) and blip is not None and blip.get(qn("r:embed")) in targets:
-                    graphs[name.removeprefix(GRAPH_NAME)] = package.read(f"word/{targets[blip.get(qn('r:embed'))]}")
-            return graphs
-    except (OSError, BadZipFile, KeyError, StopIteration, SyntaxError):  # lxml's XMLSyntaxError is a SyntaxError
+                target = targets.get(blip.get(qn("r:embed"))) if blip is not None else None
+                if name.startswith(GRAPH_NAME) and target:
+                    graphs[name.removeprefix(GRAPH_NAME)] = archive.read(f"word/{target}")
+    except Exception:  # zipfile, zlib and lxml each fail in their own ways on a damaged file
         return {}
+    return {key: png for key, png in graphs.items() if png.startswith(PNG_SIGNATURE)}
 
 
 def _open_reference(reference: Path) -> Any:

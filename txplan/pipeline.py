@@ -116,7 +116,7 @@ class Job:
     source: Path
     path: str
     plan_hash: str
-    earlier_chart: bool = False  # its chart is the one this build state wrote: its graphs can be reused
+    earlier_digest: str = ""  # of its chart as the state recorded it: graphs are reused from a file with it
 
 
 @dataclass(frozen=True)
@@ -167,7 +167,7 @@ def build_charts(root: Path, plans: Sequence[Path] | None = None, *, jobs: int |
             if tick:
                 tick(path)
         else:
-            earlier = cached is not None and cached.ok and _chart_current(root, path, cached)
+            earlier = cached.chart_digest if cached is not None and cached.ok and _chart_current(root, path, cached) else ""
             jobs_to_run.append(Job(source, path, plan_hash, earlier))
     if jobs_to_run:
         reference_problem = _prepare_workers(inputs)
@@ -255,12 +255,11 @@ def _build_one(job: Job) -> JobResult:
         if renderer is None:
             entry.key = ""  # not built: never mistaken for up to date
         return JobResult(entry, ChartState.STALE if output.exists() else ChartState.SKIPPED)
-    from .chart import earlier_graphs
     from .writer import private_folder, write_atomic
 
     try:
         private_folder(output.parent)
-        graphs = earlier_graphs(output) if job.earlier_chart else {}
+        graphs = _earlier_graphs(output, job.earlier_digest) if job.earlier_digest else {}
         chart = renderer.render(checked, _history(inputs, job.path, checked), graphs)
         write_atomic(output, chart, sync=False)  # synced once per build
         stat = output.stat()
@@ -268,8 +267,19 @@ def _build_one(job: Job) -> JobResult:
         entry.ok = False
         failure = make(job.path, (1, 1), "TX601", f"cannot write {output.name}: {exc.strerror or exc}")
         return JobResult(entry, ChartState.FAILED, failure)
-    entry.chart_size, entry.chart_mtime_ns = stat.st_size, stat.st_mtime_ns
+    entry.chart_size, entry.chart_mtime_ns, entry.chart_digest = stat.st_size, stat.st_mtime_ns, digest(chart)
     return JobResult(entry, ChartState.WRITTEN)
+
+
+def _earlier_graphs(chart: Path, recorded: str) -> dict[str, bytes]:
+    """The graphs of the chart this build state wrote, only while the file still has those very bytes."""
+    from .chart import graphs_in
+
+    try:
+        package = chart.read_bytes()
+    except OSError:
+        return {}
+    return graphs_in(package) if digest(package) == recorded else {}
 
 
 def _history(inputs: Inputs, path: str, checked: CheckedPlan) -> ChangeSet | None:

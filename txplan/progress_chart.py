@@ -31,7 +31,8 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
-from PIL import Image
+from matplotlib.ft2font import __freetype_version__
+from PIL import Image, features
 
 from . import __version__
 from .instruments import INSTRUMENTS_BY_NAME, Band, Better, Cutoff, Instrument
@@ -54,12 +55,12 @@ def _font(size: float, bold: bool = False) -> FontProperties:
 
 
 def graph_key(status: MeasureStatus, start: date) -> str:
-    """Everything a graph's pixels depend on: its data, and the code and libraries that draw it.
+    """Everything a graph's bytes depend on: its data, and the code and libraries that draw and encode it.
 
     A chart rebuilt for another reason (a template, the narrative, the reference document) takes
     its earlier graph when the key is the same, instead of drawing the same pixels again.
     """
-    drawn_by = (__version__, matplotlib.__version__, PIL.__version__)
+    drawn_by = (__version__, matplotlib.__version__, __freetype_version__, PIL.__version__, features.version("zlib"))
     return hashlib.sha256(repr((drawn_by, status, start)).encode()).hexdigest()[:32]
 
 
@@ -76,16 +77,16 @@ def progress_png(status: MeasureStatus, start: date) -> bytes:
         _Graph(figure.add_subplot(), status, min(start, status.scores[0].date)).draw()
         figure.text(MARGINS_IN["left"] / WIDTH_IN, 1 - 0.12 / HEIGHT_IN, _title(status.instrument), va="top",
                     color=TEXT_COLOR, fontproperties=_font(TITLE_PT, bold=True))
-        return _png(figure)
+        return png_of(figure)
 
 
-def _png(figure: Figure) -> bytes:
+def png_of(figure: Figure) -> bytes:
     """RGB without matplotlib's alpha channel (the page is white), at zlib level 3: a third faster to encode
     than ``savefig``'s own RGBA PNG at level 6 for the same file size, and no metadata."""
     pixels = BytesIO()
     figure.savefig(pixels, format="rgba", dpi=DPI)
-    size = (round(WIDTH_IN * DPI), round(HEIGHT_IN * DPI))
-    image = Image.frombuffer("RGBA", size, pixels.getvalue(), "raw", "RGBA", 0, 1)
+    width, height = figure.bbox.size  # Agg's canvas is this size in whole pixels, rounded down
+    image = Image.frombuffer("RGBA", (int(width), int(height)), pixels.getvalue(), "raw", "RGBA", 0, 1)
     buffer = BytesIO()
     image.convert("RGB").save(buffer, format="png", compress_level=3, dpi=(DPI, DPI))
     return buffer.getvalue()

@@ -20,7 +20,7 @@ from .diagnostics import Diagnostic
 from .rules import ObjectiveText
 
 STATE_FILE = Path("build") / ".txplan-state.json"
-FORMAT = 1
+FORMAT = 2  # 2: charts' digests, which graph reuse checks
 
 
 def digest(*parts: bytes | str) -> str:
@@ -41,6 +41,7 @@ class PlanEntry:
     objectives: list[ObjectiveText]
     chart_size: int = -1
     chart_mtime_ns: int = -1
+    chart_digest: str = ""  # of the bytes written: graphs are reused only from that very file
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -59,6 +60,7 @@ class PlanEntry:
             objectives=[ObjectiveText(**o) for o in data["objectives"]],
             chart_size=int(data["chart_size"]),
             chart_mtime_ns=int(data["chart_mtime_ns"]),
+            chart_digest=str(data["chart_digest"]),
         )
 
 

@@ -565,7 +565,10 @@ def _substitute(pieces: Iterable[Piece], values: Mapping[str, Any]) -> str | Non
                 value = value.get(attribute) if isinstance(value, dict) else None
             if not isinstance(value, _SCALARS):
                 return None
-        text = str(value)
+        try:
+            text = str(value)
+        except ValueError:  # an int too long to print in decimal: the compiled body reports it
+            return None
         size += len(text)
         if size > MAX_OUTPUT_CHARS:
             raise RenderError(f"output longer than {MAX_OUTPUT_CHARS:,} characters")
@@ -647,9 +650,7 @@ def load_library(root: Path) -> Library:
         return library
     for path in sorted(folder.glob("*.md")):
         display = path.relative_to(root).as_posix()
-        raw, refused = read_bounded(path, display)
-        library.fingerprints[path.stem] = hashlib.sha256(raw).hexdigest() if raw is not None else "refused"
-        template, diagnostics = _template_from(raw, display) if raw is not None else (None, refused)
+        template, diagnostics, library.fingerprints[path.stem] = _read_template(path, display)
         library.diagnostics.extend(diagnostics)
         if template is not None and not diagnostics:
             library.templates[template.id] = template
@@ -659,12 +660,21 @@ def load_library(root: Path) -> Library:
 
 
 def load_template(path: Path, display: str) -> tuple[Template | None, list[Diagnostic]]:
+    template, diagnostics, _ = _read_template(path, display)
+    return template, diagnostics
+
+
+def _read_template(path: Path, display: str) -> tuple[Template | None, list[Diagnostic], str]:
+    """The template, its diagnostics, and a fingerprint of the very bytes loaded ("refused" for a file the
+    loader refuses), so that a build reads each template once."""
     raw, refused = read_bounded(path, display)
-    return _template_from(raw, display) if raw is not None else (None, refused)
+    if raw is None:
+        return None, refused, "refused"
+    template, diagnostics = _template_from(raw, path.stem, display)
+    return template, diagnostics, hashlib.sha256(raw).hexdigest()
 
 
-def _template_from(raw: bytes, display: str) -> tuple[Template | None, list[Diagnostic]]:
-    """The library fingerprints the very bytes it loads, so a build reads each template once."""
+def _template_from(raw: bytes, stem: str, display: str) -> tuple[Template | None, list[Diagnostic]]:
     document, diagnostics = parse_document(raw, display)
     if document is None:
         return None, diagnostics
@@ -673,7 +683,7 @@ def _template_from(raw: bytes, display: str) -> tuple[Template | None, list[Diag
     except ValidationError as exc:
         return None, validation_diagnostics(exc, document, TemplateMeta)
     template = Template(template_meta, document.body, document.body_line, display)
-    return template, _check_template(template, Path(display).stem, document)
+    return template, _check_template(template, stem, document)
 
 
 def _check_template(template: Template, stem: str, document: Document) -> list[Diagnostic]:
