@@ -145,7 +145,7 @@ class ChartRenderer:
                graphs: Mapping[str, bytes] | None = None) -> bytes:
         """The complete chart of one valid plan, with its changes since the last review when it has a history
         in git; the same plan and history always give the same bytes. ``graphs`` are progress graphs already
-        drawn, by ``graph_key`` (see ``earlier_graphs``); any other is drawn."""
+        drawn, by ``graph_key`` (see ``graphs_in``); any other is drawn."""
         if checked.plan is None or checked.document is None or not checked.ok:
             raise ValueError(f"{checked.path}: only a plan without errors gets a chart")
         document = Document(BytesIO(self._base))
