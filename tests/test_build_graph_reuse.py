@@ -4,6 +4,7 @@ fresh build gives. Only charts the build state wrote are read; ``--force`` draws
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from datetime import date
@@ -17,6 +18,7 @@ from txplan import progress_chart
 from txplan.chart import graphs_in
 from txplan.pipeline import ChartState, build_charts
 from txplan.progress import MeasureStatus
+from txplan.state import STATE_FILE
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -113,6 +115,24 @@ def test_a_damaged_chart_with_its_recorded_size_and_time_is_drawn_again(clinic: 
     append_to(clinic / "plans" / "c-00001.md", "\nA further note from the review session.\n")
     assert build(clinic)["plans/c-00001.md"] is ChartState.WRITTEN
     assert len(drawn) == 5
+
+
+def test_a_chart_replaced_with_its_recorded_size_and_time_is_not_a_source_of_graphs(clinic: Path,
+                                                                                     drawn: list[str]) -> None:
+    """Only the digest tells this chart from the one the build wrote: its picture is someone else's."""
+    build(clinic)
+    chart = clinic / "build" / "docx" / "c-00003.docx"
+    (key, true_graph), = graphs_in(chart.read_bytes()).items()
+    (other_graph,) = graphs_in((clinic / "build" / "docx" / "c-00000.docx").read_bytes()).values()
+    with_picture(chart, other_graph)
+    state = json.loads((clinic / STATE_FILE).read_text())
+    entry = state["plans"]["plans/c-00003.md"]
+    entry["chart_size"], entry["chart_mtime_ns"] = chart.stat().st_size, chart.stat().st_mtime_ns
+    (clinic / STATE_FILE).write_text(json.dumps(state))
+    append_to(clinic / "plans" / "c-00003.md", "\nA further note from the review session.\n")
+    assert build(clinic)["plans/c-00003.md"] is ChartState.WRITTEN
+    assert len(drawn) == 5
+    assert graphs_in(chart.read_bytes()) == {key: true_graph}
 
 
 def test_graphs_are_read_by_key_and_a_damaged_package_gives_none(clinic: Path) -> None:

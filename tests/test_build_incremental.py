@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from benchmarks.generate import generate
+from txplan import __version__
 from txplan.pipeline import ChartState, build_charts
-from txplan.state import STATE_FILE
+from txplan.state import FORMAT, STATE_FILE
 
 
 @pytest.fixture
@@ -83,10 +85,22 @@ def test_shared_inputs_rebuild_everything(clinic: Path, change: str) -> None:
     assert set(states(clinic, force=change == "force").values()) == {ChartState.WRITTEN}
 
 
-@pytest.mark.parametrize("content", [b"", b"{not json", b'{"format": 1, "version": "0.1.0", "plans": {"x": 1}}', b"\xff\xfe"])
+MALFORMED_ENTRY = json.dumps({"format": FORMAT, "version": __version__, "plans": {"x": 1}}).encode()
+
+
+@pytest.mark.parametrize("content", [b"", b"{not json", MALFORMED_ENTRY, b"\xff\xfe"])
 def test_corrupt_state_means_a_full_rebuild(clinic: Path, content: bytes) -> None:
     states(clinic)
     (clinic / STATE_FILE).write_bytes(content)
+    assert set(states(clinic).values()) == {ChartState.WRITTEN}
+
+
+def test_a_state_of_an_earlier_format_means_a_full_rebuild(clinic: Path) -> None:
+    states(clinic)
+    state = json.loads((clinic / STATE_FILE).read_text())
+    for entry in state["plans"].values():
+        del entry["chart_digest"]  # what format 1 recorded
+    (clinic / STATE_FILE).write_text(json.dumps(state | {"format": 1}))
     assert set(states(clinic).values()) == {ChartState.WRITTEN}
 
 

@@ -60,8 +60,11 @@ def graph_key(status: MeasureStatus, start: date) -> str:
     A chart rebuilt for another reason (a template, the narrative, the reference document) takes
     its earlier graph when the key is the same, instead of drawing the same pixels again.
     """
-    drawn_by = (__version__, matplotlib.__version__, __freetype_version__, PIL.__version__, features.version("zlib"))
-    return hashlib.sha256(repr((drawn_by, status, start)).encode()).hexdigest()[:32]
+    drawn_by = (__version__, matplotlib.__version__, __freetype_version__, PIL.__version__, features.version("zlib"),
+                getattr(getattr(Image, "core", None), "zlib_ng_version", ""))  # newer Pillow may encode with zlib-ng
+    drawn = (status.instrument, status.baseline, status.target, [(s.date.isoformat(), s.score) for s in status.scores],
+             start.isoformat())  # the instrument table's own dataclasses; never a library's repr
+    return hashlib.sha256(repr((drawn_by, drawn)).encode()).hexdigest()[:32]
 
 
 def progress_png(status: MeasureStatus, start: date) -> bytes:
@@ -84,8 +87,8 @@ def png_of(figure: Figure) -> bytes:
     """RGB without matplotlib's alpha channel (the page is white), at zlib level 3: a third faster to encode
     than ``savefig``'s own RGBA PNG at level 6 for the same file size, and no metadata."""
     pixels = BytesIO()
-    figure.savefig(pixels, format="rgba", dpi=DPI)
-    width, height = figure.bbox.size  # Agg's canvas is this size in whole pixels, rounded down
+    figure.savefig(pixels, format="rgba", dpi="figure")
+    width, height = figure.bbox.size  # at the figure's own dpi, Agg's canvas is this size in whole pixels
     image = Image.frombuffer("RGBA", (int(width), int(height)), pixels.getvalue(), "raw", "RGBA", 0, 1)
     buffer = BytesIO()
     image.convert("RGB").save(buffer, format="png", compress_level=3, dpi=(DPI, DPI))
