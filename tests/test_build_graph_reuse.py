@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 from zipfile import ZipFile
@@ -65,6 +67,16 @@ def test_a_template_change_rebuilds_charts_without_drawing_their_graphs(clinic: 
     build(clinic, force=True)
     assert len(drawn) == 8  # --force draws every graph again...
     assert charts(clinic) == reused  # ...and gets the very bytes the reused graphs gave
+
+
+def test_a_rebuild_that_reuses_every_graph_never_loads_matplotlibs_drawing_stack(clinic: Path) -> None:
+    build(clinic)
+    append_to(clinic / "templates" / "interventions" / "thought-record.md", "\nReviewed at the next session.\n")
+    script = ("import sys\nfrom pathlib import Path\nfrom txplan.pipeline import build_charts\n"
+              f"report = build_charts(Path({str(clinic)!r}), jobs=1)\n"
+              "print(*sorted({o.state.value for o in report.outcomes}), 'matplotlib.figure' in sys.modules)\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True)
+    assert done.stdout.split() == ["written", "False"]  # every plan uses the template: all rebuilt, none drawn
 
 
 def test_a_new_score_draws_that_plans_graph_again(clinic: Path, drawn: list[str]) -> None:

@@ -18,6 +18,7 @@ last review from git (``history``).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from io import BytesIO
@@ -29,6 +30,7 @@ from zipfile import ZIP_DEFLATED, BadZipFile, ZipFile, ZipInfo
 from docx import Document
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.text import WD_TAB_ALIGNMENT, WD_TAB_LEADER
+from docx.image.image import Image as DocxImage
 from docx.opc.constants import CONTENT_TYPE as CT
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.exceptions import PackageNotFoundError
@@ -37,8 +39,9 @@ from docx.opc.part import Part
 from docx.oxml import parse_xml
 from docx.oxml.ns import qn
 from docx.parts.numbering import NumberingPart
-from docx.shared import Emu, Inches, Twips
+from docx.shared import Emu, Twips
 
+from . import __version__
 from .check import CheckedPlan
 from .elements import ELEMENTS, STANLEY_BROWN_STEPS, Element, Shape
 from .frontmatter import KeyPath
@@ -157,6 +160,32 @@ class ChartRenderer:
         chart.write(checked.document.body)
         set_core_properties(document, checked.plan)
         return package_bytes(document)
+
+
+def graph_key(status: MeasureStatus, start: dt.date) -> str:
+    """Everything a progress graph's bytes depend on: its data, and the code and libraries that draw and
+    encode it (``progress_chart``). A chart rebuilt for another reason than its scores takes its earlier
+    graph when the key is the same.
+
+    Only the light parts of matplotlib and Pillow are imported, for their versions: a rebuild whose
+    graphs are all reused never loads the drawing stack (about half a second per process).
+    """
+    import matplotlib
+    import PIL
+    from matplotlib.ft2font import __freetype_version__
+    from PIL import Image, features
+
+    drawn_by = (__version__, matplotlib.__version__, __freetype_version__, PIL.__version__, features.version("zlib"),
+                getattr(getattr(Image, "core", None), "zlib_ng_version", ""))  # newer Pillow may encode with zlib-ng
+    drawn = (status.instrument, status.baseline, status.target, [(s.date.isoformat(), s.score) for s in status.scores],
+             start.isoformat())  # the instrument table's own dataclasses; never a library's repr
+    return hashlib.sha256(repr((drawn_by, drawn)).encode()).hexdigest()[:32]
+
+
+def _draw(status: MeasureStatus, start: dt.date) -> bytes:
+    from .progress_chart import progress_png  # matplotlib's drawing stack, loaded only to draw
+
+    return progress_png(status, start)
 
 
 def graphs_in(package: bytes) -> dict[str, bytes]:
@@ -606,21 +635,20 @@ class _Chart:
         """A graph and the status in words for each measure with scores (measurement-based care)."""
         if not scored:
             return
-        from .progress_chart import WIDTH_IN, graph_key, progress_png  # matplotlib only for plans with scores
-
         self._heading("Progress", 3)
         for measure in scored:
             status = status_of(measure)
-            start = self.plan.dates.effective
-            key = graph_key(status, start)
-            png = self.graphs.get(key) or progress_png(status, start)
-            self._picture(png, f"Line graph of {status.summary()}", Inches(WIDTH_IN), GRAPH_NAME + key)
+            key = graph_key(status, self.plan.dates.effective)
+            png = self.graphs.get(key) or _draw(status, self.plan.dates.effective)
+            self._picture(png, f"Line graph of {status.summary()}", GRAPH_NAME + key)
             self._paragraph(" ".join(status.sentences()))
 
-    def _picture(self, png: bytes, description: str, width: int, name: str) -> None:
-        """An inline picture through python-docx's image parts, no wider than the text, with alt text
-        (``wp:docPr/@descr``) for screen readers; it keeps with the paragraph after it."""
-        inline = self.writer.part.new_pic_inline(BytesIO(png), width=Emu(min(width, self.writer.text_width * EMU_PER_TWIP)))
+    def _picture(self, png: bytes, description: str, name: str) -> None:
+        """An inline picture through python-docx's image parts at its own print size (pixels over dpi), no
+        wider than the text, with alt text (``wp:docPr/@descr``) for screen readers; it keeps with the
+        paragraph after it."""
+        width = min(DocxImage.from_blob(png).width, self.writer.text_width * EMU_PER_TWIP)
+        inline = self.writer.part.new_pic_inline(BytesIO(png), width=Emu(width))
         inline.docPr.set("name", name)
         inline.docPr.set("descr", description)
         run = SubElement(self.writer.paragraph(self.body, keep_next=True), W_R)

@@ -17,7 +17,6 @@ dotted, with a legend under the plot.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -26,15 +25,12 @@ from pathlib import Path
 
 import matplotlib
 import matplotlib.style
-import PIL
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
-from matplotlib.ft2font import __freetype_version__
-from PIL import Image, features
+from PIL import Image
 
-from . import __version__
 from .instruments import INSTRUMENTS_BY_NAME, Band, Better, Cutoff, Instrument
 from .progress import MONTHS, MeasureStatus
 
@@ -52,19 +48,6 @@ _FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 
 def _font(size: float, bold: bool = False) -> FontProperties:
     return FontProperties(fname=_FONT_DIR / ("DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"), size=size)
-
-
-def graph_key(status: MeasureStatus, start: date) -> str:
-    """Everything a graph's bytes depend on: its data, and the code and libraries that draw and encode it.
-
-    A chart rebuilt for another reason (a template, the narrative, the reference document) takes
-    its earlier graph when the key is the same, instead of drawing the same pixels again.
-    """
-    drawn_by = (__version__, matplotlib.__version__, __freetype_version__, PIL.__version__, features.version("zlib"),
-                getattr(getattr(Image, "core", None), "zlib_ng_version", ""))  # newer Pillow may encode with zlib-ng
-    drawn = (status.instrument, status.baseline, status.target, [(s.date.isoformat(), s.score) for s in status.scores],
-             start.isoformat())  # the instrument table's own dataclasses; never a library's repr
-    return hashlib.sha256(repr((drawn_by, drawn)).encode()).hexdigest()[:32]
 
 
 def progress_png(status: MeasureStatus, start: date) -> bytes:
