@@ -7,6 +7,7 @@ edit to it, and assert which diagnostic the edit causes and at which ``line:col`
 from __future__ import annotations
 
 import shutil
+import signal
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from pathlib import Path
@@ -28,6 +29,13 @@ TEMPLATE = (FIXTURES / "template.md").read_text(encoding="utf-8")
 TODAY = date(2026, 11, 10)
 
 Found = tuple[str, int, int]
+MINIMAL_POLICY = "[tool.txplan]\n"
+
+
+def default_sigint() -> None:
+    """``preexec_fn`` for a child that must stop on SIGINT: a runner or a background shell may have started the
+    tests with SIGINT ignored, and children inherit that, so a test sending SIGINT would wait forever."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def edit(text: str, *replacements: tuple[str, str]) -> str:
@@ -76,7 +84,8 @@ def make_clinic(
     library: Iterable[str] | None = None,
 ) -> Path:
     """Lay out a clinic in ``root``: the given plans, the repository's templates (those named in ``library``,
-    or all), extra ``templates`` by file name, and an optional pyproject.toml."""
+    or all), extra ``templates`` by file name, and a pyproject.toml (an empty ``[tool.txplan]`` table, which is
+    what makes the folder a clinic, unless ``pyproject`` is given)."""
     folder = root / "templates" / "interventions"
     folder.mkdir(parents=True)
     source = REPO / "templates" / "interventions"
@@ -87,8 +96,7 @@ def make_clinic(
     (root / "plans").mkdir(exist_ok=True)
     for name, content in (plans or {}).items():
         _write(root / "plans" / name, content)
-    if pyproject is not None:
-        (root / "pyproject.toml").write_text(pyproject, encoding="utf-8")
+    (root / "pyproject.toml").write_text(MINIMAL_POLICY if pyproject is None else pyproject, encoding="utf-8")
     return root
 
 

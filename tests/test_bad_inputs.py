@@ -224,11 +224,11 @@ def test_a_fifo_or_a_device_is_not_read(tmp_path: Path) -> None:
     clinic = make_clinic(tmp_path)
     os.mkfifo(clinic / "plans" / "fifo.md")  # opening it for reading would block forever
     (clinic / "plans" / "zero.md").symlink_to("/dev/zero")  # reading it would never end
-    (clinic / "plans" / "folder.md").mkdir()
+    (clinic / "plans" / "folder.md").mkdir()  # a folder, read like any sub-folder of plans/ (here: empty)
     result, seconds = timed_check(clinic)
     assert seconds < SECONDS
     found = {(d.path.rsplit("/", 1)[-1], d.code, d.line, d.col) for d in result.diagnostics}
-    assert found == {("fifo.md", "TX001", 1, 1), ("zero.md", "TX001", 1, 1), ("folder.md", "TX001", 1, 1)}
+    assert found == {("fifo.md", "TX001", 1, 1), ("zero.md", "TX001", 1, 1)}
 
 
 # -- the command line ------------------------------------------------------------------

@@ -24,7 +24,7 @@ def test_a_utf8_byte_order_mark_is_accepted(check_plan: CheckPlan) -> None:
 
 def test_a_plan_that_cannot_be_read_is_tx001(clinic: Clinic) -> None:
     root = clinic()
-    (root / "plans" / "folder.md").mkdir()  # a folder where a plan should be
+    (root / "plans" / "gone.md").symlink_to(root / "nowhere.md")  # a link whose plan was moved away
     assert found_in(root) == [("TX001", 1, 1)]
 
 

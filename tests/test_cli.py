@@ -139,15 +139,6 @@ def test_checking_named_plans_reports_only_those_plans(tmp_path: Path) -> None:
     assert found(both.stderr) == [("plans/bad.md", "TX105", 18, 10)]
 
 
-def test_a_named_plan_outside_plans_is_checked_under_the_name_given(tmp_path: Path) -> None:
-    root = clinic_dir(tmp_path)
-    (root / "drafts").mkdir()
-    (root / "drafts" / "new.md").write_text(edited_plan(("  level: low", "  level: severe")), encoding="utf-8")
-    done = run(root, "check", "drafts/new.md")
-    assert done.returncode == 1
-    assert found(done.stderr) == [("drafts/new.md", "TX105", 18, 10)]
-
-
 # -- exit 2: usage errors -------------------------------------------------------------------------------
 
 def test_a_missing_plan_path_is_a_usage_error(tmp_path: Path) -> None:
@@ -156,6 +147,18 @@ def test_a_missing_plan_path_is_a_usage_error(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "plans/no-such-plan.md" in done.stderr
     assert not LINE.match(done.stderr.splitlines()[-1])
+
+
+@pytest.mark.parametrize("command", ["check", "docx", "fhir"])
+def test_a_plan_outside_plans_is_a_usage_error_that_names_the_rule(tmp_path: Path, command: str) -> None:
+    root = clinic_dir(tmp_path, {"plan.md": VALID_PLAN})
+    (root / "drafts").mkdir()
+    (root / "drafts" / "new.md").write_text(VALID_PLAN, encoding="utf-8")
+    done = run(root, command, "drafts/new.md")
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        f"txplan: drafts/new.md: plans must be files inside the clinic's plans/ folder ({root / 'plans'})"]
+    assert not (root / "build" / "docx").exists()
 
 
 def test_a_folder_named_as_a_plan_is_a_usage_error(tmp_path: Path) -> None:

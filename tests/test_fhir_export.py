@@ -233,6 +233,16 @@ def test_raw_html_in_the_narrative_is_escaped() -> None:
     assert element.find(".//{http://www.w3.org/1999/xhtml}table") is not None
 
 
+@pytest.mark.parametrize("image", ["![scan](https://example.org/x.png)", "![](//example.org/x.png)",
+                                   "![a](/\\example.org/x.png)", "![a](data:image/png;base64,AAAA)"])
+def test_the_narrative_loads_no_image_from_anywhere(tmp_path: Path, image: str) -> None:
+    edited = tmp_path / EXAMPLE.name
+    edited.write_text(EXAMPLE.read_text(encoding="utf-8") + f"\nA picture: {image}\n", encoding="utf-8")
+    div = only(plan_bundle(checked_plan(edited)), "CarePlan")["text"]["div"]
+    assert "<img" not in div and "example.org" not in div and "data:" not in div
+    assert "A picture: [image" in div
+
+
 def test_a_plan_without_narrative_still_gets_a_summary() -> None:
     div = only(plan_bundle(checked_plan(FIXTURES / "c-0091-draft.md")), "CarePlan")["text"]["div"]
     assert "effective 2026-12-01, review by 2027-02-15" in div

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from conftest import default_sigint
 from fixtures.site.helpers import site_clinic
 
 from txplan.site import SiteError, serve_site
@@ -46,7 +47,7 @@ def test_serve_rebuilds_when_a_template_or_mkdocs_yml_changes_and_stops_on_inter
     port = free_port()
     url = f"http://127.0.0.1:{port}/interventions/thought-record/"
     server = subprocess.Popen([sys.executable, "-m", "txplan", "serve", "--dev-addr", f"127.0.0.1:{port}"], cwd=root,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=default_sigint)
     try:
         wait_for(lambda: "<h1" in fetched(url) and "Thought record" in fetched(url), "the first build")
         template = root / "templates" / "interventions" / "thought-record.md"

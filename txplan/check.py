@@ -6,10 +6,11 @@ items, diagnostics) and never prints; the CLI decides what to show.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
@@ -17,6 +18,7 @@ from pydantic.fields import FieldInfo
 
 from .diagnostics import Diagnostic, make
 from .frontmatter import Document, KeyPath, load_document
+from .layout import PLANS, PlansUnreadable, discover_plans
 from .model import Plan
 from .phi import scan_identifiers
 from .policy import Policy, load_policy
@@ -24,8 +26,7 @@ from .rules import check_rules, copied_objectives, objective_texts
 from .templates import Library, RenderError, load_library
 from .validation import validation_diagnostics
 
-PLAN_DIR = Path("plans")
-
+PLAN_DIR = Path(PLANS)  # still read by site.py; to be replaced by layout.PLANS
 
 @dataclass
 class CheckedPlan:
@@ -61,16 +62,17 @@ class CheckResult:
         return any(d.is_error for d in self.diagnostics)
 
 
-def discover_plans(root: Path) -> list[Path]:
-    folder = root / PLAN_DIR
-    return sorted(folder.glob("*.md")) if folder.is_dir() else []
-
-
 def display_path(path: Path, root: Path) -> str:
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
+    """How diagnostics name a file: ``plans/...`` for a plan (even when plans/ links to another volume), else
+    relative to the clinic's root when inside it, else as given. Folders are resolved, the file itself is not,
+    so a plan that is a symbolic link keeps its own name."""
+    absolute = Path(os.path.realpath(path.absolute().parent)) / path.name
+    for base, prefix in ((root / PLANS, PLANS), (root, PurePosixPath())):
+        try:
+            return (prefix / absolute.relative_to(os.path.realpath(base)).as_posix()).as_posix()
+        except ValueError:
+            continue
+    return path.as_posix()
 
 
 def render_context(plan: Plan) -> dict[str, Any]:
@@ -83,20 +85,32 @@ def render_context(plan: Plan) -> dict[str, Any]:
 
 
 def check_project(root: Path, plan_paths: Sequence[Path] | None = None, today: date | None = None) -> CheckResult:
-    """Check the policy, the template library and the plans (all of plans/ by default)."""
+    """Check the policy, the template library and the plans (all of plans/ by default).
+
+    Raises ``PlansUnreadable`` when all plans are asked for and plans/ cannot be read.
+    """
     today = today or date.today()
     policy, policy_diagnostics = load_policy(root)
     library = load_library(root)
-    paths = list(plan_paths) if plan_paths is not None else discover_plans(root)
+    folder_problems: list[Diagnostic] = []
+    if plan_paths is None:
+        discovery = discover_plans(root)
+        paths, folder_problems = discovery.paths, discovery.problems
+    else:
+        paths = list(plan_paths)
     plans = [check_plan(p, display_path(p, root), policy, library, today) for p in paths]
     flag_copied_objectives(root, plans)
-    return CheckResult(root, policy, library, plans, policy_diagnostics + library.diagnostics)
+    return CheckResult(root, policy, library, plans, policy_diagnostics + library.diagnostics + folder_problems)
 
 
 def flag_copied_objectives(root: Path, plans: list[CheckedPlan]) -> None:
     """TX304 against every plan of the clinic, including those not named on the command line."""
     texts = {c.path: objective_texts(c.document) for c in plans if c.document is not None}
-    for other in discover_plans(root):
+    try:
+        others = discover_plans(root).paths
+    except PlansUnreadable:  # plans named one by one in a folder without plans/: no other client to compare with
+        others = []
+    for other in others:
         path = display_path(other, root)
         if path not in texts:
             document, _ = load_document(other, path)

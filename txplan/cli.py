@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -12,8 +13,13 @@ from pathlib import Path
 from . import __version__
 from .check import CheckResult, check_project
 from .diagnostics import format_json, format_text
+from .errors import EXIT_ERRORS, EXIT_OK, TxplanError
+from .layout import SITE, find_root, plan_path
 
-EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
+__all__ = ["build_parser", "main", "run"]
+
+EXIT_INTERRUPTED = 128 + signal.SIGINT  # what shells report for a program stopped by Ctrl-C
+MAX_JOBS = 64
 
 
 class _Parser(argparse.ArgumentParser):
@@ -24,19 +30,30 @@ class _Parser(argparse.ArgumentParser):
         super().__init__(**kwargs)  # type: ignore[arg-type]
 
 
+def _add_clinic_option(parser: argparse.ArgumentParser, default: object) -> None:
+    """``-C DIR``, accepted before the command (as git takes it) and after it; a command's own copy has no
+    default, so that it never overwrites a ``-C`` given before the command."""
+    parser.add_argument("-C", dest="directory", type=Path, default=default, metavar="DIR",
+                        help="run in the clinic at DIR (default: the nearest folder at or above the current one "
+                             "whose pyproject.toml has a [tool.txplan] table)")
+
+
 def _build_options() -> _Parser:
     options = _Parser(add_help=False)
-    options.add_argument("--jobs", "-j", type=_positive, default=None, metavar="N",
-                         help="plans to build at once (default: the machine's cores)")
+    options.add_argument("--jobs", "-j", type=_job_count, default=None, metavar="N",
+                         help=f"plans to build at once, 1 to {MAX_JOBS} (default: the machine's cores)")
     options.add_argument("--force", action="store_true",
                          help="rebuild every chart, even those whose inputs did not change")
     return options
 
 
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be 1 or more")
+def _job_count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("must be a whole number") from None
+    if not 1 <= value <= MAX_JOBS:
+        raise argparse.ArgumentTypeError(f"must be between 1 and {MAX_JOBS}")
     return value
 
 
@@ -50,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[build_options],
     )
     parser.add_argument("--version", action="version", version=f"txplan {__version__}")
+    _add_clinic_option(parser, None)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     check = commands.add_parser(
         "check", help="check plans and templates and print diagnostics",
@@ -91,26 +109,41 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--due-within", type=int, metavar="DAYS", help="only plans due for review within DAYS (or overdue)")
     status.add_argument("--names", action="store_true", help="include client names (PHI) in the output")
     status.add_argument("--today", type=date.fromisoformat, metavar="YYYY-MM-DD", help="the date to measure from")
+    for command in commands.choices.values():
+        _add_clinic_option(command, argparse.SUPPRESS)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; returns the exit status. Expected failures print one line, never a traceback."""
+    if hasattr(signal, "SIGXFSZ"):  # a file-size limit makes writes fail with EFBIG instead of killing the build
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     parser = build_parser()
     args = parser.parse_args(argv)
-    root = Path.cwd()
-    for plan in getattr(args, "plans", []):
-        if not plan.is_file():
-            parser.error(f"no such plan file: {plan}")
+    try:
+        return _dispatch(parser, args)
+    except TxplanError as exc:
+        sys.stderr.write(f"txplan: {exc}\n")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        sys.stderr.write("txplan: interrupted; charts already written are complete, the rest were not started\n")
+        return EXIT_INTERRUPTED
+
+
+def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    cwd = Path.cwd()
+    root = find_root(cwd / args.directory if args.directory is not None else cwd)
+    plans = [root / plan_path(root, plan, cwd) for plan in getattr(args, "plans", [])]
     if args.command == "check":
-        return _check(root, args.plans, args.format)
+        return _check(root, plans, args.format)
     if args.command == "docx":
-        return _docx(root, args.plans, args.jobs, args.force)
+        return _docx(root, plans, args.jobs, args.force)
     if args.command == "site":
         return _site(root)
     if args.command == "serve":
         return _serve(root, args.dev_addr)
     if args.command == "fhir":
-        return _fhir(root, args.plans)
+        return _fhir(root, plans)
     if args.command == "status":
         return _status(root, args)
     return max(_docx(root, [], args.jobs, args.force), _site(root))
@@ -135,16 +168,21 @@ def _print_check(result: CheckResult) -> None:
 
 def _fhir(root: Path, plans: Sequence[Path]) -> int:
     from .fhir import write_bundles
+    from .lock import OutputFolderError, clinic_lock
 
     result = check_project(root, list(plans) or None)
     _print_check(result)
-    try:
-        written = write_bundles(result)
-    except OSError as exc:
-        sys.stderr.write(f"txplan: fhir: cannot write a bundle: {exc.strerror or exc}\n")
-        return EXIT_ERRORS
+    with clinic_lock(root, on_wait=_say_waiting):
+        try:
+            written = write_bundles(result)
+        except OSError as exc:
+            raise OutputFolderError(f"fhir: cannot write a bundle: {exc.strerror or type(exc).__name__}") from None
     sys.stderr.write(f"wrote {len(written)} FHIR bundle(s) to build/fhir/\n")
     return EXIT_ERRORS if result.has_errors else EXIT_OK
+
+
+def _say_waiting() -> None:
+    sys.stderr.write("txplan: another build of this clinic is running; waiting for it to finish\n")
 
 
 def _status(root: Path, args: argparse.Namespace) -> int:
@@ -160,7 +198,8 @@ def _docx(root: Path, plans: Sequence[Path], jobs: int | None, force: bool) -> i
     from .pipeline import ChartState, build_charts
 
     with _progress_bar() as progress:
-        report = build_charts(root, list(plans) or None, jobs=jobs, force=force, progress=progress)
+        report = build_charts(root, list(plans) or None, jobs=jobs, force=force, progress=progress,
+                              on_wait=_say_waiting)
     sys.stderr.write(format_text(report.diagnostics))
     for outcome in report.outcomes:
         if outcome.state is ChartState.STALE:
@@ -188,15 +227,16 @@ def _progress_bar() -> Iterator[Callable[[str, int], None] | None]:
 
 
 def _site(root: Path) -> int:
-    from .pipeline import SITE_DIR
+    from .lock import clinic_lock
     from .site import SiteError, build_site
 
-    try:
-        build_site(root, root / SITE_DIR)
-    except SiteError as exc:
-        sys.stderr.write(f"txplan: site: {exc}\n")
-        return EXIT_ERRORS
-    sys.stderr.write(f"built the template site in {SITE_DIR.as_posix()}/\n")
+    with clinic_lock(root, on_wait=_say_waiting):
+        try:
+            build_site(root, root / SITE)
+        except SiteError as exc:
+            sys.stderr.write(f"txplan: site: {exc}\n")
+            return EXIT_ERRORS
+    sys.stderr.write(f"built the template site in {SITE}/\n")
     return EXIT_OK
 
 

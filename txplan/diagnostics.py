@@ -96,6 +96,12 @@ _TABLE: tuple[Code, ...] = (
            "that a malformed or hostile file cannot exhaust memory.",
            "A list nested 10,000 levels deep.",
            "Flatten the data to the shape of the format."),
+    _error("TX013", "folder under plans/ cannot be read",
+           "Plans are read from plans/ and every folder under it. A folder that cannot be listed (no "
+           "permission, a broken disk) is reported, its plans are not checked, and no chart is removed in "
+           "that build, because txplan cannot tell which plans were deleted.",
+           "plans/archive/ readable only by another user.",
+           "Give the clinic's users read access to the folder, or move its plans."),
     # -- the shape of the data -----------------------------------------------
     _error("TX101", "required field is missing",
            "The format requires this field.",
@@ -295,6 +301,19 @@ _TABLE: tuple[Code, ...] = (
            "A chart.docx saved as .doc, or truncated by a failed copy.",
            "Save the reference document again from Word or LibreOffice as .docx, or remove it "
            "to use txplan's built-in styles."),
+    _error("TX603", "chart could not be made",
+           "The plan passed the check, but making its chart failed inside txplan. This is a bug in txplan, "
+           "not in the plan: every plan that checks clean should get a chart. Any earlier chart is left "
+           "as it was, and the other plans are built.",
+           "A value that passes every rule but that the DOCX library cannot hold.",
+           "Report the code and the plan's line count (not its content) to whoever maintains txplan; "
+           "the message names the kind of failure, never a value."),
+    _warning("TX604", "build state was damaged and is ignored",
+             "build/.txplan-state.json records what each chart was built from, so that unchanged plans are not "
+             "built again. It could not be read as txplan wrote it (edited by hand, cut short, or from "
+             "another tool), so every chart is built again and nothing recorded in it is trusted or replayed.",
+             "A state file whose diagnostics name a code txplan does not have.",
+             "Nothing: this build replaces the state. If it happens again, check what else writes to build/."),
     # -- policy ---------------------------------------------------------------
     _error("TX501", "invalid clinic policy",
            "`[tool.txplan]` in pyproject.toml has an unknown key or a value of the wrong "

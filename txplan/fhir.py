@@ -12,21 +12,21 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
 from markdown_it.token import Token
 
 from .check import CheckedPlan, CheckResult
 from .elements import ELEMENTS_BY_KEY, ITEM_ELEMENTS
 from .instruments import Better
+from .layout import FHIR, output_path, plan_name
 from .model import Frequency, Item, Measure, Objective, Plan
 from .rules import instrument_for
 from .writer import private_folder, write_atomic
-
-FHIR_DIR = Path("build") / "fhir"
 
 # Fixed forever: changing it would change every exported id.
 ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:txplan:fhir")
@@ -56,6 +56,15 @@ Reference = dict[str, str]
 _MARKDOWN = MarkdownIt("commonmark", {"html": False}).enable("table")
 
 
+def _image_as_text(renderer: Any, tokens: Sequence[Token], index: int, options: Any, env: Any) -> str:
+    """Images are not fetched from anywhere: a narrative shows its alt text, as the chart does."""
+    alt = escapeHtml(tokens[index].content)
+    return f"[image: {alt}]" if alt else "[image]"
+
+
+_MARKDOWN.add_render_rule("image", _image_as_text)
+
+
 class NotExportable(ValueError):
     """The plan has errors; only a plan that checks clean is exported."""
 
@@ -74,7 +83,7 @@ def plan_bundle(checked: CheckedPlan) -> dict[str, Any]:
     plan = checked.plan
     if plan is None or not checked.ok:
         raise NotExportable(f"{checked.path} has errors and cannot be exported")
-    plan_key = (plan.client.id, checked.source.stem)
+    plan_key = (plan.client.id, plan_name(checked.path))  # the stem for a plan directly in plans/
     patient = patient_resource(plan)
     practitioner = practitioner_resource(plan)
     conditions = condition_resources(plan, reference(patient))
@@ -298,7 +307,7 @@ def bundle_json(bundle: dict[str, Any]) -> bytes:
 
 
 def bundle_path(root: Path, checked: CheckedPlan) -> Path:
-    return root / FHIR_DIR / f"{checked.source.stem}.json"
+    return output_path(root, FHIR, checked.path, ".json")
 
 
 def write_bundles(result: CheckResult) -> list[Path]:

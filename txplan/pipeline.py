@@ -15,7 +15,9 @@ others build, and every file (charts and the state) is replaced atomically.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -27,23 +29,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import __version__
-from .check import CheckedPlan, discover_plans, display_path
+from .check import CheckedPlan, display_path
 from .check import check_plan as run_checks
 from .diagnostics import Diagnostic, make
 from .frontmatter import read_bounded
 from .history import ChangeSet, changes_since_last_review, plan_revisions
+from .layout import BUILD, DOCX, REFERENCE_DOCX, STATE_FILE, discover_plans, output_path, plan_path
+from .lock import OutputFolderError, clinic_lock
 from .policy import Policy, load_policy
 from .rules import copied_objectives, objective_texts
-from .state import STATE_FILE, BuildState, PlanEntry, digest, load_state
+from .state import BuildState, PlanEntry, digest, load_state
 from .templates import Library, load_library
+from .writer import TEMP_SUFFIX, private_folder, sync_folder, write_atomic
 
 if TYPE_CHECKING:
     from .chart import ChartRenderer
-
-BUILD_DIR = Path("build")
-DOCX_DIR = BUILD_DIR / "docx"
-SITE_DIR = BUILD_DIR / "site"
-REFERENCE_DOCX = Path("templates") / "chart.docx"
 
 Progress = Callable[[str, int], None]  # called with each finished plan and the number of plans
 
@@ -143,43 +143,42 @@ def file_digest(path: Path) -> str:
     return digest(raw) if raw is not None else "refused"
 
 
-def chart_path(root: Path, plan_path: str) -> Path:
-    return root / DOCX_DIR / f"{Path(plan_path).stem}.docx"
+def chart_path(root: Path, plan: str) -> Path:
+    """``build/docx/<path under plans/>.docx``: one chart per plan file, never shared."""
+    return output_path(root, DOCX, plan, ".docx")
 
 
 def build_charts(root: Path, plans: Sequence[Path] | None = None, *, jobs: int | None = None, force: bool = False,
-                 today: date | None = None, progress: Progress | None = None) -> BuildReport:
-    """Check every plan (or the given ones) and bring their charts up to date."""
+                 today: date | None = None, progress: Progress | None = None,
+                 on_wait: Callable[[], None] | None = None) -> BuildReport:
+    """Check every plan (or the given ones, which must lie in plans/) and bring their charts up to date.
+
+    Holds the clinic's build lock throughout (``on_wait`` is called if another build holds it). Raises
+    ``PlanOutsideClinic`` for a plan outside plans/, ``PlansUnreadable`` when plans/ cannot be listed, and
+    ``OutputFolderError`` when build/ or the state cannot be written; charts that could not be written are
+    reported per plan (TX601) instead.
+    """
     started = time.monotonic()
-    _remove_interrupted_writes(root)
-    inputs, project_diagnostics = gather_inputs(root, today)
-    state = BuildState() if force else load_state(root)
-    sources = list(plans) if plans is not None else discover_plans(root)
-    tick = (lambda path: progress(path, len(sources))) if progress else None
-    jobs_to_run: list[Job] = []
-    results: dict[str, JobResult] = {}
-    for source in sources:
-        path = display_path(source, root)
-        plan_hash = digest(file_digest(source), inputs.revisions.get(path, ""))
-        cached = state.plans.get(path)
-        if cached is not None and cached.key == inputs.key(plan_hash, cached.uses) and _chart_current(root, path, cached):
-            results[path] = JobResult(cached, _state_without_work(root, path, cached))
-            if tick:
-                tick(path)
-        else:
-            earlier = cached.chart_digest if cached is not None and cached.ok and _chart_current(root, path, cached) else ""
-            jobs_to_run.append(Job(source, path, plan_hash, earlier))
-    if jobs_to_run:
-        reference_problem = _prepare_workers(inputs)
-        if reference_problem is not None:
-            project_diagnostics.append(reference_problem)
-    for result in _run(inputs, jobs_to_run, jobs or os.cpu_count() or 1, tick):
-        results[result.entry_path] = result.result
-    outcomes = [ChartOutcome(path, chart_path(root, path), r.state) for path, r in results.items()]
-    if plans is None:
-        outcomes += _remove_orphans(root, state, set(results))
-    new_state = BuildState({**(state.plans if plans is not None else {}), **{p: r.entry for p, r in results.items()}})
-    _save_state(root, new_state, any(r.state is ChartState.WRITTEN for r in results.values()))
+    named = [plan_path(root, source, root) for source in plans] if plans is not None else None
+    with clinic_lock(root, on_wait=on_wait):
+        _remove_interrupted_writes(root)
+        inputs, project_diagnostics = gather_inputs(root, today)
+        state, state_problem = (BuildState(), None) if force else load_state(root)
+        if state_problem is not None:
+            project_diagnostics.append(state_problem)
+        discovery = discover_plans(root) if named is None else None
+        if discovery is not None:
+            project_diagnostics += discovery.problems
+            named = [display_path(source, root) for source in discovery.paths]
+        assert named is not None
+        results = _bring_up_to_date(inputs, state, named, jobs, progress, project_diagnostics)
+        outcomes = [ChartOutcome(path, chart_path(root, path), r.state) for path, r in results.items()]
+        kept = state.plans  # plans not looked at this time keep their entries
+        if discovery is not None and discovery.complete:
+            outcomes += _remove_orphans(root, state, set(results))
+            kept = {}
+        new_state = BuildState({**kept, **{p: r.entry for p, r in results.items()}})
+        _save_state(root, new_state, any(r.state is ChartState.WRITTEN for r in results.values()))
     diagnostics = project_diagnostics + [d for r in results.values() for d in r.entry.diagnostics]
     diagnostics += [r.failure for r in results.values() if r.failure is not None]
     texts = {path: (entry.client_id, entry.objectives) for path, entry in new_state.plans.items()}
@@ -188,15 +187,46 @@ def build_charts(root: Path, plans: Sequence[Path] | None = None, *, jobs: int |
                        len(inputs.library.templates))
 
 
+def _bring_up_to_date(inputs: Inputs, state: BuildState, paths: Sequence[str], jobs: int | None,
+                      progress: Progress | None, project_diagnostics: list[Diagnostic]) -> dict[str, JobResult]:
+    """Reuse the state's entry for every plan whose inputs and chart are unchanged; build the others."""
+    root = inputs.root
+    tick = (lambda path: progress(path, len(paths))) if progress else None
+    jobs_to_run: list[Job] = []
+    results: dict[str, JobResult] = {}
+    for path in paths:
+        source = root / path
+        plan_hash = digest(file_digest(source), inputs.revisions.get(path, ""))
+        cached = state.plans.get(path)
+        current = cached is not None and _chart_current(root, path, cached)
+        if cached is not None and current and cached.key == inputs.key(plan_hash, cached.uses):
+            results[path] = JobResult(cached, _state_without_work(root, path, cached))
+            if tick:
+                tick(path)
+        else:
+            earlier = cached.chart_digest if cached is not None and cached.ok and current else ""
+            jobs_to_run.append(Job(source, path, plan_hash, earlier))
+    if jobs_to_run:
+        reference_problem = _prepare_workers(inputs)
+        if reference_problem is not None:
+            project_diagnostics.append(reference_problem)
+    for done in _run(inputs, jobs_to_run, jobs or os.cpu_count() or 1, tick):
+        results[done.entry_path] = done.result
+    return results
+
+
 def _chart_current(root: Path, path: str, entry: PlanEntry) -> bool:
-    """A cached entry stands when its chart (if any) is the very file this build state wrote."""
+    """A cached entry stands when its chart (if any) is the very file this build state wrote: same size and the
+    same digest. Size and time alone would trust a chart swapped for another of the same size."""
     if not entry.ok:
         return True
+    chart = chart_path(root, path)
     try:
-        stat = chart_path(root, path).stat()
+        if chart.stat().st_size != entry.chart_size:
+            return False
+        return digest(chart.read_bytes()) == entry.chart_digest
     except OSError:
         return False
-    return stat.st_size == entry.chart_size and stat.st_mtime_ns == entry.chart_mtime_ns
 
 
 def _state_without_work(root: Path, path: str, entry: PlanEntry) -> ChartState:
@@ -214,10 +244,20 @@ class _Done:
 def _run(inputs: Inputs, jobs_to_run: list[Job], jobs: int, tick: Callable[[str], None] | None) -> list[_Done]:
     if jobs <= 1 or len(jobs_to_run) <= 1:
         return [_report(_Done(job.path, _build_one(job)), tick) for job in jobs_to_run]
-    # Forked workers inherit _WORKER, renderer included: the reference document is parsed once.
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("fork")) as pool:
+    # Forked workers inherit _WORKER, renderer included: the reference document is parsed once. They ignore
+    # Ctrl-C: the parent stops handing out plans, lets the running ones finish, and reports the interruption.
+    with ProcessPoolExecutor(max_workers=min(jobs, len(jobs_to_run)), mp_context=get_context("fork"),
+                             initializer=_ignore_interrupts) as pool:
         futures = {pool.submit(_build_one, job): job for job in jobs_to_run}
-        return [_report(_Done(futures[f].path, f.result()), tick) for f in as_completed(futures)]
+        try:
+            return [_report(_Done(futures[f].path, f.result()), tick) for f in as_completed(futures)]
+        except KeyboardInterrupt:
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+
+
+def _ignore_interrupts() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _report(done: _Done, tick: Callable[[str], None] | None) -> _Done:
@@ -255,17 +295,21 @@ def _build_one(job: Job) -> JobResult:
         if renderer is None:
             entry.key = ""  # not built: never mistaken for up to date
         return JobResult(entry, ChartState.STALE if output.exists() else ChartState.SKIPPED)
-    from .writer import private_folder, write_atomic
-
     try:
-        private_folder(output.parent)
         graphs = _earlier_graphs(output, job.earlier_digest) if job.earlier_digest else {}
         chart = renderer.render(checked, _history(inputs, job.path, checked), graphs)
+    except Exception as exc:  # a checked plan must always render; if one does not, report it, never crash the build
+        entry.ok, entry.key = False, ""
+        failure = make(job.path, (1, 1), "TX603", f"the chart could not be made ({type(exc).__name__} inside txplan); "
+                                                  f"any earlier chart was kept")
+        return JobResult(entry, ChartState.FAILED, failure)
+    try:
+        private_folder(output.parent)
         write_atomic(output, chart, sync=False)  # synced once per build
         stat = output.stat()
     except OSError as exc:
-        entry.ok = False
-        failure = make(job.path, (1, 1), "TX601", f"cannot write {output.name}: {exc.strerror or exc}")
+        entry.ok, entry.key = False, ""
+        failure = make(job.path, (1, 1), "TX601", f"cannot write {output.name}: {exc.strerror or type(exc).__name__}")
         return JobResult(entry, ChartState.FAILED, failure)
     entry.chart_size, entry.chart_mtime_ns, entry.chart_digest = stat.st_size, stat.st_mtime_ns, digest(chart)
     return JobResult(entry, ChartState.WRITTEN)
@@ -305,30 +349,41 @@ def _template_uses(checked: CheckedPlan) -> list[str]:
 
 
 def _remove_orphans(root: Path, state: BuildState, current: set[str]) -> list[ChartOutcome]:
-    """Charts of plans that no longer exist go too; only charts this build state made are touched."""
+    """Charts of plans whose file was deleted go too. Only charts this build state made are touched, only after
+    plans/ was read completely, and only when the plan's own file is really gone."""
     removed: list[ChartOutcome] = []
     for path in sorted(set(state.plans) - current):
         output = chart_path(root, path)
-        if output.exists():
+        if os.path.lexists(root / path) or not output.exists():
+            continue
+        try:
             output.unlink()
-            removed.append(ChartOutcome(path, output, ChartState.REMOVED))
+        except OSError:
+            continue  # left in place; it will be tried again on the next build
+        removed.append(ChartOutcome(path, output, ChartState.REMOVED))
     return removed
 
 
 def _remove_interrupted_writes(root: Path) -> None:
-    """Temporary files of a build that was killed mid-write (the charts themselves are intact)."""
-    for folder in (root / BUILD_DIR, root / DOCX_DIR):
-        for temp in folder.glob(".*.tmp"):
-            temp.unlink(missing_ok=True)
+    """Temporary files of a build that was killed mid-write (the outputs themselves are intact). Runs under the
+    build lock, so no live build owns them."""
+    for folder, folders, files in os.walk(root / BUILD):
+        folders[:] = [f for f in folders if not f.startswith(".")]
+        for name in files:
+            if name.startswith(".") and name.endswith(TEMP_SUFFIX):
+                with contextlib.suppress(OSError):
+                    os.unlink(os.path.join(folder, name))
 
 
 def _save_state(root: Path, state: BuildState, wrote_charts: bool) -> None:
-    """Flush the charts written by this build, then record them: the state never runs ahead of the charts."""
-    from .writer import private_folder, sync_folder, write_atomic
-
-    if wrote_charts:
-        sync_folder(root / DOCX_DIR)
-
-    target = root / STATE_FILE
-    private_folder(target.parent)
-    write_atomic(target, state.to_bytes())
+    """Flush the charts written by this build, then record them: the state never runs ahead of the charts.
+    A state that cannot be saved leaves the earlier one in place (the next build redoes this one's work)."""
+    try:
+        if wrote_charts:
+            sync_folder(root / DOCX)
+        target = root / STATE_FILE
+        private_folder(target.parent)
+        write_atomic(target, state.to_bytes())
+    except OSError as exc:
+        raise OutputFolderError(f"cannot save the build state {STATE_FILE}: {exc.strerror or 'error'}; "
+                                f"the charts written are complete, and the next build checks them again") from None

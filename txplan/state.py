@@ -3,24 +3,37 @@
 The state records, per plan, a key over everything its chart depends on and
 the check's findings, so that an unchanged plan is neither re-checked nor
 re-rendered. Objective texts are kept only as hashes (the state lives beside
-the charts but is not itself a record of care). A missing, corrupt or
-foreign-version state simply means a full rebuild.
+the charts but is not itself a record of care).
+
+The state is input like any other file: it is validated when read. Anything
+unexpected (a code txplan does not have, a path outside plans/, a message with
+control characters, a field of the wrong kind) means it is ignored as a whole,
+with one warning (TX604), and every chart is built again; nothing in it is
+replayed. A missing state, or one written by another txplan version, simply
+means a full rebuild.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
+from pydantic import ConfigDict, TypeAdapter, ValidationError
+
 from . import __version__
-from .diagnostics import Diagnostic
+from .diagnostics import CODES, Diagnostic, make
+from .layout import PLAN_SUFFIX, PLANS, STATE_FILE
 from .rules import ObjectiveText
 
-STATE_FILE = Path("build") / ".txplan-state.json"
-FORMAT = 2  # 2: charts' digests, which graph reuse checks
+__all__ = ["FORMAT", "BuildState", "PlanEntry", "digest", "load_state"]
+
+FORMAT = 3  # 3: plans in sub-folders, chart digests checked on every build
+_HEX = re.compile(r"^[0-9a-f]{64}$")
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 def digest(*parts: bytes | str) -> str:
@@ -41,27 +54,10 @@ class PlanEntry:
     objectives: list[ObjectiveText]
     chart_size: int = -1
     chart_mtime_ns: int = -1
-    chart_digest: str = ""  # of the bytes written: graphs are reused only from that very file
+    chart_digest: str = ""  # of the bytes written: the chart counts as current, and graphs are reused, only then
 
     def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["diagnostics"] = [asdict(d) for d in self.diagnostics]
-        data["objectives"] = [asdict(o) for o in self.objectives]
-        return data
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> PlanEntry:
-        return cls(
-            key=str(data["key"]),
-            uses=[str(u) for u in data["uses"]],
-            ok=bool(data["ok"]),
-            client_id=str(data["client_id"]),
-            diagnostics=[Diagnostic(**d) for d in data["diagnostics"]],
-            objectives=[ObjectiveText(**o) for o in data["objectives"]],
-            chart_size=int(data["chart_size"]),
-            chart_mtime_ns=int(data["chart_mtime_ns"]),
-            chart_digest=str(data["chart_digest"]),
-        )
+        return asdict(self)
 
 
 @dataclass
@@ -74,12 +70,57 @@ class BuildState:
         return (json.dumps(payload, indent=1, sort_keys=True) + "\n").encode()
 
 
-def load_state(root: Path) -> BuildState:
-    """The previous build's state, or an empty one when it is missing or unreadable."""
+_ENTRIES: TypeAdapter[dict[str, PlanEntry]] = TypeAdapter(dict[str, PlanEntry], config=ConfigDict(strict=True))
+
+
+class _Damaged(ValueError):
+    pass
+
+
+def load_state(root: Path) -> tuple[BuildState, Diagnostic | None]:
+    """The previous build's state; empty when it is missing or from another version, empty with a TX604 warning
+    when it is damaged in any way."""
+    path = root / STATE_FILE
     try:
-        payload = json.loads((root / STATE_FILE).read_bytes())
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return BuildState(), None
+    except OSError:
+        return BuildState(), _damaged()
+    try:
+        payload = json.loads(raw)
+        if not isinstance(payload, dict):
+            raise _Damaged("not an object")
         if payload.get("format") != FORMAT or payload.get("version") != __version__:
-            return BuildState()
-        return BuildState({str(k): PlanEntry.from_json(v) for k, v in payload["plans"].items()})
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return BuildState()
+            return BuildState(), None  # written by another txplan: expected after an upgrade
+        plans = _ENTRIES.validate_json(json.dumps(payload.get("plans")))  # strict, as JSON: no coercion
+        for path_key, entry in plans.items():
+            _check_entry(path_key, entry)
+    except (ValueError, ValidationError, RecursionError):  # JSONDecodeError and _Damaged are ValueErrors
+        return BuildState(), _damaged()
+    return BuildState(plans), None
+
+
+def _damaged() -> Diagnostic:
+    return make(STATE_FILE.as_posix(), (1, 1), "TX604", "the build state was not written by this txplan as it is now; "
+                                                       "it is ignored and every chart is built again")
+
+
+def _check_entry(path: str, entry: PlanEntry) -> None:
+    """What the build relies on: the path names a plan file under plans/, findings are txplan's own codes at
+    that plan with printable messages, digests are digests."""
+    relative = PurePosixPath(path)
+    if (relative.parts[:1] != (PLANS.as_posix(),) or len(relative.parts) < 2 or relative.suffix != PLAN_SUFFIX
+            or any(part in ("", ".", "..") or part.startswith(".") for part in relative.parts)
+            or path != relative.as_posix() or _UNPRINTABLE.search(path)):
+        raise _Damaged("plan path")
+    for diagnostic in entry.diagnostics:
+        if (diagnostic.code not in CODES or diagnostic.path != path or diagnostic.line < 1 or diagnostic.col < 1
+                or _UNPRINTABLE.search(diagnostic.message)):
+            raise _Damaged("diagnostic")
+    if entry.key and not _HEX.match(entry.key):
+        raise _Damaged("key")
+    if entry.ok and not _HEX.match(entry.chart_digest):
+        raise _Damaged("chart digest")
+    if any(not _HEX.match(o.text_hash) or o.line < 1 or o.col < 1 for o in entry.objectives):
+        raise _Damaged("objective")

@@ -18,10 +18,14 @@ import os
 import secrets
 from pathlib import Path
 
+__all__ = ["TEMP_SUFFIX", "private_folder", "sync_folder", "write_atomic"]
+
+TEMP_SUFFIX = ".tmp"  # temporary files are ".<name>.<random>.tmp" beside their target
+
 
 def write_atomic(path: Path, data: bytes, mode: int = 0o600, *, sync: bool = True) -> None:
     """Replace ``path`` with ``data``; on any failure the old file is untouched and OSError is raised."""
-    temp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    temp = path.with_name(f".{path.name}.{secrets.token_hex(6)}{TEMP_SUFFIX}")
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), mode)
     try:
         with os.fdopen(fd, "wb") as stream:

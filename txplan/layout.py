@@ -1,0 +1,204 @@
+"""Where things are in a clinic: its root, its folders, and where each plan's outputs go.
+
+Every path txplan reads or writes is named here once. A clinic is the folder
+holding a ``pyproject.toml`` with a ``[tool.txplan]`` table; commands find it
+by walking up from where they were started, as git and ruff find theirs.
+
+A plan's identity is its path under ``plans/`` (``plans/team-a/c-0042.md``),
+and each output mirrors that path under its own folder
+(``build/docx/team-a/c-0042.docx``). Two plan files therefore never share a
+chart, and a chart can always be traced back to the one file it came from.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from .diagnostics import Diagnostic, make
+from .errors import EXIT_USAGE, TxplanError
+
+__all__ = [
+    "BUILD",
+    "DOCX",
+    "FHIR",
+    "INTERVENTIONS",
+    "LOCK_FILE",
+    "MKDOCS",
+    "PLANS",
+    "PLAN_SUFFIX",
+    "PYPROJECT",
+    "REFERENCE_DOCX",
+    "SITE",
+    "STATE_FILE",
+    "TEMPLATES",
+    "NotAClinic",
+    "PlanDiscovery",
+    "PlanOutsideClinic",
+    "PlansUnreadable",
+    "discover_plans",
+    "find_root",
+    "is_clinic",
+    "output_path",
+    "plan_name",
+    "plan_path",
+]
+
+PYPROJECT = "pyproject.toml"
+MKDOCS = "mkdocs.yml"
+PLANS = PurePosixPath("plans")
+PLAN_SUFFIX = ".md"
+TEMPLATES = PurePosixPath("templates")
+INTERVENTIONS = TEMPLATES / "interventions"
+REFERENCE_DOCX = TEMPLATES / "chart.docx"
+BUILD = PurePosixPath("build")
+DOCX = BUILD / "docx"
+FHIR = BUILD / "fhir"
+SITE = BUILD / "site"
+STATE_FILE = BUILD / ".txplan-state.json"
+LOCK_FILE = BUILD / ".txplan.lock"
+
+
+class NotAClinic(TxplanError):
+    """No ``pyproject.toml`` with a ``[tool.txplan]`` table here or in any folder above."""
+
+    exit_code = EXIT_USAGE
+
+
+class PlanOutsideClinic(TxplanError):
+    """A plan named on the command line that is not a Markdown file inside the clinic's plans/."""
+
+    exit_code = EXIT_USAGE
+
+
+class PlansUnreadable(TxplanError):
+    """The clinic's plans/ folder is missing or cannot be listed: nothing may be judged deleted."""
+
+    exit_code = EXIT_USAGE
+
+
+def is_clinic(folder: Path) -> bool:
+    """Whether ``folder`` holds a pyproject.toml with a ``[tool.txplan]`` table (an empty table is enough).
+
+    A pyproject.toml that is not valid TOML still marks a clinic when it has the table's header line,
+    so that the policy check can report the TOML error at its place instead of txplan looking elsewhere.
+    """
+    path = folder / PYPROJECT
+    try:
+        text = path.read_text("utf-8", errors="replace")
+    except OSError:
+        return False
+    try:
+        tool = tomllib.loads(text).get("tool")
+    except tomllib.TOMLDecodeError:
+        return any(line.strip().replace(" ", "") == "[tool.txplan]" for line in text.splitlines())
+    return isinstance(tool, dict) and isinstance(tool.get("txplan"), dict)
+
+
+def find_root(start: Path) -> Path:
+    """The nearest folder at or above ``start`` that is a clinic."""
+    start = start.absolute()
+    for folder in (start, *start.parents):
+        if is_clinic(folder):
+            return folder
+    raise NotAClinic(f"not inside a clinic (no {PYPROJECT} with [tool.txplan] in {start} or any folder above it); "
+                     f"run txplan in the clinic's folder or name it with -C DIR")
+
+
+def plan_path(root: Path, given: Path, cwd: Path) -> str:
+    """The plan's identity (``plans/x.md``) for a path typed on the command line, relative to ``cwd``.
+
+    Folders on the way are resolved (a clinic reached through a symbolic link is still the clinic); the file
+    itself is not, so a plan that is a link keeps its own name. Anything but a visible ``*.md`` file inside
+    plans/ is refused: its chart could not be named without colliding with a plan's.
+    """
+    typed = given if given.is_absolute() else cwd / given
+    real = Path(os.path.realpath(typed.parent)) / typed.name
+    plans = Path(os.path.realpath(root / PLANS))
+    try:
+        relative = PurePosixPath(real.relative_to(plans).as_posix())
+    except ValueError:
+        raise PlanOutsideClinic(f"{given}: plans must be files inside the clinic's {PLANS}/ folder "
+                                f"({root / PLANS})") from None
+    if relative.suffix != PLAN_SUFFIX or any(part.startswith(".") for part in relative.parts):
+        raise PlanOutsideClinic(f"{given}: plans are visible Markdown files (*{PLAN_SUFFIX}) inside {PLANS}/")
+    if not real.is_file():
+        raise PlanOutsideClinic(f"{given}: no such plan file")
+    return (PLANS / relative).as_posix()
+
+
+def plan_name(plan: str) -> str:
+    """A plan's name: its path under plans/ without the suffix (``team-a/c-0042``), which outputs and exported
+    identifiers are made from; the file stem for a file checked from elsewhere (it has no outputs)."""
+    path = PurePosixPath(plan)
+    try:
+        return path.relative_to(PLANS).with_suffix("").as_posix()
+    except ValueError:
+        return path.stem
+
+
+def output_path(root: Path, folder: PurePosixPath, plan: str, suffix: str) -> Path:
+    """Where the output of ``plan`` (``plans/a/b.md``) goes in ``folder``: ``build/docx/a/b.docx``. Raises
+    ``ValueError`` for a file outside plans/, which has no outputs."""
+    PurePosixPath(plan).relative_to(PLANS)
+    return root / folder / f"{plan_name(plan)}{suffix}"
+
+
+@dataclass
+class PlanDiscovery:
+    """The plans found under plans/, and folders that could not be read (errors, each at its folder).
+
+    Only a ``complete`` discovery may be used to decide that a plan was deleted.
+    """
+
+    paths: list[Path] = field(default_factory=list)
+    problems: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        return not self.problems
+
+
+def discover_plans(root: Path) -> PlanDiscovery:
+    """Every visible ``*.md`` file under plans/, sub-folders included, in a stable order.
+
+    Hidden files and folders (editor swap files, ``.git``) are skipped. Folders reached through symbolic links
+    are read once each, so a link loop ends. A plans/ folder that is missing or cannot be listed raises
+    ``PlansUnreadable``: a missing volume must never look like a clinic whose plans were all deleted.
+    """
+    top = root / PLANS
+    if not top.is_dir():
+        raise PlansUnreadable(f"the clinic has no readable {PLANS}/ folder ({top}); create it, or mount the volume "
+                              f"it links to; nothing was built or removed")
+    discovery = PlanDiscovery()
+    seen: set[tuple[int, int]] = set()
+
+    def unreadable(error: OSError) -> None:
+        where = Path(error.filename) if error.filename else top
+        if where == top:
+            raise PlansUnreadable(f"cannot list {PLANS}/: {error.strerror or 'error'}; nothing was built or removed")
+        shown = (PLANS / where.relative_to(top).as_posix()).as_posix()
+        discovery.problems.append(make(shown, (1, 1), "TX013", f"cannot read this folder: {error.strerror or 'error'}"))
+
+    for folder, folders, files in os.walk(top, onerror=unreadable, followlinks=True):
+        here = Path(folder)
+        identity = _identity(here)
+        if identity is None or identity in seen:
+            folders.clear()
+            continue
+        seen.add(identity)
+        folders[:] = sorted(f for f in folders if not f.startswith("."))
+        discovery.paths.extend(here / name for name in sorted(files)
+                               if name.endswith(PLAN_SUFFIX) and not name.startswith("."))
+    discovery.paths.sort(key=lambda p: p.relative_to(top).parts)
+    return discovery
+
+
+def _identity(folder: Path) -> tuple[int, int] | None:
+    try:
+        info = folder.stat()
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino
