@@ -67,6 +67,13 @@ def test_interpersonal_plan_has_relationship_work(result: CheckResult) -> None:
     assert {"GAD-7", "ORS", "SRS"} <= instruments
 
 
+def test_interpersonal_plan_uses_the_role_play_and_journaling_templates_the_requirement_names(result: CheckResult) -> None:
+    """Role-play (relationships) and journaling (homework), added to the library for issue 16, in a real plan."""
+    interpersonal = plan(result, "c-1002-interpersonal")
+    assert "relationship-role-play" in {item.use for item in interpersonal.interventions.items("relationships")}
+    assert "reflective-journaling" in {item.use for item in interpersonal.interventions.items("homework")}
+
+
 def test_high_risk_plan_has_a_complete_stanley_brown_safety_plan(result: CheckResult) -> None:
     high = plan(result, "c-1003-high-risk-safety-plan")
     assert high.risk.level == "high"

@@ -1,4 +1,5 @@
-"""The generated diagnostics reference is up to date, and every code in the table is pinned by a test."""
+"""The generated references (diagnostic codes, library coverage) are up to date, and every code in the
+table is pinned by a test."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from txplan.coverage import NAMED
 from txplan.diagnostics import CODES
-from txplan.reference import diagnostics_reference
+from txplan.reference import diagnostics_reference, library_coverage
+from txplan.templates import load_library
 
 REPO = Path(__file__).resolve().parent.parent
 TESTS = Path(__file__).resolve().parent
@@ -17,6 +20,18 @@ TESTS = Path(__file__).resolve().parent
 def test_docs_diagnostics_md_is_the_generated_reference() -> None:
     committed = (REPO / "docs" / "diagnostics.md").read_text(encoding="utf-8")
     assert committed == diagnostics_reference(), "regenerate it: python -m txplan.reference"
+
+
+def test_docs_library_coverage_md_is_the_generated_page() -> None:
+    committed = (REPO / "docs" / "library-coverage.md").read_text(encoding="utf-8")
+    assert committed == library_coverage(load_library(REPO)), "regenerate it: python -m txplan.reference"
+
+
+def test_the_coverage_page_has_a_row_for_every_named_approach_and_technique() -> None:
+    page = library_coverage(load_library(REPO))
+    rows = re.findall(r"^\| (?!named in|---)(.+?) \| .+ \|$", page, re.MULTILINE)
+    assert rows == [named.name for named in NAMED]
+    assert "**none**" not in page
 
 
 def test_the_reference_lists_every_code_once() -> None:
