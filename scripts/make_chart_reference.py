@@ -26,21 +26,17 @@ from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Inches
 
-from txplan.chart import (
+from txplan.render.docx.package import default_reference, package_bytes, prepare_base
+from txplan.render.docx.styles import (
     ELEMENT_NOTE,
     FOOTER,
     HEADER,
-    ITEM_DETAILS,
-    SIGNATURE_CAPTION,
-    SIGNATURE_LINE,
-    default_reference,
-    package_bytes,
-    prepare_base,
-)
-from txplan.markdown_docx import (
     HYPERLINK,
+    ITEM_DETAILS,
     LIST_PARAGRAPH,
     QUOTE,
+    SIGNATURE_CAPTION,
+    SIGNATURE_LINE,
     SOURCE_CODE,
     SUBTITLE,
     TABLE,

@@ -22,9 +22,10 @@ from docx import Document
 from docx.oxml.ns import qn
 from docx.table import _Cell
 
-from txplan.chart import ChartRenderer
+from txplan.chart import build_chart
 from txplan.check import CheckedPlan, check_project
-from txplan.policy import load_policy
+from txplan.policy import Policy, load_policy
+from txplan.render.docx import DocxRenderer
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "docx"
@@ -111,17 +112,18 @@ def table_rows(document: Any) -> list[list[list[str]]]:
 class NarrativeRenderer:
     """Renders the fixture plan in-process with a given narrative, for tests of the Markdown conversion."""
 
-    renderer: ChartRenderer
+    renderer: DocxRenderer
+    policy: Policy
     checked: CheckedPlan
 
     @classmethod
     def in_clinic(cls, root: Path) -> NarrativeRenderer:
         make_clinic(root, {"c-0042.md": PLAN})
         checked = checked_plan(root, "c-0042.md")
-        return cls(ChartRenderer(load_policy(root)[0], root / "templates" / "chart.docx"), checked)
+        return cls(DocxRenderer(root / "templates" / "chart.docx"), load_policy(root)[0], checked)
 
     def chart(self, markdown: str) -> bytes:
-        return self.renderer.render(with_narrative(self.checked, markdown))
+        return self.renderer.render(build_chart(with_narrative(self.checked, markdown), self.policy))
 
     def blocks(self, markdown: str) -> list[Any]:
         """The body elements (w:p, w:tbl) the narrative became."""

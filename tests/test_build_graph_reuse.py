@@ -17,9 +17,9 @@ import pytest
 
 from benchmarks.generate import generate
 from txplan import progress_chart
-from txplan.chart import graphs_in
 from txplan.pipeline import ChartState, build_charts
 from txplan.progress import MeasureStatus
+from txplan.render.docx import graphs_in
 from txplan.state import STATE_FILE
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

@@ -204,20 +204,20 @@ def test_a_chart_swapped_for_another_of_the_same_size_and_time_is_rebuilt(tmp_pa
 
 
 def test_a_chart_that_cannot_be_made_is_tx603_and_the_others_build(fresh: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from txplan.chart import ChartRenderer
+    import txplan.pipeline
 
     assert not build_charts(fresh, jobs=1).has_errors
     before = charts(fresh)
-    real_render = ChartRenderer.render
+    real_build_chart = txplan.pipeline.build_chart
     failed: list[str] = []
 
-    def render(self: ChartRenderer, checked: Any, *args: Any, **kwargs: Any) -> bytes:
+    def build_chart(checked: Any, *args: Any) -> Any:
         if checked.path == "plans/c-00001.md":
             failed.append(checked.path)
             raise ZeroDivisionError("a value the message must not show")
-        return real_render(self, checked, *args, **kwargs)
+        return real_build_chart(checked, *args)
 
-    monkeypatch.setattr(ChartRenderer, "render", render)
+    monkeypatch.setattr(txplan.pipeline, "build_chart", build_chart)
     report = build_charts(fresh, jobs=1, force=True)
     assert failed == ["plans/c-00001.md"]  # the fault fired
     assert [(d.path, d.line, d.col, d.code) for d in report.diagnostics] == [("plans/c-00001.md", 1, 1, "TX603")]

@@ -19,7 +19,7 @@ from docx_helpers import (
     table_rows,
 )
 
-from txplan.chart import CONFIDENTIAL, NOT_INCLUDED, frequency_sentence
+from txplan.chart.wording import CONFIDENTIAL, NOT_INCLUDED, frequency_sentence
 from txplan.elements import ELEMENTS, ELEMENTS_BY_KEY, STANLEY_BROWN_STEPS
 from txplan.model import Frequency
 

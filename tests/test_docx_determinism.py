@@ -19,7 +19,7 @@ from docx_helpers import (
     run_build,
 )
 
-from txplan.chart import ZIP_DATE
+from txplan.render.docx.package import ZIP_DATE
 
 
 @pytest.fixture(scope="module")

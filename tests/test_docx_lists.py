@@ -8,7 +8,7 @@ import pytest
 from docx.oxml.ns import qn
 from docx_helpers import NarrativeRenderer, block_text, open_chart
 
-from txplan.markdown_docx import BULLET_LIST_NAME, NUMBERED_LIST_NAME, list_indent
+from txplan.render.docx.oxml import BULLET_LIST_NAME, NUMBERED_LIST_NAME, list_indent
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,8 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx_helpers import NarrativeRenderer, block_text, open_chart, part_text
 
-from txplan.markdown_docx import SPACE_AFTER_TABLE_TWIPS, set_text
+from txplan.render.docx.markdown import SPACE_AFTER_TABLE_TWIPS
+from txplan.render.docx.oxml import set_text
 
 
 @pytest.fixture(scope="module")

@@ -21,12 +21,12 @@ from docx_helpers import LOW_RISK_PLAN, REPO, built_clinic, chart_file, checked_
 from PIL import Image
 from test_docx_libreoffice import pdf_text, to_pdf
 
-from txplan.chart import ChartRenderer
 from txplan.instruments import INSTRUMENTS_BY_NAME, Better, Cutoff, custom_instrument
 from txplan.model import Measure
 from txplan.policy import load_policy
 from txplan.progress import MeasureStatus, measure_status
 from txplan.progress_chart import progress_png
+from txplan.render.docx import chart_docx
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "progress"
 SCORED_PLAN = (FIXTURES / "scored-plan.md").read_text(encoding="utf-8")  # PHQ-9 and ORS with scores, WSAS without
@@ -48,7 +48,7 @@ def chart(clinic: Path) -> bytes:
 
 
 def render(root: Path, name: str) -> bytes:
-    return ChartRenderer(load_policy(root)[0], root / "templates" / "chart.docx").render(checked_plan(root, name))
+    return chart_docx(checked_plan(root, name), load_policy(root)[0], root / "templates" / "chart.docx")
 
 
 def pictures(data: bytes) -> list[Any]:
@@ -169,11 +169,12 @@ def test_matplotlib_is_loaded_only_to_draw_scores(clinic: Path) -> None:
     """Checking plans (even scored ones) and charting unscored ones never import matplotlib."""
     script = (
         "import sys\nfrom pathlib import Path\n"
-        "from txplan.check import check_project\nfrom txplan.chart import ChartRenderer\nfrom txplan.policy import load_policy\n"
+        "from txplan.check import check_project\nfrom txplan.policy import load_policy\n"
+        "from txplan.render.docx import chart_docx\n"
         f"root = Path({str(clinic)!r})\n"
         "result = check_project(root)\nassert not result.has_errors\n"
         "unscored = next(c for c in result.plans if c.path.endswith('c-0107.md'))\n"
-        "ChartRenderer(load_policy(root)[0], None).render(unscored)\n"
+        "chart_docx(unscored, load_policy(root)[0])\n"
         "print('matplotlib' in sys.modules)\n"
     )
     done = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=120, check=True)

@@ -13,16 +13,17 @@ from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.shared import Inches
 from docx_helpers import PLAN, REPO, checked_plan, make_clinic, open_chart, paragraph_texts, part_text
 
-from txplan.chart import ChartReferenceError, ChartRenderer, package_bytes
-from txplan.markdown_docx import NUMBERED_LIST_NAME
 from txplan.policy import Policy
+from txplan.render.docx import ChartReferenceError, DocxRenderer, chart_docx
+from txplan.render.docx.oxml import NUMBERED_LIST_NAME
+from txplan.render.docx.package import package_bytes
 
 POLICY = Policy(clinic="Harbor Street Counseling")
 
 
 def render_with(tmp_path: Path, reference: Path | None) -> Any:
     root = make_clinic(tmp_path / "clinic", {"c-0042.md": PLAN}, reference=False)
-    return open_chart(ChartRenderer(POLICY, reference).render(checked_plan(root, "c-0042.md")))
+    return open_chart(chart_docx(checked_plan(root, "c-0042.md"), POLICY, reference))
 
 
 def save(document: Any, path: Path) -> Path:
@@ -92,4 +93,4 @@ def test_an_unusable_reference_is_reported(tmp_path: Path, content: bytes) -> No
     reference = tmp_path / "chart.docx"
     reference.write_bytes(content)
     with pytest.raises(ChartReferenceError, match="not a usable Word document"):
-        ChartRenderer(POLICY, reference)
+        DocxRenderer(reference)

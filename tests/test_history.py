@@ -14,11 +14,11 @@ from conftest import TODAY, VALID_PLAN, edit, make_clinic
 from docx_helpers import headings, open_chart, paragraph_texts, table_rows
 
 from txplan import history
-from txplan.chart import ChartRenderer
 from txplan.check import check_project
 from txplan.history import Change, ChangeSet, Kind, changes_since_last_review, plan_revisions
 from txplan.model import Plan
 from txplan.policy import load_policy
+from txplan.render.docx import chart_docx
 
 PLAN = "plans/plan.md"
 LIBRARY = ("behavioral-activation", "problem-solving", "thought-record")
@@ -195,7 +195,7 @@ def test_no_history_without_git(reviewed: Repo, monkeypatch: pytest.MonkeyPatch)
 
 def render(repo: Repo, changes: ChangeSet | None) -> bytes:
     checked = check_project(repo.root, [repo.root / PLAN], today=TODAY).plans[0]
-    return ChartRenderer(load_policy(repo.root)[0], None).render(checked, changes)
+    return chart_docx(checked, load_policy(repo.root)[0], None, changes)
 
 
 def test_the_chart_lists_the_changes_after_discharge_and_before_the_narrative(reviewed: Repo) -> None:

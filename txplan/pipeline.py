@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import __version__
+from .chart import build_chart
 from .check import CheckedPlan, display_path
 from .check import check_plan as run_checks
 from .diagnostics import Diagnostic, make
@@ -43,7 +44,7 @@ from .templates import Library, load_library
 from .writer import TEMP_SUFFIX, private_folder, sync_folder, write_atomic
 
 if TYPE_CHECKING:
-    from .chart import ChartRenderer
+    from .render.docx import DocxRenderer
 
 Progress = Callable[[str, int], None]  # called with each finished plan and the number of plans
 
@@ -271,11 +272,11 @@ _WORKER: dict[str, Any] = {}
 
 def _prepare_workers(inputs: Inputs) -> Diagnostic | None:
     """Keep the inputs and make the renderer once; an unusable reference document is reported."""
-    from .chart import ChartReferenceError, ChartRenderer
+    from .render.docx import ChartReferenceError, DocxRenderer
 
     _WORKER["inputs"] = inputs
     try:
-        _WORKER["renderer"] = ChartRenderer(inputs.policy, inputs.reference)
+        _WORKER["renderer"] = DocxRenderer(inputs.reference)
     except ChartReferenceError as exc:
         _WORKER["renderer"] = None
         return make(REFERENCE_DOCX.as_posix(), (1, 1), "TX602", str(exc))
@@ -290,14 +291,14 @@ def _build_one(job: Job) -> JobResult:
     entry = PlanEntry(key=inputs.key(job.plan_hash, uses), uses=uses, ok=checked.ok, client_id=client_id,
                       diagnostics=checked.diagnostics, objectives=objectives)
     output = chart_path(inputs.root, job.path)
-    renderer: ChartRenderer | None = _WORKER["renderer"]
+    renderer: DocxRenderer | None = _WORKER["renderer"]
     if not checked.ok or renderer is None:
         if renderer is None:
             entry.key = ""  # not built: never mistaken for up to date
         return JobResult(entry, ChartState.STALE if output.exists() else ChartState.SKIPPED)
     try:
         graphs = _earlier_graphs(output, job.earlier_digest) if job.earlier_digest else {}
-        chart = renderer.render(checked, _history(inputs, job.path, checked), graphs)
+        chart = renderer.render(build_chart(checked, inputs.policy, _history(inputs, job.path, checked)), graphs)
     except Exception as exc:  # a checked plan must always render; if one does not, report it, never crash the build
         entry.ok, entry.key = False, ""
         failure = make(job.path, (1, 1), "TX603", f"the chart could not be made ({type(exc).__name__} inside txplan); "
@@ -317,7 +318,7 @@ def _build_one(job: Job) -> JobResult:
 
 def _earlier_graphs(chart: Path, recorded: str) -> dict[str, bytes]:
     """The graphs of the chart this build state wrote, only while the file still has those very bytes."""
-    from .chart import graphs_in
+    from .render.docx import graphs_in
 
     try:
         package = chart.read_bytes()

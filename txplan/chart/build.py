@@ -1,0 +1,230 @@
+"""Build a chart's content from a checked plan: every section, in the order an auditor reads them.
+
+This is where a chart's wording lives. The result (``ChartContent``) is
+format-free; ``txplan.render`` turns it into DOCX, HTML and, through DOCX,
+PDF. Two parts come from outside the plan's own text: progress graphs with the
+status in words for measures with scores (``progress``), and the changes since
+the last review from git (``history``), when the caller passes them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any
+
+from ..check import CheckedPlan
+from ..elements import ELEMENTS, STANLEY_BROWN_STEPS, Element, Shape
+from ..frontmatter import KeyPath
+from ..history import ChangeSet
+from ..model import Approach, Contact, Crisis, Evaluation, Frequency, Goal, Item, Measure, Plan, Problem
+from ..policy import Policy
+from ..progress import long_date
+from .content import (
+    Block,
+    BulletList,
+    ChartContent,
+    Form,
+    FormRow,
+    Furniture,
+    Graph,
+    Markdown,
+    Metadata,
+    Paragraph,
+    Section,
+    SignatureBlock,
+    Signer,
+    Style,
+    Table,
+)
+from .wording import (
+    CONFIDENTIAL,
+    DOCUMENT_SUBJECT,
+    DOCUMENT_TITLE,
+    absence_note,
+    change_row,
+    contact_text,
+    frequency_sentence,
+    instrument_description,
+    latest_score_text,
+    status_of,
+)
+
+__all__ = ["build_chart"]
+
+
+def build_chart(checked: CheckedPlan, policy: Policy, history: ChangeSet | None = None) -> ChartContent:
+    """The content of the chart of one valid plan; the same plan and history always give the same content."""
+    if checked.plan is None or checked.document is None or not checked.ok:
+        raise ValueError(f"{checked.path}: only a plan without errors gets a chart")
+    plan = checked.plan
+    sections = _Sections(plan, checked.rendered, policy)
+    blocks: list[Block] = [*sections.title(), sections.identification(), sections.diagnoses_and_risk(),
+                           sections.strengths_and_participation(), sections.problems(), sections.interventions(),
+                           Section("Discharge criteria", 1, (BulletList(tuple(plan.discharge)),))]
+    if history is not None:
+        blocks.append(_history(history))
+    blocks += [_narrative(checked.document.body), _signatures(plan)]
+    return ChartContent(_furniture(plan, policy), _metadata(plan), tuple(blocks))
+
+
+def _furniture(plan: Plan, policy: Policy) -> Furniture:
+    return Furniture(policy.clinic, CONFIDENTIAL, f"{plan.client.name} \u00b7 Chart {plan.client.id}",
+                     draft=plan.status == "draft")
+
+
+def _metadata(plan: Plan) -> Metadata:
+    return Metadata(DOCUMENT_TITLE, DOCUMENT_SUBJECT, plan.clinician.name, plan.dates.effective)
+
+
+class _Sections:
+    """The sections written from the plan's own fields and rendered items."""
+
+    def __init__(self, plan: Plan, rendered: Mapping[KeyPath, str], policy: Policy) -> None:
+        self.plan = plan
+        self.rendered = rendered
+        self.policy = policy
+
+    def title(self) -> tuple[Paragraph, Paragraph]:
+        effective = f"{self.plan.client.name} \u00b7 effective {long_date(self.plan.dates.effective)}"
+        return Paragraph.of(DOCUMENT_TITLE, Style.TITLE), Paragraph.of(effective, Style.SUBTITLE)
+
+    def identification(self) -> Section:
+        plan = self.plan
+        rows = (
+            ("Client", plan.client.name, "Chart id", plan.client.id),
+            ("Date of birth", long_date(plan.client.dob), "Pronouns", plan.client.pronouns or "Not stated"),
+            ("Clinician", plan.clinician.name, "Supervisor", plan.clinician.supervisor or "None"),
+            ("Effective date", long_date(plan.dates.effective), "Review date", long_date(plan.dates.review)),
+            ("Status", plan.status.capitalize()),
+        )
+        return Section("Identification", 1, (Table(None, rows, (0.19, 0.31, 0.17, 0.33), frozenset({0, 2})),))
+
+    def diagnoses_and_risk(self) -> Section:
+        diagnoses = Table(("Code", "Diagnosis"), tuple((d.code, d.description) for d in self.plan.diagnoses), (0.15, 0.85))
+        risk = self.plan.risk
+        return Section("Diagnoses and risk", 1, (
+            Section("Diagnoses", 2, (diagnoses,)),
+            Section("Risk", 2, (Paragraph.labelled("Risk level", risk.level.capitalize()), Paragraph.of(risk.summary))),
+        ))
+
+    def strengths_and_participation(self) -> Section:
+        client = self.plan.client
+        preferences: Block = (BulletList(tuple(client.preferences)) if client.preferences
+                              else Paragraph.of("None recorded.", Style.NOTE))
+        return Section("Strengths, preferences and participation", 1, (
+            Section("Strengths", 2, (BulletList(tuple(client.strengths)),)),
+            Section("Preferences", 2, (preferences,)),
+            Section("Client participation", 2, (Paragraph.of(self.plan.participation),)),
+        ))
+
+    def problems(self) -> Section:
+        return Section("Problems, goals and objectives", 1, tuple(self._problem(p) for p in self.plan.problems))
+
+    def _problem(self, problem: Problem) -> Section:
+        return Section(f"Problem {problem.id}: {problem.statement}", 2, (
+            Paragraph.of("Evidenced by", Style.LABEL, keep_with_next=True),
+            BulletList(tuple(problem.evidenced_by)),
+            *(self._goal(goal) for goal in problem.goals),
+        ))
+
+    @staticmethod
+    def _goal(goal: Goal) -> Section:
+        rows = tuple((o.id, o.statement, o.measure, long_date(o.target_date)) for o in goal.objectives)
+        return Section(f"Goal {goal.id}" + (" (interpersonal)" if goal.interpersonal else ""), 3, (
+            Paragraph.of(f"\u201c{goal.statement}\u201d", Style.QUOTE, keep_with_next=True),  # with its objectives
+            Table(("Id", "Objective", "Measure", "Target date"), rows, (0.07, 0.45, 0.27, 0.21)),
+        ))
+
+    def interventions(self) -> Section:
+        writers: dict[Shape, Callable[[Any, Element], Iterator[Block]]] = {
+            Shape.ITEMS: self._items,
+            Shape.APPROACHES: self._approaches,
+            Shape.FREQUENCY: self._frequency,
+            Shape.CRISIS: self._crisis,
+            Shape.EVALUATION: self._evaluation,
+        }
+        elements: list[Block] = []
+        for element in ELEMENTS:
+            value = getattr(self.plan.interventions, element.key)
+            blocks = ((Paragraph.of(absence_note(element, self.plan, self.policy), Style.NOTE),) if value is None
+                      else tuple(writers[element.shape](value, element)))
+            elements.append(Section(element.title, 2, blocks))
+        return Section("Interventions", 1, tuple(elements))
+
+    def _items(self, items: list[Item], element: Element) -> Iterator[Block]:
+        for index, item in enumerate(items):
+            yield Markdown(self.rendered[("interventions", element.key, index)], 3)
+            details = f"Serves: {', '.join(item.for_)} \u00b7 Responsible: {item.by or self.plan.clinician.name}"
+            yield Paragraph.of(details, Style.DETAILS)
+
+    @staticmethod
+    def _approaches(approaches: list[Approach], element: Element) -> Iterator[Block]:
+        for approach in approaches:
+            yield Paragraph.labelled(approach.modality, approach.rationale)
+
+    @staticmethod
+    def _frequency(frequency: Frequency, element: Element) -> Iterator[Block]:
+        yield Paragraph.of(frequency_sentence(frequency))
+
+    @staticmethod
+    def _crisis(crisis: Crisis, element: Element) -> Iterator[Block]:
+        """The Stanley-Brown form: six numbered steps, then the reasons for living."""
+        rows = [FormRow(f"Step {number}", title, _crisis_entries(getattr(crisis, key)))
+                for number, (key, title) in enumerate(STANLEY_BROWN_STEPS, 1)]
+        if crisis.reasons_for_living:
+            rows.append(FormRow("", "Reasons for living", tuple(crisis.reasons_for_living)))
+        yield Form(tuple(rows), (0.12, 0.88))
+
+    def _evaluation(self, evaluation: Evaluation, element: Element) -> Iterator[Block]:
+        rows = tuple((instrument_description(m), f"{m.baseline:g}", status_of(m).target_text(), f"Every {m.every}",
+                      latest_score_text(m)) for m in evaluation.measures)
+        yield Section("Measures", 3, (
+            Table(("Instrument", "Baseline", "Target", "Schedule", "Latest score"), rows, (0.29, 0.12, 0.13, 0.16, 0.30)),))
+        scored = [m for m in evaluation.measures if m.scores]
+        if scored:
+            yield Section("Progress", 3, tuple(self._progress(scored)))
+        yield Section("Feedback", 3, tuple(Markdown(self.rendered[("interventions", "evaluation", "feedback", index)], 4)
+                                           for index in range(len(evaluation.feedback))))
+
+    def _progress(self, scored: Sequence[Measure]) -> Iterator[Block]:
+        """A graph and the status in words for each measure with scores (measurement-based care)."""
+        for measure in scored:
+            status = status_of(measure)
+            yield Graph(status, self.plan.dates.effective, f"Line graph of {status.summary()}")
+            yield Paragraph.of(" ".join(status.sentences()))
+
+
+def _crisis_entries(entries: Sequence[str | Contact]) -> tuple[str, ...]:
+    return tuple(contact_text(entry) if isinstance(entry, Contact) else entry for entry in entries)
+
+
+def _history(changes: ChangeSet) -> Section:
+    """Objectives and interventions added, removed or changed since the last review, from git."""
+    blocks: list[Block] = [Paragraph.of(changes.intro())]
+    if changes.note:
+        blocks.append(Paragraph.of(changes.note, Style.NOTE))
+    else:
+        for title, entries in (("Objectives", changes.objectives), ("Interventions", changes.interventions)):
+            inner: Block = (Table(("Date", "Change", "Details"), tuple(change_row(c) for c in entries), (0.17, 0.33, 0.50))
+                            if entries else Paragraph.of(f"No {title.lower()} added, removed or changed.", Style.NOTE))
+            blocks.append(Section(title, 2, (inner,)))
+    return Section("Changes since last review", 1, tuple(blocks))
+
+
+def _narrative(narrative: str) -> Section:
+    body: Block = Markdown(narrative, 2) if narrative.strip() else Paragraph.of("No narrative written.", Style.NOTE)
+    return Section("Clinical narrative", 1, (body,))
+
+
+def _signatures(plan: Plan) -> Section:
+    signers = [Signer(plan.client.name, "client"), Signer(plan.clinician.name, "clinician")]
+    if plan.clinician.supervisor:
+        signers.append(Signer(plan.clinician.supervisor, "clinical supervisor"))
+    statement = "By signing, the client and clinician confirm that they wrote this plan together."
+    return Section("Signatures", 1, (SignatureBlock(statement, tuple(signers)),))
+
+
+def effective_midnight(day: dt.date) -> dt.datetime:
+    """A document's timestamps are the plan's own date, so a rebuild changes nothing."""
+    return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
