@@ -99,8 +99,9 @@ def test_a_state_of_an_earlier_format_means_a_full_rebuild(clinic: Path) -> None
     states(clinic)
     state = json.loads((clinic / STATE_FILE).read_text())
     for entry in state["plans"].values():
-        del entry["chart_digest"]  # what format 1 recorded
-    (clinic / STATE_FILE).write_text(json.dumps(state | {"format": 1}))
+        record = entry.pop("outputs")["docx"]  # what format 3 recorded
+        entry["chart_size"], entry["chart_digest"] = record["size"], record["digest"]
+    (clinic / STATE_FILE).write_text(json.dumps(state | {"format": 3}))
     assert set(states(clinic).values()) == {ChartState.WRITTEN}
 
 

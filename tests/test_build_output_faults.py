@@ -162,9 +162,10 @@ def forge(root: Path, change: dict[str, object]) -> None:
                       "message": "\x1b]0;owned\x07\x1b[2J fake"}]},
     {"diagnostics": [{"path": "plans/other.md", "line": 1, "col": 1, "code": "TX201", "message": "elsewhere"}]},
     {"key": 42},
-    {"chart_digest": "not a digest"},
+    {"outputs": {"docx": {"size": 10, "digest": "not a digest"}}},
+    {"outputs": {"exe": {"size": 10, "digest": "0" * 64}}},
     {"objectives": [{"objective_id": "O1", "text_hash": "x", "line": 0, "col": 1}]},
-], ids=["unknown code", "escape codes", "another path", "key of the wrong kind", "digest", "objective"])
+], ids=["unknown code", "escape codes", "another path", "key of the wrong kind", "digest", "output kind", "objective"])
 def test_a_forged_state_is_ignored_with_one_warning_and_nothing_is_replayed(fresh: Path, change: dict[str, object]) -> None:
     assert txplan(fresh, "docx").returncode == 0
     forge(fresh, change)

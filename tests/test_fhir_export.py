@@ -26,8 +26,9 @@ from txplan.fhir import (
     bundle_json,
     markdown_text,
     plan_bundle,
-    write_bundles,
 )
+from txplan.layout import Output
+from txplan.pipeline import ChartState, build_charts
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "fhir"
@@ -301,23 +302,26 @@ def make_clinic(root: Path, plans: dict[str, str]) -> Path:
     return root
 
 
-def test_write_bundles_writes_private_deterministic_json_for_valid_plans_only(tmp_path: Path) -> None:
+def test_the_fhir_build_writes_private_deterministic_json_for_valid_plans_only_and_incrementally(tmp_path: Path) -> None:
     good = EXAMPLE.read_text(encoding="utf-8")
     root = make_clinic(tmp_path, {"c-0042.md": good, "broken.md": good.replace("for: [O2]", "for: [O9]")})
+    (root / "pyproject.toml").write_text("[tool.txplan]\n", encoding="utf-8")
     stale = root / "build" / "fhir" / "broken.json"
     stale.parent.mkdir(parents=True)
     stale.write_text("earlier export\n", encoding="utf-8")
 
-    written = write_bundles(check_project(root, today=TODAY))
+    report = build_charts(root, outputs={Output.FHIR}, jobs=1, today=TODAY)
 
     output = root / "build" / "fhir" / "c-0042.json"
-    assert written == [output]
+    assert {o.plan: (o.output, o.state) for o in report.outcomes} == {
+        "plans/broken.md": (stale, ChartState.STALE), "plans/c-0042.md": (output, ChartState.WRITTEN)}
     assert stat.S_IMODE(output.stat().st_mode) == 0o600
     text = output.read_text(encoding="utf-8")
     data = json.loads(text)
     assert text == json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
     Bundle.model_validate(data)
     assert stale.read_text(encoding="utf-8") == "earlier export\n"
-    assert write_bundles(check_project(root, today=TODAY)) == [output]
+    again = build_charts(root, outputs={Output.FHIR}, jobs=1, today=TODAY)
+    assert {o.plan: o.state for o in again.outcomes}["plans/c-0042.md"] is ChartState.UNCHANGED
     assert output.read_text(encoding="utf-8") == text
     assert sorted(p.name for p in output.parent.iterdir()) == ["broken.json", "c-0042.json"]  # no temp files left

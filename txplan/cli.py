@@ -14,7 +14,7 @@ from . import __version__
 from .check import CheckResult, check_project
 from .diagnostics import format_json, format_text
 from .errors import EXIT_ERRORS, EXIT_OK, TxplanError
-from .layout import SITE, find_root, plan_path
+from .layout import OUTPUTS, SITE, Output, find_root, plan_path
 
 __all__ = ["build_parser", "main", "run"]
 
@@ -57,6 +57,25 @@ def _job_count(text: str) -> int:
     return value
 
 
+_UNCHANGED = ("Only outputs whose inputs changed are rebuilt. A plan with errors gets no new output; an earlier "
+              "good one is left untouched.")
+BUILD_COMMANDS: dict[str, tuple[frozenset[Output], str, str]] = {
+    "docx": (frozenset({Output.DOCX}), "check, then write build/docx/<plan>.docx for each valid plan",
+             "Check plans and templates, then write one chart-ready DOCX per valid plan to "
+             f"build/docx/<path under plans/>.docx (mode 0600). {_UNCHANGED}"),
+    "html": (frozenset({Output.HTML}), "check, then write build/html/<plan>.html, an accessible chart",
+             "Check plans and templates, then write one self-contained, accessible HTML chart per valid plan to "
+             f"build/html/<path under plans/>.html (mode 0600): no script, nothing fetched. {_UNCHANGED}"),
+    "pdf": (frozenset({Output.PDF}), "check, then write build/pdf/<plan>.pdf through LibreOffice",
+            "Check plans and templates, then write each valid plan's DOCX chart and convert it with LibreOffice "
+            f"(headless) to a tagged PDF/A-2b in build/pdf/<path under plans/>.pdf (mode 0600). {_UNCHANGED} "
+            "Needs LibreOffice's soffice: without it, exits 2 and changes nothing."),
+    "fhir": (frozenset({Output.FHIR}), "check, then write build/fhir/<plan>.json FHIR bundles",
+             "Check plans, then write one FHIR R4 transaction Bundle (Patient, Practitioner, Condition, Goal, "
+             f"CarePlan) per valid plan to build/fhir/<path under plans/>.json (mode 0600). {_UNCHANGED}"),
+}
+
+
 def build_parser() -> argparse.ArgumentParser:
     build_options = _build_options()
     parser = _Parser(
@@ -77,12 +96,11 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("plans", nargs="*", type=Path, metavar="PLAN", help="plan files to check")
     check.add_argument("--format", choices=("text", "json"), default="text",
                        help="text diagnostics on stderr (default) or a JSON list on stdout")
-    docx = commands.add_parser(
-        "docx", help="check, then write build/docx/<plan>.docx for each valid plan", parents=[build_options],
-        description="Check plans and templates, then write one chart-ready DOCX per valid plan to "
-                    "build/docx/<plan file stem>.docx (mode 0600). Only charts whose inputs changed are "
-                    "rebuilt. A plan with errors gets no new chart; an earlier good chart is left untouched.")
-    docx.add_argument("plans", nargs="*", type=Path, metavar="PLAN", help="plan files to build")
+    for name, (outputs, summary, description) in BUILD_COMMANDS.items():
+        command = commands.add_parser(name, help=summary, description=description, parents=[build_options])
+        command.add_argument("plans", nargs="*", type=Path, metavar="PLAN",
+                             help="plan files to build (default: every plan under plans/)")
+        command.set_defaults(outputs=outputs)
     commands.add_parser(
         "site", help="build the template library site into build/site/",
         description="Build the intervention template library site (MkDocs Material) from "
@@ -93,11 +111,6 @@ def build_parser() -> argparse.ArgumentParser:
                     "or mkdocs.yml changes.")
     serve.add_argument("--dev-addr", default="127.0.0.1:8000", metavar="HOST:PORT",
                        help="address to serve on (default 127.0.0.1:8000)")
-    fhir = commands.add_parser(
-        "fhir", help="check, then write build/fhir/<plan>.json FHIR bundles",
-        description="Check plans, then write one FHIR R4 transaction Bundle (Patient, Practitioner, "
-                    "Condition, Goal, CarePlan) per valid plan to build/fhir/<plan file stem>.json (mode 0600).")
-    fhir.add_argument("plans", nargs="*", type=Path, metavar="PLAN", help="plan files to export")
     status = commands.add_parser(
         "status", help="review status of the whole caseload",
         description="For every plan: chart id, clinician, status, review date and days until it, "
@@ -136,17 +149,15 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     plans = [root / plan_path(root, plan, cwd) for plan in getattr(args, "plans", [])]
     if args.command == "check":
         return _check(root, plans, args.format)
-    if args.command == "docx":
-        return _docx(root, plans, args.jobs, args.force)
+    if args.command in BUILD_COMMANDS:
+        return _build(root, plans, args.outputs, args.jobs, args.force)
     if args.command == "site":
         return _site(root)
     if args.command == "serve":
         return _serve(root, args.dev_addr)
-    if args.command == "fhir":
-        return _fhir(root, plans)
     if args.command == "status":
         return _status(root, args)
-    return max(_docx(root, [], args.jobs, args.force), _site(root))
+    return max(_build(root, [], frozenset({Output.DOCX}), args.jobs, args.force), _site(root))
 
 
 def _check(root: Path, plans: Sequence[Path], fmt: str) -> int:
@@ -166,21 +177,6 @@ def _print_check(result: CheckResult) -> None:
                      f"{errors} error(s), {len(diagnostics) - errors} warning(s)\n")
 
 
-def _fhir(root: Path, plans: Sequence[Path]) -> int:
-    from .fhir import write_bundles
-    from .lock import OutputFolderError, clinic_lock
-
-    result = check_project(root, list(plans) or None)
-    _print_check(result)
-    with clinic_lock(root, on_wait=_say_waiting):
-        try:
-            written = write_bundles(result)
-        except OSError as exc:
-            raise OutputFolderError(f"fhir: cannot write a bundle: {exc.strerror or type(exc).__name__}") from None
-    sys.stderr.write(f"wrote {len(written)} FHIR bundle(s) to build/fhir/\n")
-    return EXIT_ERRORS if result.has_errors else EXIT_OK
-
-
 def _say_waiting() -> None:
     sys.stderr.write("txplan: another build of this clinic is running; waiting for it to finish\n")
 
@@ -194,17 +190,17 @@ def _status(root: Path, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _docx(root: Path, plans: Sequence[Path], jobs: int | None, force: bool) -> int:
+def _build(root: Path, plans: Sequence[Path], outputs: frozenset[Output], jobs: int | None, force: bool) -> int:
     from .pipeline import ChartState, build_charts
 
     with _progress_bar() as progress:
-        report = build_charts(root, list(plans) or None, jobs=jobs, force=force, progress=progress,
+        report = build_charts(root, list(plans) or None, outputs=outputs, jobs=jobs, force=force, progress=progress,
                               on_wait=_say_waiting)
     sys.stderr.write(format_text(report.diagnostics))
     for outcome in report.outcomes:
         if outcome.state is ChartState.STALE:
-            sys.stderr.write(f"{outcome.plan}: chart is stale: the plan has errors, so the earlier "
-                             f"{outcome.output.name} was kept\n")
+            sys.stderr.write(f"{outcome.plan}: {OUTPUTS[outcome.kind].noun} is stale: the plan has errors, so the "
+                             f"earlier {outcome.output.name} was kept\n")
     sys.stderr.write(report.summary() + "\n")
     return EXIT_ERRORS if report.has_errors else EXIT_OK
 

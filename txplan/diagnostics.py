@@ -314,6 +314,12 @@ _TABLE: tuple[Code, ...] = (
              "another tool), so every chart is built again and nothing recorded in it is trusted or replayed.",
              "A state file whose diagnostics name a code txplan does not have.",
              "Nothing: this build replaces the state. If it happens again, check what else writes to build/."),
+    _error("TX605", "PDF could not be made",
+           "The plan passed the check and its DOCX chart was written, but LibreOffice did not convert it to PDF "
+           "(it crashed, timed out, or refused the file). Any earlier PDF is left as it was; the next build tries "
+           "again.",
+           "LibreOffice killed by the system while converting.",
+           "Build again; if it keeps failing, open the DOCX in LibreOffice to see whether it opens there."),
     # -- policy ---------------------------------------------------------------
     _error("TX501", "invalid clinic policy",
            "`[tool.txplan]` in pyproject.toml has an unknown key or a value of the wrong "

@@ -13,20 +13,18 @@ import json
 import re
 import uuid
 from collections.abc import Iterator, Sequence
-from pathlib import Path
 from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
 from markdown_it.token import Token
 
-from .check import CheckedPlan, CheckResult
+from .check import CheckedPlan
 from .elements import ELEMENTS_BY_KEY, ITEM_ELEMENTS
 from .instruments import Better
-from .layout import FHIR, output_path, plan_name
+from .layout import plan_name
 from .model import Frequency, Item, Measure, Objective, Plan
 from .rules import instrument_for
-from .writer import private_folder, write_atomic
 
 # Fixed forever: changing it would change every exported id.
 ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:txplan:fhir")
@@ -304,23 +302,3 @@ def _inline_text(token: Token) -> str:
 def bundle_json(bundle: dict[str, Any]) -> bytes:
     """Deterministic JSON (sorted keys, 2-space indent, trailing newline), so unchanged plans give unchanged files."""
     return (json.dumps(bundle, sort_keys=True, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-
-
-def bundle_path(root: Path, checked: CheckedPlan) -> Path:
-    return output_path(root, FHIR, checked.path, ".json")
-
-
-def write_bundles(result: CheckResult) -> list[Path]:
-    """Write build/fhir/<plan stem>.json for every plan that checks clean; a plan with errors keeps its old file.
-
-    Writes are atomic and private (mode 0600): the bundle holds PHI. An ``OSError`` propagates to the caller.
-    """
-    written: list[Path] = []
-    for checked in result.plans:
-        if not checked.ok:
-            continue
-        output = bundle_path(result.root, checked)
-        private_folder(output.parent)
-        write_atomic(output, bundle_json(plan_bundle(checked)))
-        written.append(output)
-    return written

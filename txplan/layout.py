@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import tomllib
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path, PurePosixPath
 
 from .diagnostics import Diagnostic, make
@@ -24,9 +25,12 @@ __all__ = [
     "BUILD",
     "DOCX",
     "FHIR",
+    "HTML",
     "INTERVENTIONS",
     "LOCK_FILE",
     "MKDOCS",
+    "OUTPUTS",
+    "PDF",
     "PLANS",
     "PLAN_SUFFIX",
     "PYPROJECT",
@@ -35,6 +39,8 @@ __all__ = [
     "STATE_FILE",
     "TEMPLATES",
     "NotAClinic",
+    "Output",
+    "OutputFolder",
     "PlanDiscovery",
     "PlanOutsideClinic",
     "PlansUnreadable",
@@ -56,9 +62,35 @@ REFERENCE_DOCX = TEMPLATES / "chart.docx"
 BUILD = PurePosixPath("build")
 DOCX = BUILD / "docx"
 FHIR = BUILD / "fhir"
+HTML = BUILD / "html"
+PDF = BUILD / "pdf"
 SITE = BUILD / "site"
 STATE_FILE = BUILD / ".txplan-state.json"
 LOCK_FILE = BUILD / ".txplan.lock"
+
+
+class Output(StrEnum):
+    """The per-plan outputs a build can write."""
+
+    DOCX = "docx"
+    HTML = "html"
+    PDF = "pdf"
+    FHIR = "fhir"
+
+
+@dataclass(frozen=True)
+class OutputFolder:
+    folder: PurePosixPath
+    suffix: str
+    noun: str  # what the build's summary calls one file
+
+
+OUTPUTS: dict[Output, OutputFolder] = {
+    Output.DOCX: OutputFolder(DOCX, ".docx", "chart"),
+    Output.HTML: OutputFolder(HTML, ".html", "HTML chart"),
+    Output.PDF: OutputFolder(PDF, ".pdf", "PDF chart"),
+    Output.FHIR: OutputFolder(FHIR, ".json", "FHIR bundle"),
+}
 
 
 class NotAClinic(TxplanError):
@@ -139,11 +171,12 @@ def plan_name(plan: str) -> str:
         return path.stem
 
 
-def output_path(root: Path, folder: PurePosixPath, plan: str, suffix: str) -> Path:
-    """Where the output of ``plan`` (``plans/a/b.md``) goes in ``folder``: ``build/docx/a/b.docx``. Raises
+def output_path(root: Path, kind: Output, plan: str) -> Path:
+    """Where the ``kind`` output of ``plan`` (``plans/a/b.md``) goes: ``build/docx/a/b.docx``. Raises
     ``ValueError`` for a file outside plans/, which has no outputs."""
     PurePosixPath(plan).relative_to(PLANS)
-    return root / folder / f"{plan_name(plan)}{suffix}"
+    where = OUTPUTS[kind]
+    return root / where.folder / f"{plan_name(plan)}{where.suffix}"
 
 
 @dataclass

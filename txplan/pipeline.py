@@ -1,16 +1,22 @@
-"""Build orchestration: check → render → write, incrementally and in parallel.
+"""Build orchestration: check, then bring each plan's outputs up to date, incrementally and in parallel.
 
-A chart is rebuilt only when something it depends on changed: the plan file,
-each template it uses, the reference chart.docx, the clinic policy, or the
-txplan version. A rebuilt chart takes the progress graphs of its earlier file
-(when the state recorded that file) whose scores did not change: a graph is
-most of a chart's cost. Plans are independent, so they are checked and
-rendered across processes; the renderer is deterministic, so the bytes do not
-depend on how many.
+A plan's outputs (the DOCX chart, the HTML chart, the PDF made from the DOCX,
+the FHIR bundle) are rebuilt only when something they depend on changed: the
+plan file, each template it uses, the reference chart.docx, the clinic policy,
+or the txplan version, or when the file on disk is no longer the one this
+build state wrote. Every output is rendered from the same checked plan, and the
+charts from the same content (``txplan.chart``), so the formats cannot disagree.
 
-Nothing good is lost: a plan with errors keeps its last chart (reported as
-stale), a chart that cannot be written is reported against its plan while the
-others build, and every file (charts and the state) is replaced atomically.
+A rebuilt DOCX takes the progress graphs of its earlier file (when the state
+recorded that file) whose scores did not change: a graph is most of a chart's
+cost. Plans are independent, so they are checked and rendered across
+processes; renderers are deterministic, so the bytes do not depend on how
+many. PDFs are converted afterwards, many per LibreOffice process.
+
+Nothing good is lost: a plan with errors keeps its last outputs (reported as
+stale), an output that cannot be made or written is reported against its plan
+while the others build, and every file (outputs and the state) is replaced
+atomically.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ import contextlib
 import os
 import signal
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import date
@@ -29,24 +35,27 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import __version__
-from .chart import build_chart
+from .chart import ChartContent, build_chart
 from .check import CheckedPlan, display_path
 from .check import check_plan as run_checks
 from .diagnostics import Diagnostic, make
 from .frontmatter import read_bounded
 from .history import ChangeSet, changes_since_last_review, plan_revisions
-from .layout import BUILD, DOCX, REFERENCE_DOCX, STATE_FILE, discover_plans, output_path, plan_path
+from .layout import BUILD, OUTPUTS, REFERENCE_DOCX, STATE_FILE, Output, discover_plans, output_path, plan_path
 from .lock import OutputFolderError, clinic_lock
 from .policy import Policy, load_policy
 from .rules import copied_objectives, objective_texts
-from .state import BuildState, PlanEntry, digest, load_state
+from .state import BuildState, OutputRecord, PlanEntry, digest, load_state
 from .templates import Library, load_library
 from .writer import TEMP_SUFFIX, private_folder, sync_folder, write_atomic
 
 if TYPE_CHECKING:
     from .render.docx import DocxRenderer
 
+__all__ = ["BuildReport", "ChartOutcome", "ChartState", "build_charts", "chart_path"]
+
 Progress = Callable[[str, int], None]  # called with each finished plan and the number of plans
+DOCX_ONLY = frozenset({Output.DOCX})
 
 
 class ChartState(StrEnum):
@@ -63,6 +72,7 @@ class ChartOutcome:
     plan: str
     output: Path
     state: ChartState
+    kind: Output = Output.DOCX
 
 
 @dataclass
@@ -71,24 +81,26 @@ class BuildReport:
     diagnostics: list[Diagnostic]
     seconds: float
     template_count: int
+    kinds: tuple[Output, ...] = (Output.DOCX,)
 
     @property
     def has_errors(self) -> bool:
         return any(d.is_error for d in self.diagnostics)
 
-    def count(self, state: ChartState) -> int:
-        return sum(o.state is state for o in self.outcomes)
+    def count(self, state: ChartState, kind: Output | None = None) -> int:
+        return sum(o.state is state and (kind is None or o.kind is kind) for o in self.outcomes)
 
     def summary(self) -> str:
         """One line for logs and CI: what was built, kept and refused."""
         plans = {o.plan for o in self.outcomes}
         with_errors = len({d.path for d in self.diagnostics if d.is_error and d.path in plans})
-        parts = [f"built {self.count(ChartState.WRITTEN)} chart(s)", f"{self.count(ChartState.UNCHANGED)} unchanged",
-                 f"{with_errors} plan(s) with errors"]
+        built = ", ".join(f"{self.count(ChartState.WRITTEN, kind)} {OUTPUTS[kind].noun}(s)" for kind in self.kinds)
+        parts = [f"built {built}", f"{self.count(ChartState.UNCHANGED)} unchanged", f"{with_errors} plan(s) with errors"]
         if self.count(ChartState.STALE):
-            parts.append(f"{self.count(ChartState.STALE)} stale chart(s) kept")
+            parts.append(f"{self.count(ChartState.STALE)} stale output(s) kept" if len(self.kinds) > 1 else
+                         f"{self.count(ChartState.STALE)} stale {OUTPUTS[self.kinds[0]].noun}(s) kept")
         if self.count(ChartState.FAILED):
-            parts.append(f"{self.count(ChartState.FAILED)} chart(s) could not be written")
+            parts.append(f"{self.count(ChartState.FAILED)} output(s) could not be made or written")
         if self.count(ChartState.REMOVED):
             parts.append(f"{self.count(ChartState.REMOVED)} removed")
         return f"{', '.join(parts)} in {self.seconds:.1f} s"
@@ -117,14 +129,16 @@ class Job:
     source: Path
     path: str
     plan_hash: str
-    earlier_digest: str = ""  # of its chart as the state recorded it: graphs are reused from a file with it
+    kinds: tuple[Output, ...]  # what to render in the worker (PDFs are converted afterwards, in batches)
+    kept: dict[str, OutputRecord] = field(default_factory=dict)  # outputs still current, carried into the new entry
+    earlier_docx: str = ""  # digest of the DOCX as the state recorded it: its graphs are reused from a file with it
 
 
-@dataclass(frozen=True)
+@dataclass
 class JobResult:
     entry: PlanEntry
-    state: ChartState
-    failure: Diagnostic | None = None
+    states: dict[Output, ChartState]
+    failures: list[Diagnostic] = field(default_factory=list)
 
 
 def gather_inputs(root: Path, today: date | None = None) -> tuple[Inputs, list[Diagnostic]]:
@@ -144,22 +158,29 @@ def file_digest(path: Path) -> str:
     return digest(raw) if raw is not None else "refused"
 
 
-def chart_path(root: Path, plan: str) -> Path:
-    """``build/docx/<path under plans/>.docx``: one chart per plan file, never shared."""
-    return output_path(root, DOCX, plan, ".docx")
+def chart_path(root: Path, plan: str, kind: Output = Output.DOCX) -> Path:
+    """``build/docx/<path under plans/>.docx`` (or the folder and suffix of ``kind``): one per plan file, never
+    shared."""
+    return output_path(root, kind, plan)
 
 
-def build_charts(root: Path, plans: Sequence[Path] | None = None, *, jobs: int | None = None, force: bool = False,
-                 today: date | None = None, progress: Progress | None = None,
-                 on_wait: Callable[[], None] | None = None) -> BuildReport:
-    """Check every plan (or the given ones, which must lie in plans/) and bring their charts up to date.
+def build_charts(root: Path, plans: Sequence[Path] | None = None, *, outputs: Collection[Output] = DOCX_ONLY,
+                 jobs: int | None = None, force: bool = False, today: date | None = None,
+                 progress: Progress | None = None, on_wait: Callable[[], None] | None = None) -> BuildReport:
+    """Check every plan (or the given ones, which must lie in plans/) and bring the requested outputs up to date.
 
     Holds the clinic's build lock throughout (``on_wait`` is called if another build holds it). Raises
-    ``PlanOutsideClinic`` for a plan outside plans/, ``PlansUnreadable`` when plans/ cannot be listed, and
-    ``OutputFolderError`` when build/ or the state cannot be written; charts that could not be written are
-    reported per plan (TX601) instead.
+    ``PlanOutsideClinic`` for a plan outside plans/, ``PlansUnreadable`` when plans/ cannot be listed,
+    ``LibreOfficeMissing`` when PDFs are asked for without LibreOffice (before anything is touched), and
+    ``OutputFolderError`` when build/ or the state cannot be written; outputs that could not be made or written
+    are reported per plan (TX601, TX603, TX605) instead.
     """
     started = time.monotonic()
+    kinds = _with_prerequisites(outputs)
+    if Output.PDF in kinds:
+        from .render.pdf import find_soffice
+
+        find_soffice()
     named = [plan_path(root, source, root) for source in plans] if plans is not None else None
     with clinic_lock(root, on_wait=on_wait):
         _remove_interrupted_writes(root)
@@ -172,25 +193,36 @@ def build_charts(root: Path, plans: Sequence[Path] | None = None, *, jobs: int |
             project_diagnostics += discovery.problems
             named = [display_path(source, root) for source in discovery.paths]
         assert named is not None
-        results = _bring_up_to_date(inputs, state, named, jobs, progress, project_diagnostics)
-        outcomes = [ChartOutcome(path, chart_path(root, path), r.state) for path, r in results.items()]
+        results = _bring_up_to_date(inputs, state, named, kinds, jobs, progress, project_diagnostics)
+        if Output.PDF in kinds:
+            _convert_pdfs(root, results, jobs)
+        _settle_states(root, results, kinds)
+        outcomes = [ChartOutcome(path, chart_path(root, path, kind), result.states[kind], kind)
+                    for path, result in results.items() for kind in kinds]
         kept = state.plans  # plans not looked at this time keep their entries
         if discovery is not None and discovery.complete:
             outcomes += _remove_orphans(root, state, set(results))
             kept = {}
         new_state = BuildState({**kept, **{p: r.entry for p, r in results.items()}})
-        _save_state(root, new_state, any(r.state is ChartState.WRITTEN for r in results.values()))
-    diagnostics = project_diagnostics + [d for r in results.values() for d in r.entry.diagnostics]
-    diagnostics += [r.failure for r in results.values() if r.failure is not None]
+        _save_state(root, new_state, {kind for r in results.values() for kind, s in r.states.items()
+                                      if s is ChartState.WRITTEN})
+    diagnostics = project_diagnostics + [d for r in results.values() for d in (*r.entry.diagnostics, *r.failures)]
     texts = {path: (entry.client_id, entry.objectives) for path, entry in new_state.plans.items()}
     diagnostics += copied_objectives(texts, list(results))
-    return BuildReport(sorted(outcomes, key=lambda o: o.plan), sorted(diagnostics), time.monotonic() - started,
-                       len(inputs.library.templates))
+    return BuildReport(sorted(outcomes, key=lambda o: (o.plan, list(Output).index(o.kind))), sorted(diagnostics),
+                       time.monotonic() - started, len(inputs.library.templates), kinds)
 
 
-def _bring_up_to_date(inputs: Inputs, state: BuildState, paths: Sequence[str], jobs: int | None,
-                      progress: Progress | None, project_diagnostics: list[Diagnostic]) -> dict[str, JobResult]:
-    """Reuse the state's entry for every plan whose inputs and chart are unchanged; build the others."""
+def _with_prerequisites(outputs: Collection[Output]) -> tuple[Output, ...]:
+    """The outputs to bring up to date, in a fixed order; a PDF is made from the DOCX, so it needs one."""
+    wanted = set(outputs) | ({Output.DOCX} if Output.PDF in outputs else set())
+    return tuple(kind for kind in Output if kind in wanted)
+
+
+def _bring_up_to_date(inputs: Inputs, state: BuildState, paths: Sequence[str], kinds: tuple[Output, ...],
+                      jobs: int | None, progress: Progress | None,
+                      project_diagnostics: list[Diagnostic]) -> dict[str, JobResult]:
+    """Reuse the state's entry for every plan whose inputs and outputs are unchanged; build what is missing."""
     root = inputs.root
     tick = (lambda path: progress(path, len(paths))) if progress else None
     jobs_to_run: list[Job] = []
@@ -199,41 +231,56 @@ def _bring_up_to_date(inputs: Inputs, state: BuildState, paths: Sequence[str], j
         source = root / path
         plan_hash = digest(file_digest(source), inputs.revisions.get(path, ""))
         cached = state.plans.get(path)
-        current = cached is not None and _chart_current(root, path, cached)
-        if cached is not None and current and cached.key == inputs.key(plan_hash, cached.uses):
-            results[path] = JobResult(cached, _state_without_work(root, path, cached))
+        same_inputs = cached is not None and cached.key == inputs.key(plan_hash, cached.uses)
+        current = _current_outputs(root, path, cached) if cached is not None and same_inputs else {}
+        if cached is not None and same_inputs and (not cached.ok or all(k.value in current for k in kinds)):
+            results[path] = JobResult(cached, {kind: _state_without_work(root, path, cached, kind) for kind in kinds})
             if tick:
                 tick(path)
-        else:
-            earlier = cached.chart_digest if cached is not None and cached.ok and current else ""
-            jobs_to_run.append(Job(source, path, plan_hash, earlier))
+            continue
+        earlier = cached.outputs.get(Output.DOCX.value) if cached is not None and cached.ok else None
+        earlier_docx = earlier.digest if earlier is not None and _matches(chart_path(root, path), earlier) else ""
+        to_render = tuple(kind for kind in kinds if kind.value not in current and kind is not Output.PDF)
+        jobs_to_run.append(Job(source, path, plan_hash, to_render, current, earlier_docx))
     if jobs_to_run:
         reference_problem = _prepare_workers(inputs)
         if reference_problem is not None:
             project_diagnostics.append(reference_problem)
-    for done in _run(inputs, jobs_to_run, jobs or os.cpu_count() or 1, tick):
+    for done in _run(jobs_to_run, jobs or os.cpu_count() or 1, tick):
         results[done.entry_path] = done.result
     return results
 
 
-def _chart_current(root: Path, path: str, entry: PlanEntry) -> bool:
-    """A cached entry stands when its chart (if any) is the very file this build state wrote: same size and the
-    same digest. Size and time alone would trust a chart swapped for another of the same size."""
-    if not entry.ok:
-        return True
-    chart = chart_path(root, path)
+def _settle_states(root: Path, results: dict[str, JobResult], kinds: tuple[Output, ...]) -> None:
+    """Each requested output not made this time is unchanged (still current) or, for a plan with errors, stale
+    (an earlier file kept) or skipped (none to keep)."""
+    for path, result in results.items():
+        for kind in kinds:
+            if kind not in result.states:
+                result.states[kind] = (ChartState.UNCHANGED if result.entry.ok and kind.value in result.entry.outputs
+                                       else _state_without_work(root, path, result.entry, kind))
+
+
+def _current_outputs(root: Path, path: str, entry: PlanEntry) -> dict[str, OutputRecord]:
+    """The entry's outputs whose files are still the very bytes this build state wrote: same size and the same
+    digest. Size and time alone would trust a file swapped for another of the same size."""
+    return {kind: record for kind, record in entry.outputs.items()
+            if _matches(chart_path(root, path, Output(kind)), record)}
+
+
+def _matches(path: Path, record: OutputRecord) -> bool:
     try:
-        if chart.stat().st_size != entry.chart_size:
+        if path.stat().st_size != record.size:
             return False
-        return digest(chart.read_bytes()) == entry.chart_digest
+        return digest(path.read_bytes()) == record.digest
     except OSError:
         return False
 
 
-def _state_without_work(root: Path, path: str, entry: PlanEntry) -> ChartState:
+def _state_without_work(root: Path, path: str, entry: PlanEntry, kind: Output) -> ChartState:
     if entry.ok:
         return ChartState.UNCHANGED
-    return ChartState.STALE if chart_path(root, path).exists() else ChartState.SKIPPED
+    return ChartState.STALE if chart_path(root, path, kind).exists() else ChartState.SKIPPED
 
 
 @dataclass(frozen=True)
@@ -242,7 +289,7 @@ class _Done:
     result: JobResult
 
 
-def _run(inputs: Inputs, jobs_to_run: list[Job], jobs: int, tick: Callable[[str], None] | None) -> list[_Done]:
+def _run(jobs_to_run: list[Job], jobs: int, tick: Callable[[str], None] | None) -> list[_Done]:
     if jobs <= 1 or len(jobs_to_run) <= 1:
         return [_report(_Done(job.path, _build_one(job)), tick) for job in jobs_to_run]
     # Forked workers inherit _WORKER, renderer included: the reference document is parsed once. They ignore
@@ -271,7 +318,7 @@ _WORKER: dict[str, Any] = {}
 
 
 def _prepare_workers(inputs: Inputs) -> Diagnostic | None:
-    """Keep the inputs and make the renderer once; an unusable reference document is reported."""
+    """Keep the inputs and make the DOCX renderer once; an unusable reference document is reported."""
     from .render.docx import ChartReferenceError, DocxRenderer
 
     _WORKER["inputs"] = inputs
@@ -284,36 +331,124 @@ def _prepare_workers(inputs: Inputs) -> Diagnostic | None:
 
 
 def _build_one(job: Job) -> JobResult:
+    """Check one plan and render the outputs it lacks; every failure is a diagnostic against the plan."""
     inputs: Inputs = _WORKER["inputs"]
     checked = run_checks(job.source, job.path, inputs.policy, inputs.library, inputs.today)
     uses = _template_uses(checked)
     client_id, objectives = objective_texts(checked.document) if checked.document else ("", [])
     entry = PlanEntry(key=inputs.key(job.plan_hash, uses), uses=uses, ok=checked.ok, client_id=client_id,
                       diagnostics=checked.diagnostics, objectives=objectives)
-    output = chart_path(inputs.root, job.path)
+    result = JobResult(entry, {})
     renderer: DocxRenderer | None = _WORKER["renderer"]
     if not checked.ok or renderer is None:
         if renderer is None:
             entry.key = ""  # not built: never mistaken for up to date
-        return JobResult(entry, ChartState.STALE if output.exists() else ChartState.SKIPPED)
+        return result  # every output it has stays as it is: stale
+    entry.outputs.update(job.kept)
+    made = _Renderings(inputs, job, checked, renderer)
+    for kind in job.kinds:
+        _make_one(result, job, kind, made)
+    return result
+
+
+class _Renderings:
+    """What one plan's outputs are made from, each made once: the chart content is shared by DOCX and HTML."""
+
+    def __init__(self, inputs: Inputs, job: Job, checked: CheckedPlan, renderer: DocxRenderer) -> None:
+        self.inputs, self.job, self.checked, self.renderer = inputs, job, checked, renderer
+        self._content: ChartContent | None = None
+
+    @property
+    def content(self) -> ChartContent:
+        if self._content is None:
+            history = _history(self.inputs, self.job.path, self.checked)
+            self._content = build_chart(self.checked, self.inputs.policy, history)
+        return self._content
+
+    def make(self, kind: Output) -> bytes:
+        if kind is Output.DOCX:
+            output = chart_path(self.inputs.root, self.job.path)
+            graphs = _earlier_graphs(output, self.job.earlier_docx) if self.job.earlier_docx else {}
+            return self.renderer.render(self.content, graphs)
+        if kind is Output.HTML:
+            from .render.html import render_html
+
+            return render_html(self.content)
+        if kind is Output.FHIR:
+            from .fhir import bundle_json, plan_bundle
+
+            return bundle_json(plan_bundle(self.checked))
+        raise ValueError(f"{kind} is not made per plan")
+
+
+def _make_one(result: JobResult, job: Job, kind: Output, made: _Renderings) -> None:
+    entry = result.entry
     try:
-        graphs = _earlier_graphs(output, job.earlier_digest) if job.earlier_digest else {}
-        chart = renderer.render(build_chart(checked, inputs.policy, _history(inputs, job.path, checked)), graphs)
+        data = made.make(kind)
     except Exception as exc:  # a checked plan must always render; if one does not, report it, never crash the build
-        entry.ok, entry.key = False, ""
-        failure = make(job.path, (1, 1), "TX603", f"the chart could not be made ({type(exc).__name__} inside txplan); "
-                                                  f"any earlier chart was kept")
-        return JobResult(entry, ChartState.FAILED, failure)
+        _failed(result, make(job.path, (1, 1), "TX603", f"the {OUTPUTS[kind].noun} could not be made "
+                                                        f"({type(exc).__name__} inside txplan); any earlier one was kept"),
+                kind)
+        return
+    record = _write(result, job, kind, data)
+    if record is not None:
+        entry.outputs[kind.value] = record
+        result.states[kind] = ChartState.WRITTEN
+
+
+def _write(result: JobResult, job: Job, kind: Output, data: bytes) -> OutputRecord | None:
+    output = chart_path(_WORKER["inputs"].root, job.path, kind)
     try:
         private_folder(output.parent)
-        write_atomic(output, chart, sync=False)  # synced once per build
-        stat = output.stat()
+        write_atomic(output, data, sync=False)  # synced once per build
     except OSError as exc:
-        entry.ok, entry.key = False, ""
-        failure = make(job.path, (1, 1), "TX601", f"cannot write {output.name}: {exc.strerror or type(exc).__name__}")
-        return JobResult(entry, ChartState.FAILED, failure)
-    entry.chart_size, entry.chart_mtime_ns, entry.chart_digest = stat.st_size, stat.st_mtime_ns, digest(chart)
-    return JobResult(entry, ChartState.WRITTEN)
+        _failed(result, make(job.path, (1, 1), "TX601", f"cannot write {output.name}: "
+                                                        f"{exc.strerror or type(exc).__name__}"), kind)
+        return None
+    return OutputRecord(len(data), digest(data))
+
+
+def _failed(result: JobResult, failure: Diagnostic, kind: Output) -> None:
+    """An output that failed: reported, and the entry never taken for current, so the next build tries again."""
+    result.entry.ok, result.entry.key = False, ""
+    result.failures.append(failure)
+    result.states[kind] = ChartState.FAILED
+
+
+def _convert_pdfs(root: Path, results: dict[str, JobResult], jobs: int | None) -> None:
+    """PDFs of the plans whose DOCX is current and whose PDF is not, many per LibreOffice process."""
+    from .render.pdf import convert_to_pdf
+
+    wanted: list[tuple[str, JobResult, bytes]] = []
+    for path, result in results.items():
+        entry = result.entry
+        docx = entry.outputs.get(Output.DOCX.value)
+        if Output.PDF in result.states or not entry.ok or docx is None:
+            continue
+        try:
+            data = chart_path(root, path).read_bytes()
+        except OSError:
+            continue
+        if digest(data) == docx.digest:
+            wanted.append((path, result, data))
+    if not wanted:
+        return
+    pdfs = convert_to_pdf([data for _, _, data in wanted], jobs or os.cpu_count() or 1)
+    for (path, result, _), pdf in zip(wanted, pdfs, strict=True):
+        if pdf is None:
+            _failed(result, make(path, (1, 1), "TX605", "LibreOffice could not convert the chart to PDF; "
+                                                        "any earlier PDF was kept"), Output.PDF)
+            continue
+        output = chart_path(root, path, Output.PDF)
+        try:
+            private_folder(output.parent)
+            write_atomic(output, pdf, sync=False)
+        except OSError as exc:
+            _failed(result, make(path, (1, 1), "TX601", f"cannot write {output.name}: "
+                                                        f"{exc.strerror or type(exc).__name__}"), Output.PDF)
+            continue
+        result.entry.outputs[Output.PDF.value] = OutputRecord(len(pdf), digest(pdf))
+        result.states[Output.PDF] = ChartState.WRITTEN
 
 
 def _earlier_graphs(chart: Path, recorded: str) -> dict[str, bytes]:
@@ -350,18 +485,19 @@ def _template_uses(checked: CheckedPlan) -> list[str]:
 
 
 def _remove_orphans(root: Path, state: BuildState, current: set[str]) -> list[ChartOutcome]:
-    """Charts of plans whose file was deleted go too. Only charts this build state made are touched, only after
+    """Outputs of plans whose file was deleted go too. Only outputs this build state made are touched, only after
     plans/ was read completely, and only when the plan's own file is really gone."""
     removed: list[ChartOutcome] = []
     for path in sorted(set(state.plans) - current):
-        output = chart_path(root, path)
-        if os.path.lexists(root / path) or not output.exists():
+        if os.path.lexists(root / path):
             continue
-        try:
-            output.unlink()
-        except OSError:
-            continue  # left in place; it will be tried again on the next build
-        removed.append(ChartOutcome(path, output, ChartState.REMOVED))
+        for kind in sorted(state.plans[path].outputs):
+            output = chart_path(root, path, Output(kind))
+            try:
+                output.unlink()
+            except OSError:
+                continue  # gone already, or left in place; the state forgets it either way
+            removed.append(ChartOutcome(path, output, ChartState.REMOVED, Output(kind)))
     return removed
 
 
@@ -376,15 +512,17 @@ def _remove_interrupted_writes(root: Path) -> None:
                     os.unlink(os.path.join(folder, name))
 
 
-def _save_state(root: Path, state: BuildState, wrote_charts: bool) -> None:
-    """Flush the charts written by this build, then record them: the state never runs ahead of the charts.
+def _save_state(root: Path, state: BuildState, written: set[Output]) -> None:
+    """Flush the outputs written by this build, then record them: the state never runs ahead of the files.
     A state that cannot be saved leaves the earlier one in place (the next build redoes this one's work)."""
     try:
-        if wrote_charts:
-            sync_folder(root / DOCX)
+        if written:
+            os.sync()  # one flush for every output written without its own fsync
+            for kind in written:
+                sync_folder(root / OUTPUTS[kind].folder, everything=False)
         target = root / STATE_FILE
         private_folder(target.parent)
         write_atomic(target, state.to_bytes())
     except OSError as exc:
         raise OutputFolderError(f"cannot save the build state {STATE_FILE}: {exc.strerror or 'error'}; "
-                                f"the charts written are complete, and the next build checks them again") from None
+                                f"the outputs written are complete, and the next build checks them again") from None

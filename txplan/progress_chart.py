@@ -1,4 +1,4 @@
-"""Progress graphs: one measure's scores over time as a PNG for the chart.
+"""Progress graphs: one measure's scores over time, as PNG for printed charts and SVG for HTML ones.
 
 Drawn with matplotlib's object API on the Agg canvas (no pyplot, no global
 figure state, no display). Only a plan with scores imports this module, so
@@ -17,10 +17,11 @@ dotted, with a legend under the plot.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
-from io import BytesIO
+from io import BytesIO, StringIO
 from pathlib import Path
 
 import matplotlib
@@ -51,11 +52,29 @@ def _font(size: float, bold: bool = False) -> FontProperties:
 
 
 def progress_png(status: MeasureStatus, start: date) -> bytes:
-    """The graph of a measure with at least one score; the baseline is drawn at ``start`` (the plan's
-    effective date), or at the first score when that comes earlier."""
+    """The graph of a measure with at least one score, as PNG for printed charts; the baseline is drawn at
+    ``start`` (the plan's effective date), or at the first score when that comes earlier."""
+    with _drawn(status, start) as figure:
+        return png_of(figure)
+
+
+def progress_svg(status: MeasureStatus, start: date) -> str:
+    """The same graph as an SVG element for HTML charts: text drawn as paths (no font to fetch), no date or
+    creator stamp, ids salted with a constant, so the same scores give the same markup."""
+    with _drawn(status, start) as figure:
+        matplotlib.rcParams["svg.hashsalt"] = "txplan"
+        buffer = StringIO()
+        figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+    markup = buffer.getvalue()
+    return markup[markup.index("<svg"):]
+
+
+@contextmanager
+def _drawn(status: MeasureStatus, start: date) -> Iterator[Figure]:
+    """A figure with the graph drawn, inside matplotlib's default style (whatever a matplotlibrc says)."""
     if not status.scores:
         raise ValueError("a progress graph needs at least one score")
-    with matplotlib.style.context("default"):  # whatever a matplotlibrc on this machine says
+    with matplotlib.style.context("default"):
         figure = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI, facecolor="white")
         FigureCanvasAgg(figure)
         figure.subplots_adjust(left=MARGINS_IN["left"] / WIDTH_IN, right=1 - MARGINS_IN["right"] / WIDTH_IN,
@@ -63,7 +82,7 @@ def progress_png(status: MeasureStatus, start: date) -> bytes:
         _Graph(figure.add_subplot(), status, min(start, status.scores[0].date)).draw()
         figure.text(MARGINS_IN["left"] / WIDTH_IN, 1 - 0.12 / HEIGHT_IN, _title(status.instrument), va="top",
                     color=TEXT_COLOR, fontproperties=_font(TITLE_PT, bold=True))
-        return png_of(figure)
+        yield figure
 
 
 def png_of(figure: Figure) -> bytes:

@@ -26,13 +26,14 @@ from pydantic import ConfigDict, TypeAdapter, ValidationError
 
 from . import __version__
 from .diagnostics import CODES, Diagnostic, make
-from .layout import PLAN_SUFFIX, PLANS, STATE_FILE
+from .layout import PLAN_SUFFIX, PLANS, STATE_FILE, Output
 from .rules import ObjectiveText
 
-__all__ = ["FORMAT", "BuildState", "PlanEntry", "digest", "load_state"]
+__all__ = ["FORMAT", "BuildState", "OutputRecord", "PlanEntry", "digest", "load_state"]
 
-FORMAT = 3  # 3: plans in sub-folders, chart digests checked on every build
+FORMAT = 4  # 4: a record per output (DOCX, HTML, PDF, FHIR), each checked by its digest on every build
 _HEX = re.compile(r"^[0-9a-f]{64}$")
+_OUTPUT_KINDS = frozenset(kind.value for kind in Output)
 _UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
@@ -45,6 +46,15 @@ def digest(*parts: bytes | str) -> str:
 
 
 @dataclass
+class OutputRecord:
+    """One output file as this build state wrote it: it counts as current, and a chart's graphs are reused, only
+    while the file still has these very bytes."""
+
+    size: int
+    digest: str
+
+
+@dataclass
 class PlanEntry:
     key: str
     uses: list[str]
@@ -52,9 +62,7 @@ class PlanEntry:
     client_id: str
     diagnostics: list[Diagnostic]
     objectives: list[ObjectiveText]
-    chart_size: int = -1
-    chart_mtime_ns: int = -1
-    chart_digest: str = ""  # of the bytes written: the chart counts as current, and graphs are reused, only then
+    outputs: dict[str, OutputRecord] = field(default_factory=dict)  # by ``layout.Output`` value
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -120,7 +128,8 @@ def _check_entry(path: str, entry: PlanEntry) -> None:
             raise _Damaged("diagnostic")
     if entry.key and not _HEX.match(entry.key):
         raise _Damaged("key")
-    if entry.ok and not _HEX.match(entry.chart_digest):
-        raise _Damaged("chart digest")
+    if any(kind not in _OUTPUT_KINDS or not _HEX.match(record.digest) or record.size < 0
+           for kind, record in entry.outputs.items()):
+        raise _Damaged("output record")
     if any(not _HEX.match(o.text_hash) or o.line < 1 or o.col < 1 for o in entry.objectives):
         raise _Damaged("objective")

@@ -1,0 +1,138 @@
+"""`txplan html`: one self-contained, accessible HTML chart per plan, read in a real browser (headless Chromium)
+with axe-core checking WCAG 2.1 AA, every off-site request recorded, and the page's structure as a screen reader
+meets it."""
+
+from __future__ import annotations
+
+import itertools
+import re
+import shutil
+import stat
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fixtures.site.helpers import CHROMIUM_ARGS, require_chromium
+from playwright.sync_api import Browser, sync_playwright
+
+from txplan.layout import Output
+from txplan.pipeline import ChartState, build_charts
+
+REPO = Path(__file__).resolve().parent.parent
+AXE = REPO / ".cache" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+EXAMPLES = sorted(p.stem for p in (REPO / "plans").glob("*.md"))
+
+
+@pytest.fixture(scope="module")
+def example_html(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example clinic's HTML charts, built by the command a user runs."""
+    root = tmp_path_factory.mktemp("clinic") / "clinic"
+    shutil.copytree(REPO / "plans", root / "plans")
+    shutil.copytree(REPO / "templates", root / "templates")
+    shutil.copy(REPO / "pyproject.toml", root / "pyproject.toml")
+    done = subprocess.run([sys.executable, str(REPO / "build.py"), "html"], cwd=root, capture_output=True, text=True,
+                          timeout=600, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines()[-1].startswith(f"built {len(EXAMPLES)} HTML chart(s), 0 unchanged")
+    return root / "build" / "html"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    executable = require_chromium()
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(executable), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+def require_axe() -> str:
+    if not AXE.is_file():
+        pytest.fail(f"axe-core is missing at {AXE}; ./scripts/test installs it (npm install --prefix .cache/axe axe-core)")
+    return AXE.read_text(encoding="utf-8")
+
+
+def test_every_chart_is_private_and_self_contained(example_html: Path) -> None:
+    for name in EXAMPLES:
+        page = example_html / f"{name}.html"
+        assert stat.S_IMODE(page.stat().st_mode) == 0o600
+        text = page.read_text(encoding="utf-8")
+        assert "<script" not in text and "<link" not in text and "<img" not in text
+        assert not re.search(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//""", text.replace('href="https://', "")), name
+    assert stat.S_IMODE(example_html.stat().st_mode) == 0o700
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_no_wcag_21_aa_violations_and_no_request_leaves_the_file(browser: Browser, example_html: Path, name: str) -> None:
+    axe = require_axe()
+    requested: list[str] = []
+    plain = browser.new_context()  # the page's own Content-Security-Policy in force
+    page = plain.new_page()
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto((example_html / f"{name}.html").as_uri())
+    assert requested == [(example_html / f"{name}.html").as_uri()]
+    plain.close()
+    audited = browser.new_context(bypass_csp=True)  # the page refuses inline scripts, axe's included
+    page = audited.new_page()
+    page.goto((example_html / f"{name}.html").as_uri())
+    page.add_script_tag(content=axe)
+    result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_AA)
+    audited.close()
+    assert result["passes"], "axe ran no rule"
+    assert [(v["id"], [n["target"] for n in v["nodes"]]) for v in result["violations"]] == []
+
+
+def test_the_outline_tables_and_graphs_read_as_a_screen_reader_meets_them(browser: Browser, example_html: Path) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto((example_html / "c-1003-high-risk-safety-plan.html").as_uri())
+    headings = page.evaluate("() => [...document.querySelectorAll('h1,h2,h3,h4,h5,h6')].map(h => [h.tagName, h.textContent])")
+    assert headings[0] == ["H1", "Treatment plan"]
+    assert ["H2", "Identification"] in headings and ["H3", "Crisis management and safety planning"] in headings
+    levels = [int(tag[1]) for tag, _ in headings]
+    assert all(b <= a + 1 for a, b in itertools.pairwise(levels))  # no level skipped on the way down
+    assert page.get_by_role("rowheader", name="Step 5").count() == 1
+    assert page.get_by_role("columnheader", name="Target date").count() >= 1
+    graph = page.get_by_role("img", name="PHQ-9 progress")
+    assert graph.count() == 1
+    description: Any = graph.evaluate("svg => svg.querySelector('desc').textContent")
+    assert description.startswith("Line graph of PHQ-9 scores from 21 on November 16, 2026 to 19 on November 23, 2026")
+    scores = page.get_by_role("table", name="PHQ-9 scores")
+    assert scores.get_by_role("row").count() == 3  # a header and the two scores
+    context.close()
+
+
+def test_html_charts_are_deterministic_and_incremental(tmp_path: Path) -> None:
+    root = tmp_path / "clinic"
+    shutil.copytree(REPO / "templates", root / "templates")
+    (root / "plans").mkdir()
+    shutil.copy(REPO / "plans" / "c-1001-low-risk-depression.md", root / "plans" / "a.md")
+    (root / "pyproject.toml").write_text("[tool.txplan]\n", encoding="utf-8")
+    first = build_charts(root, outputs={Output.HTML}, jobs=1)
+    page = root / "build" / "html" / "a.html"
+    written = page.read_bytes()
+    assert {o.state for o in first.outcomes} == {ChartState.WRITTEN}
+    assert {o.state for o in build_charts(root, outputs={Output.HTML}, jobs=1).outcomes} == {ChartState.UNCHANGED}
+    assert build_charts(root, outputs={Output.HTML}, jobs=1, force=True).outcomes[0].state is ChartState.WRITTEN
+    assert page.read_bytes() == written
+
+
+def test_markup_in_a_plan_is_text_and_links_keep_only_safe_targets(tmp_path: Path) -> None:
+    root = tmp_path / "clinic"
+    shutil.copytree(REPO / "templates", root / "templates")
+    (root / "plans").mkdir()
+    plan = (REPO / "plans" / "c-1001-low-risk-depression.md").read_text(encoding="utf-8")
+    hostile = ("\n<script>alert(1)</script> <img src=x onerror=alert(2)>\n\n"
+               "[js](javascript:alert(3)) [web](https://example.org/) ![scan](https://example.org/x.png)\n")
+    (root / "plans" / "a.md").write_text(plan + hostile, encoding="utf-8")
+    (root / "pyproject.toml").write_text("[tool.txplan]\n", encoding="utf-8")
+    assert not build_charts(root, outputs={Output.HTML}, jobs=1).has_errors
+    text = (root / "build" / "html" / "a.html").read_text(encoding="utf-8")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text and "<script" not in text and "<img" not in text
+    assert "href=\"javascript" not in text and "[js](javascript:alert(3))" in text  # shown as the text it is
+    assert '<a href="https://example.org/" rel="noreferrer noopener">web</a>' in text
+    assert "[image: scan]" in text and "x.png" not in text

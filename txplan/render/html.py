@@ -1,0 +1,274 @@
+"""The HTML renderer: one self-contained, accessible page per chart.
+
+For clients and staff who read charts with a screen reader, in a browser, or
+on a phone: a DOCX or a PDF converted by LibreOffice loses the graphs' text
+alternatives, an HTML page keeps them.
+
+- **Self-contained, private**: styles inline, graphs as inline SVG, no script,
+  no font, no image or anything else fetched; a Content-Security-Policy of
+  ``default-src 'none'`` makes the browser refuse any request the page might
+  still try. Links in Markdown are kept only for http(s), mailto and tel (a
+  click navigates away; nothing loads by itself), images show their alt text.
+- **Semantic**: the chart title is the page's ``h1`` and sections nest as
+  ``section`` elements with ``h2``-``h6`` headings; tables have header cells
+  with scopes; the safety plan is a table whose step names are row headers.
+- **Graphs**: SVG with ``role="img"``, a ``title`` and a ``desc`` (the same
+  alternative text the DOCX carries), followed by the scores as a table.
+- **Print**: a print style sheet keeps tables, graphs and the signature block
+  whole on a page.
+
+Everything written is escaped; Markdown is rendered by markdown-it with raw
+HTML disabled (it is shown as text), as in the DOCX.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
+from markdown_it.token import Token
+
+from ..chart.content import (
+    Block,
+    BulletList,
+    ChartContent,
+    Form,
+    Graph,
+    Heading,
+    Markdown,
+    Paragraph,
+    Section,
+    SignatureBlock,
+    Style,
+    Table,
+)
+from ..progress import long_date
+
+__all__ = ["render_html"]
+
+LINK_SCHEMES = ("http://", "https://", "mailto:", "tel:")
+MAX_HEADING = 6
+
+CSS = """
+:root { color-scheme: light; --text: #1e2730; --muted: #4a5562; --rule: #c3cdd8; --tint: #eaf0f5; --navy: #1f3a5f; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 16px/1.5 "Liberation Sans", Arial, Helvetica, sans-serif; color: var(--text); background: #fff; }
+.furniture { display: flex; flex-wrap: wrap; justify-content: space-between; gap: 0.5rem 1.5rem; padding: 0.5rem 1.5rem;
+  font-size: 0.875rem; color: var(--muted); border-bottom: 1px solid var(--rule); }
+footer.furniture { border-bottom: 0; border-top: 1px solid var(--rule); margin-top: 2rem; }
+.draft { color: #8a1c1c; font-weight: bold; letter-spacing: 0.08em; }
+main { max-width: 52rem; margin: 0 auto; padding: 1rem 1.5rem 2rem; }
+h1 { font-size: 2rem; color: var(--navy); margin: 0.5rem 0 0; }
+.subtitle { color: var(--muted); margin: 0 0 1.5rem; }
+h2 { font-size: 1.35rem; color: var(--navy); border-bottom: 1px solid var(--rule); padding-bottom: 0.2rem;
+  margin: 2rem 0 0.6rem; }
+h3 { font-size: 1.15rem; color: var(--navy); margin: 1.4rem 0 0.4rem; }
+h4, h5, h6 { font-size: 1rem; margin: 1rem 0 0.3rem; }
+table { border-collapse: collapse; width: 100%; margin: 0.5rem 0 1rem; font-size: 0.95rem; }
+th, td { border: 1px solid var(--rule); padding: 0.3rem 0.5rem; text-align: left; vertical-align: top; }
+thead th { background: var(--tint); }
+th[scope="row"] { font-weight: bold; background: #f6f8fa; }
+caption { text-align: left; font-weight: bold; padding: 0.2rem 0; }
+.label { font-weight: bold; margin: 0.6rem 0 0.2rem; }
+.quote { font-style: italic; color: var(--muted); border-left: 3px solid var(--rule); padding-left: 0.8rem; }
+.note { font-style: italic; color: var(--muted); }
+.details { font-size: 0.875rem; color: var(--muted); margin-top: -0.3rem; }
+.cell-lines { white-space: pre-line; }
+figure.graph { margin: 1rem 0; }
+figure.graph svg { width: 100%; height: auto; max-width: 40rem; }
+.signature { display: grid; grid-template-columns: 3fr 1fr; gap: 0 2rem; margin-top: 2.2rem; }
+.signature .line { border-bottom: 1px solid var(--text); height: 1.5rem; }
+.signature .caption { font-size: 0.875rem; color: var(--muted); }
+a { color: #1f5c99; }
+pre, code { font-family: "Liberation Mono", "Courier New", monospace; font-size: 0.9em; }
+pre { white-space: pre-wrap; background: #f6f8fa; padding: 0.5rem; }
+blockquote { margin: 0.5rem 0; padding-left: 0.8rem; border-left: 3px solid var(--rule); color: var(--muted); }
+@media print {
+  body { font-size: 10.5pt; }
+  main { max-width: none; padding: 0; }
+  table, figure, tr, .signatures { break-inside: avoid; }
+  h2, h3, h4 { break-after: avoid; }
+  a { color: inherit; }
+}
+"""
+
+# Everything the page might load is refused by the browser itself; inline styles and the inline SVG are the page.
+CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
+
+
+def render_html(content: ChartContent) -> bytes:
+    """The chart as one HTML page (UTF-8); the same content always gives the same bytes."""
+    furniture = content.furniture
+    body = _Body()
+    body.blocks(content.blocks)
+    draft = '<strong class="draft">DRAFT</strong>' if furniture.draft else ""
+    page = (
+        "<!DOCTYPE html>\n"
+        '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f'<meta http-equiv="Content-Security-Policy" content="{CONTENT_SECURITY_POLICY}">\n'
+        '<meta name="referrer" content="no-referrer">\n'
+        f"<title>{_text(content.metadata.title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n"
+        f'<header class="furniture"><span>{_text(furniture.clinic)}</span>{draft}'
+        f"<span>{_text(furniture.notice)}</span></header>\n"
+        f"<main>\n{''.join(body.parts)}</main>\n"
+        f'<footer class="furniture"><span>{_text(furniture.footer)}</span></footer>\n'
+        "</body>\n</html>\n"
+    )
+    return page.encode("utf-8")
+
+
+def _text(value: str) -> str:
+    return html.escape(value, quote=True)
+
+
+def _heading(level: int) -> int:
+    """A content level (1 for a top section) as an HTML heading: the chart's title is the page's only h1."""
+    return min(level + 1, MAX_HEADING)
+
+
+class _Body:
+    """Collects the page's main content, one method per kind of block."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.graphs = 0
+        self._write: dict[type, Callable[[Any], None]] = {
+            Section: self.section, Heading: self.heading, Paragraph: self.paragraph, BulletList: self.bullets,
+            Table: self.table, Form: self.form, Markdown: self.markdown, Graph: self.graph,
+            SignatureBlock: self.signatures,
+        }
+
+    def blocks(self, blocks: Iterable[Block]) -> None:
+        for block in blocks:
+            self._write[type(block)](block)
+
+    def section(self, section: Section) -> None:
+        level = _heading(section.level)
+        self.parts.append(f"<section>\n<h{level}>{_text(section.title)}</h{level}>\n")
+        self.blocks(section.blocks)
+        self.parts.append("</section>\n")
+
+    def heading(self, heading: Heading) -> None:
+        level = _heading(heading.level)
+        self.parts.append(f"<h{level}>{_text(heading.text)}</h{level}>\n")
+
+    def paragraph(self, paragraph: Paragraph) -> None:
+        runs = "".join(f"<strong>{_text(run.text)}</strong>" if run.bold else _text(run.text) for run in paragraph.runs)
+        if paragraph.style is Style.TITLE:
+            self.parts.append(f"<h1>{runs}</h1>\n")
+        elif paragraph.style is Style.BODY:
+            self.parts.append(f"<p>{runs}</p>\n")
+        else:
+            self.parts.append(f'<p class="{paragraph.style.value}">{runs}</p>\n')
+
+    def bullets(self, bullets: BulletList) -> None:
+        self.parts.append(_list(bullets.items))
+
+    def table(self, table: Table) -> None:
+        columns = len(table.widths)
+        rows: list[str] = []
+        if table.header is not None:
+            heads = "".join(f'<th scope="col">{_cell(text)}</th>' for text in table.header)
+            rows.append(f"<thead><tr>{heads}</tr></thead>")
+        body = []
+        for row in table.rows:
+            cells: list[str] = []
+            for column, text in enumerate(row):
+                span = columns - len(row) + 1 if column == len(row) - 1 and len(row) < columns else 1
+                colspan = f' colspan="{span}"' if span > 1 else ""
+                if column in table.label_columns:
+                    cells.append(f'<th scope="row"{colspan}>{_cell(text)}</th>')
+                else:
+                    cells.append(f"<td{colspan}>{_cell(text)}</td>")
+            body.append(f"<tr>{''.join(cells)}</tr>")
+        rows.append(f"<tbody>{''.join(body)}</tbody>")
+        self.parts.append(f"<table>{''.join(rows)}</table>\n")
+
+    def form(self, form: Form) -> None:
+        rows = []
+        for row in form.rows:
+            label = f'<th scope="row">{_text(row.label)}</th>' if row.label else "<td></td>"
+            rows.append(f'<tr>{label}<td><p class="label">{_text(row.title)}</p>{_list(row.entries)}</td></tr>')
+        self.parts.append(f'<table class="form"><tbody>{"".join(rows)}</tbody></table>\n')
+
+    def markdown(self, markdown: Markdown) -> None:
+        self.parts.append(render_markdown(markdown.source, _heading(markdown.top_heading)))
+
+    def graph(self, graph: Graph) -> None:
+        from ..progress_chart import progress_svg  # matplotlib, loaded only when a chart has scores
+
+        self.graphs += 1
+        ident = f"graph-{self.graphs}"
+        svg = _label_svg(progress_svg(graph.status, graph.start), ident, graph)
+        name = _text(graph.status.instrument.name)
+        rows = "".join(f"<tr><td>{_text(long_date(entry.date))}</td><td>{entry.score:g}</td></tr>"
+                       for entry in graph.status.scores)
+        scores = (f"<table><caption>{name} scores</caption><thead><tr><th scope=\"col\">Date</th>"
+                  f"<th scope=\"col\">Score</th></tr></thead><tbody>{rows}</tbody></table>")
+        self.parts.append(f'<figure class="graph">\n{svg}\n{scores}\n</figure>\n')
+
+    def signatures(self, block: SignatureBlock) -> None:
+        lines = "".join(f'<div class="signature"><div class="line"></div><div class="line"></div>'
+                        f'<div class="caption">{_text(signer.name)}, {_text(signer.role)}</div>'
+                        f'<div class="caption">Date</div></div>' for signer in block.signers)
+        self.parts.append(f'<div class="signatures"><p>{_text(block.statement)}</p>{lines}</div>\n')
+
+
+def _label_svg(svg: str, ident: str, graph: Graph) -> str:
+    """matplotlib's SVG with a role, a title and a description for assistive technology."""
+    opening_end = svg.index(">") + 1
+    opening = svg[:opening_end].replace("<svg ", f'<svg role="img" aria-labelledby="{ident}-title {ident}-desc" ', 1)
+    labels = (f'<title id="{ident}-title">{_text(graph.status.instrument.name)} progress</title>'
+              f'<desc id="{ident}-desc">{_text(graph.description)}</desc>')
+    return opening + labels + svg[opening_end:]
+
+
+def _cell(text: str) -> str:
+    """Cell text; a line break in it (an instrument's name over its scale) stays a line break."""
+    return f'<span class="cell-lines">{_text(text)}</span>' if "\n" in text else _text(text)
+
+
+def _list(items: Sequence[str]) -> str:
+    return "<ul>" + "".join(f"<li>{_text(item)}</li>" for item in items) + "</ul>\n"
+
+
+# --- Markdown ------------------------------------------------------------------------------------------
+
+
+def _image_as_text(renderer: Any, tokens: Sequence[Token], index: int, options: Any, env: Any) -> str:
+    """Images are never fetched: the alt text is shown, as in the DOCX."""
+    alt = escapeHtml(tokens[index].content)
+    return f"[image: {alt}]" if alt else "[image]"
+
+
+def _link_open(renderer: Any, tokens: Sequence[Token], index: int, options: Any, env: Any) -> str:
+    """A link only for web, mail and phone addresses; any other target keeps just its text."""
+    href = str(tokens[index].attrGet("href") or "")
+    allowed = href.lower().startswith(LINK_SCHEMES)
+    env.setdefault("links", []).append(allowed)
+    return f'<a href="{escapeHtml(href)}" rel="noreferrer noopener">' if allowed else ""
+
+
+def _link_close(renderer: Any, tokens: Sequence[Token], index: int, options: Any, env: Any) -> str:
+    return "</a>" if env["links"].pop() else ""
+
+
+_MARKDOWN = MarkdownIt("commonmark", {"html": False}).enable("table")
+_MARKDOWN.add_render_rule("image", _image_as_text)
+_MARKDOWN.add_render_rule("link_open", _link_open)
+_MARKDOWN.add_render_rule("link_close", _link_close)
+
+
+def render_markdown(source: str, top_heading: int) -> str:
+    """Markdown as HTML; its highest heading becomes ``top_heading`` so the page's outline stays unbroken."""
+    tokens = _MARKDOWN.parse(source)
+    levels = [int(token.tag[1:]) for token in tokens if token.type == "heading_open"]
+    shift = top_heading - min(levels, default=1)
+    for token in tokens:
+        if token.type in ("heading_open", "heading_close"):
+            token.tag = f"h{min(max(int(token.tag[1:]) + shift, 1), MAX_HEADING)}"
+    return str(_MARKDOWN.renderer.render(tokens, _MARKDOWN.options, {}))
