@@ -47,6 +47,12 @@ def _build_options() -> _Parser:
     return options
 
 
+def _port(text: str) -> int:
+    if not text.isdigit() or not 0 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError("must be a port number, 0 to 65535")
+    return int(text)
+
+
 def _job_count(text: str) -> int:
     try:
         value = int(text)
@@ -111,6 +117,14 @@ def build_parser() -> argparse.ArgumentParser:
                     "or mkdocs.yml changes.")
     serve.add_argument("--dev-addr", default="127.0.0.1:8000", metavar="HOST:PORT",
                        help="address to serve on (default 127.0.0.1:8000)")
+    preview = commands.add_parser(
+        "preview", help="serve a live preview of a chart and its diagnostics on 127.0.0.1",
+        description="Serve the HTML chart of PLAN (default: a list of the clinic's plans) with the plan's "
+                    "diagnostics shown at their lines, on 127.0.0.1 only, at an address with a random token. "
+                    "The page reloads when the plan, a template, the policy or the reference document changes; "
+                    "a plan with errors shows them above the last chart that checked clean. Ctrl-C stops it.")
+    preview.add_argument("plan", nargs="?", type=Path, metavar="PLAN", help="the plan to preview")
+    preview.add_argument("--port", type=_port, default=0, metavar="N", help="port to listen on (default: any free one)")
     status = commands.add_parser(
         "status", help="review status of the whole caseload",
         description="For every plan: chart id, clinician, status, review date and days until it, "
@@ -155,6 +169,8 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         return _site(root)
     if args.command == "serve":
         return _serve(root, args.dev_addr)
+    if args.command == "preview":
+        return _preview(root, plan_path(root, args.plan, cwd) if args.plan is not None else None, args.port)
     if args.command == "status":
         return _status(root, args)
     return max(_build(root, [], frozenset({Output.DOCX}), args.jobs, args.force), _site(root))
@@ -233,6 +249,20 @@ def _site(root: Path) -> int:
             sys.stderr.write(f"txplan: site: {exc}\n")
             return EXIT_ERRORS
     sys.stderr.write(f"built the template site in {SITE}/\n")
+    return EXIT_OK
+
+
+def _preview(root: Path, plan: str | None, port: int) -> int:
+    from .preview import serve_preview
+
+    def ready(url: str) -> None:
+        shown = plan or "the clinic's plans"
+        sys.stderr.write(f"previewing {shown} at {url} (only this machine can open it; Ctrl-C to stop)\n")
+
+    try:
+        serve_preview(root, plan, port, ready)
+    except KeyboardInterrupt:
+        sys.stderr.write("txplan: preview stopped\n")
     return EXIT_OK
 
 

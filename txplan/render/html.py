@@ -24,7 +24,7 @@ HTML disabled (it is shown as text), as in the DOCX.
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, MutableMapping, Sequence
 from typing import Any
 
 from markdown_it import MarkdownIt
@@ -46,8 +46,9 @@ from ..chart.content import (
     Table,
 )
 from ..progress import long_date
+from .graphs import graph_svg
 
-__all__ = ["render_html"]
+__all__ = ["CONTENT_SECURITY_POLICY", "CSS", "html_page", "render_html", "render_markdown"]
 
 LINK_SCHEMES = ("http://", "https://", "mailto:", "tel:")
 MAX_HEADING = 6
@@ -79,6 +80,7 @@ caption { text-align: left; font-weight: bold; padding: 0.2rem 0; }
 .cell-lines { white-space: pre-line; }
 figure.graph { margin: 1rem 0; }
 figure.graph svg { width: 100%; height: auto; max-width: 40rem; }
+figure.graph table { width: auto; min-width: 18rem; }
 .signature { display: grid; grid-template-columns: 3fr 1fr; gap: 0 2rem; margin-top: 2.2rem; }
 .signature .line { border-bottom: 1px solid var(--text); height: 1.5rem; }
 .signature .caption { font-size: 0.875rem; color: var(--muted); }
@@ -101,24 +103,30 @@ CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-sr
 
 def render_html(content: ChartContent) -> bytes:
     """The chart as one HTML page (UTF-8); the same content always gives the same bytes."""
+    return html_page(content).encode("utf-8")
+
+
+def html_page(content: ChartContent, *, policy: str = CONTENT_SECURITY_POLICY, head: str = "", before: str = "",
+              after: str = "", drawn: MutableMapping[str, str] | None = None) -> str:
+    """The page, with room for a host to add to it: the live preview adds its own policy, a script in
+    ``head``, its diagnostics ``before`` the chart, and keeps drawn graphs in ``drawn``."""
     furniture = content.furniture
-    body = _Body()
+    body = _Body(drawn)
     body.blocks(content.blocks)
     draft = '<strong class="draft">DRAFT</strong>' if furniture.draft else ""
-    page = (
+    return (
         "<!DOCTYPE html>\n"
         '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f'<meta http-equiv="Content-Security-Policy" content="{CONTENT_SECURITY_POLICY}">\n'
+        f'<meta http-equiv="Content-Security-Policy" content="{_text(policy)}">\n'
         '<meta name="referrer" content="no-referrer">\n'
-        f"<title>{_text(content.metadata.title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n"
+        f"<title>{_text(content.metadata.title)}</title>\n<style>{CSS}</style>\n{head}</head>\n<body>\n"
         f'<header class="furniture"><span>{_text(furniture.clinic)}</span>{draft}'
-        f"<span>{_text(furniture.notice)}</span></header>\n"
-        f"<main>\n{''.join(body.parts)}</main>\n"
+        f"<span>{_text(furniture.notice)}</span></header>\n{before}"
+        f"<main>\n{''.join(body.parts)}</main>\n{after}"
         f'<footer class="furniture"><span>{_text(furniture.footer)}</span></footer>\n'
         "</body>\n</html>\n"
     )
-    return page.encode("utf-8")
 
 
 def _text(value: str) -> str:
@@ -133,9 +141,10 @@ def _heading(level: int) -> int:
 class _Body:
     """Collects the page's main content, one method per kind of block."""
 
-    def __init__(self) -> None:
+    def __init__(self, drawn: MutableMapping[str, str] | None) -> None:
         self.parts: list[str] = []
         self.graphs = 0
+        self.drawn = drawn
         self._write: dict[type, Callable[[Any], None]] = {
             Section: self.section, Heading: self.heading, Paragraph: self.paragraph, BulletList: self.bullets,
             Table: self.table, Form: self.form, Markdown: self.markdown, Graph: self.graph,
@@ -199,11 +208,9 @@ class _Body:
         self.parts.append(render_markdown(markdown.source, _heading(markdown.top_heading)))
 
     def graph(self, graph: Graph) -> None:
-        from ..progress_chart import progress_svg  # matplotlib, loaded only when a chart has scores
-
         self.graphs += 1
         ident = f"graph-{self.graphs}"
-        svg = _label_svg(progress_svg(graph.status, graph.start), ident, graph)
+        svg = _label_svg(graph_svg(graph, self.drawn), ident, graph)
         name = _text(graph.status.instrument.name)
         rows = "".join(f"<tr><td>{_text(long_date(entry.date))}</td><td>{entry.score:g}</td></tr>"
                        for entry in graph.status.scores)

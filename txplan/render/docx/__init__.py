@@ -9,9 +9,9 @@ from ...check import CheckedPlan
 from ...history import ChangeSet
 from ...policy import Policy
 from .package import ChartReferenceError, graphs_in
-from .renderer import DocxRenderer, graph_key
+from .renderer import DocxRenderer
 
-__all__ = ["ChartReferenceError", "DocxRenderer", "chart_docx", "graph_key", "graphs_in"]
+__all__ = ["ChartReferenceError", "DocxRenderer", "chart_docx", "graphs_in"]
 
 
 def chart_docx(checked: CheckedPlan, policy: Policy, reference: Path | None = None,

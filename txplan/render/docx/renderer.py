@@ -14,8 +14,6 @@ it again (``graphs_in`` reads them back).
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from io import BytesIO
 from pathlib import Path
@@ -25,7 +23,6 @@ from docx import Document
 from docx.image.image import Image as DocxImage
 from docx.shared import Emu
 
-from ... import __version__
 from ...chart.content import (
     Block,
     BulletList,
@@ -41,7 +38,7 @@ from ...chart.content import (
     Style,
     Table,
 )
-from ...progress import MeasureStatus
+from ..graphs import graph_key, graph_png
 from .markdown import write_markdown
 from .oxml import W_DRAWING, W_R, DocxWriter, SubElement, next_num_id
 from .package import (
@@ -70,7 +67,7 @@ from .styles import (
     style_ids,
 )
 
-__all__ = ["DocxRenderer", "graph_key"]
+__all__ = ["DocxRenderer"]
 
 EMU_PER_TWIP = 635
 PARAGRAPH_STYLES: dict[Style, str | None] = {
@@ -194,7 +191,7 @@ class _Body:
         wider than the text, with alt text (``wp:docPr/@descr``) for screen readers; it keeps with the
         paragraph after it."""
         key = graph_key(graph.status, graph.start)
-        png = self.graphs.get(key) or _draw(graph.status, graph.start)
+        png = self.graphs.get(key) or graph_png(graph)
         width = min(DocxImage.from_blob(png).width, self.writer.text_width * EMU_PER_TWIP)
         inline = self.writer.part.new_pic_inline(BytesIO(png), width=Emu(width))
         inline.docPr.set("name", GRAPH_NAME + key)
@@ -207,29 +204,3 @@ class _Body:
         for signer in block.signers:
             self.writer.paragraph(self.body, SIGNATURE_LINE, "\t\t\t")
             self.writer.paragraph(self.body, SIGNATURE_CAPTION, f"{signer.name}, {signer.role}\tDate")
-
-
-def graph_key(status: MeasureStatus, start: dt.date) -> str:
-    """Everything a progress graph's bytes depend on: its data, and the code and libraries that draw and
-    encode it (``progress_chart``). A chart rebuilt for another reason than its scores takes its earlier
-    graph when the key is the same.
-
-    Only the light parts of matplotlib and Pillow are imported, for their versions: a rebuild whose
-    graphs are all reused never loads the drawing stack (about half a second per process).
-    """
-    import matplotlib
-    import PIL
-    from matplotlib.ft2font import __freetype_version__
-    from PIL import Image, features
-
-    drawn_by = (__version__, matplotlib.__version__, __freetype_version__, PIL.__version__, features.version("zlib"),
-                getattr(getattr(Image, "core", None), "zlib_ng_version", ""))  # newer Pillow may encode with zlib-ng
-    drawn = (status.instrument, status.baseline, status.target, [(s.date.isoformat(), s.score) for s in status.scores],
-             start.isoformat())  # the instrument table's own dataclasses; never a library's repr
-    return hashlib.sha256(repr((drawn_by, drawn)).encode()).hexdigest()[:32]
-
-
-def _draw(status: MeasureStatus, start: dt.date) -> bytes:
-    from ...progress_chart import progress_png  # matplotlib's drawing stack, loaded only to draw
-
-    return progress_png(status, start)
