@@ -6,7 +6,9 @@ Warnings never make a plan fail: `check` still exits 0 (see test_cli.py).
 from __future__ import annotations
 
 import pytest
-from conftest import FIXTURE_TEMPLATES, VALID_PLAN, CheckEdit, Clinic, diagnostics_of, edit, edited_plan, found_in
+from conftest import FIXTURE_TEMPLATES, TODAY, VALID_PLAN, CheckEdit, Clinic, diagnostics_of, edit, edited_plan, found_in
+
+from txplan.pipeline import build_charts
 
 STATEMENT = "Test will complete 3 planned activities each week"  # line 30, column 24
 
@@ -129,3 +131,17 @@ def test_a_copy_in_a_plan_that_has_errors_is_found_in_both_plans_when_checking_e
     root = clinic({"a.md": VALID_PLAN, "b.md": broken})
     assert [(d.path, d.code, d.line, d.col) for d in diagnostics_of(root)] == [
         ("plans/a.md", "TX304", 30, 24), ("plans/b.md", "TX105", 18, 10), ("plans/b.md", "TX304", 30, 24)]
+
+
+def test_building_one_plan_on_a_fresh_clinic_finds_the_copies_checking_it_finds(clinic: Clinic) -> None:
+    root = clinic({"a.md": VALID_PLAN, "b.md": edited_plan(OTHER_CLIENT)})
+    checked = [(d.path, d.code, d.line, d.col) for d in diagnostics_of(root, [root / "plans" / "b.md"])]
+    built = build_charts(root, [root / "plans" / "b.md"], jobs=1, today=TODAY).diagnostics
+    assert [(d.path, d.code, d.line, d.col) for d in built] == checked == [("plans/b.md", "TX304", 30, 24)]
+
+
+def test_a_deleted_plan_no_longer_counts_as_the_original(clinic: Clinic) -> None:
+    root = clinic({"a.md": VALID_PLAN, "b.md": edited_plan(OTHER_CLIENT)})
+    build_charts(root, jobs=1, today=TODAY)
+    (root / "plans" / "a.md").unlink()
+    assert build_charts(root, [root / "plans" / "b.md"], jobs=1, today=TODAY).diagnostics == []

@@ -7,7 +7,7 @@ items, diagnostics) and never prints; the CLI decides what to show.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path, PurePosixPath
@@ -22,7 +22,7 @@ from .layout import PLANS, PlansUnreadable, discover_plans
 from .model import Plan
 from .phi import scan_identifiers
 from .policy import Policy, load_policy
-from .rules import check_rules, copied_objectives, objective_texts
+from .rules import ObjectiveTexts, check_rules, copied_objectives, objective_texts
 from .templates import Library, RenderError, load_library
 from .validation import validation_diagnostics
 
@@ -104,21 +104,30 @@ def check_project(root: Path, plan_paths: Sequence[Path] | None = None, today: d
 
 
 def flag_copied_objectives(root: Path, plans: list[CheckedPlan]) -> None:
-    """TX304 against every plan of the clinic, including those not named on the command line."""
-    texts = {c.path: objective_texts(c.document) for c in plans if c.document is not None}
+    """TX304 for each plan checked, against every plan of the clinic."""
+    known = {c.path: objective_texts(c.document) for c in plans if c.document is not None}
+    by_path = {c.path: c for c in plans}
+    for diagnostic in clinic_copies(root, known, list(known)):
+        by_path[diagnostic.path].diagnostics.append(diagnostic)
+
+
+def clinic_copies(root: Path, known: Mapping[str, ObjectiveTexts], report: Collection[str]) -> list[Diagnostic]:
+    """The one TX304 driver: copied objectives of the plans in ``report`` compared with every plan under plans/,
+    those not in ``known`` read from disk, so a check of one plan and a build of one plan find the same copies."""
+    texts = {path: known[path] for path in report if path in known}
     try:
         others = discover_plans(root).paths
     except PlansUnreadable:  # plans named one by one in a folder without plans/: no other client to compare with
         others = []
     for other in others:
         path = display_path(other, root)
-        if path not in texts:
+        if path in known:
+            texts[path] = known[path]
+        elif path not in texts:  # only plans that exist now: a state may remember deleted ones
             document, _ = load_document(other, path)
             if document is not None:
                 texts[path] = objective_texts(document)
-    by_path = {c.path: c for c in plans}
-    for diagnostic in copied_objectives(texts, [c.path for c in plans if c.document is not None]):
-        by_path[diagnostic.path].diagnostics.append(diagnostic)
+    return copied_objectives(texts, report)
 
 
 def check_plan(source: Path, path: str, policy: Policy, library: Library, today: date) -> CheckedPlan:

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .chart import ChartContent, build_chart
-from .check import CheckedPlan, display_path
+from .check import CheckedPlan, clinic_copies, display_path
 from .check import check_plan as run_checks
 from .diagnostics import Diagnostic, make
 from .frontmatter import read_bounded
@@ -44,7 +44,7 @@ from .history import ChangeSet, changes_since_last_review, plan_revisions
 from .layout import BUILD, OUTPUTS, REFERENCE_DOCX, STATE_FILE, Output, discover_plans, output_path, plan_path
 from .lock import OutputFolderError, clinic_lock
 from .policy import Policy, load_policy
-from .rules import copied_objectives, objective_texts
+from .rules import objective_texts
 from .state import BuildState, OutputRecord, PlanEntry, digest, load_state
 from .templates import Library, load_library
 from .writer import TEMP_SUFFIX, private_folder, sync_folder, write_atomic
@@ -208,7 +208,7 @@ def build_charts(root: Path, plans: Sequence[Path] | None = None, *, outputs: Co
                                       if s is ChartState.WRITTEN})
     diagnostics = project_diagnostics + [d for r in results.values() for d in (*r.entry.diagnostics, *r.failures)]
     texts = {path: (entry.client_id, entry.objectives) for path, entry in new_state.plans.items()}
-    diagnostics += copied_objectives(texts, list(results))
+    diagnostics += clinic_copies(root, texts, list(results))
     return BuildReport(sorted(outcomes, key=lambda o: (o.plan, list(Output).index(o.kind))), sorted(diagnostics),
                        time.monotonic() - started, len(inputs.library.templates), kinds)
 

@@ -285,6 +285,9 @@ class ObjectiveText:
     col: int
 
 
+ObjectiveTexts = tuple[str, Sequence[ObjectiveText]]  # a plan's client id and its objectives' texts
+
+
 def objective_texts(document: Document) -> tuple[str, list[ObjectiveText]]:
     """The client id and objective texts of a plan, read leniently so that plans with errors count too."""
     data = document.data
@@ -310,7 +313,7 @@ def _text_hash(statement: str) -> str:
     return hashlib.sha256(" ".join(statement.split()).casefold().encode()).hexdigest()
 
 
-def copied_objectives(plans: Mapping[str, tuple[str, Sequence[ObjectiveText]]], report: Collection[str]) -> list[Diagnostic]:
+def copied_objectives(plans: Mapping[str, ObjectiveTexts], report: Collection[str]) -> list[Diagnostic]:
     """TX304 for the plans in ``report``: objective text word for word in another client's plan."""
     clients: dict[str, set[str]] = {}
     for client_id, texts in plans.values():
