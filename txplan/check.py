@@ -23,6 +23,8 @@ from .model import Plan
 from .phi import scan_identifiers
 from .policy import Policy, load_policy
 from .rules import ObjectiveTexts, check_rules, copied_objectives, objective_texts
+from .signatures.records import SIDECAR_SUFFIX, load_sidecar, sidecar_path
+from .signatures.verify import Signature, signature_states
 from .templates import Library, RenderError, load_library
 from .validation import validation_diagnostics
 
@@ -36,6 +38,7 @@ class CheckedPlan:
     plan: Plan | None = None
     rendered: dict[KeyPath, str] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    signatures: list[Signature] = field(default_factory=list)  # as the chart shows them; set when checked in a clinic
 
     @property
     def ok(self) -> bool:
@@ -98,7 +101,7 @@ def check_project(root: Path, plan_paths: Sequence[Path] | None = None, today: d
         paths, folder_problems = discovery.paths, discovery.problems
     else:
         paths = list(plan_paths)
-    plans = [check_plan(p, display_path(p, root), policy, library, today) for p in paths]
+    plans = [check_plan(p, display_path(p, root), policy, library, today, root) for p in paths]
     flag_copied_objectives(root, plans)
     return CheckResult(root, policy, library, plans, policy_diagnostics + library.diagnostics + folder_problems)
 
@@ -130,7 +133,10 @@ def clinic_copies(root: Path, known: Mapping[str, ObjectiveTexts], report: Colle
     return copied_objectives(texts, report)
 
 
-def check_plan(source: Path, path: str, policy: Policy, library: Library, today: date) -> CheckedPlan:
+def check_plan(source: Path, path: str, policy: Policy, library: Library, today: date,
+               root: Path | None = None) -> CheckedPlan:
+    """Check one plan: load, validate, rules, template items and, with the clinic's ``root`` (where the
+    allowed-signers file is), its signatures."""
     checked = CheckedPlan(source, path)
     document, diagnostics = load_document(source, path)
     checked.diagnostics.extend(diagnostics)
@@ -149,7 +155,19 @@ def check_plan(source: Path, path: str, policy: Policy, library: Library, today:
     checked.diagnostics.extend(check_rules(plan, document, policy, library, today))
     # rendered whatever the rules found, so that a TX223 shows up in the same run as the other errors
     checked.rendered = render_items(checked, library)
+    if root is not None:
+        check_signatures(checked, policy, root)
     return checked
+
+
+def check_signatures(checked: CheckedPlan, policy: Policy, root: Path) -> None:
+    """The records beside the plan verified, and the signatures its chart shows; findings at the records."""
+    assert checked.plan is not None and checked.document is not None
+    records, problems = load_sidecar(sidecar_path(checked.source), checked.path + SIDECAR_SUFFIX)
+    checked.diagnostics.extend(problems)
+    checked.signatures, found = signature_states(checked.plan, checked.document.text, records, policy, root,
+                                                 checked.path, checked.path + SIDECAR_SUFFIX)
+    checked.diagnostics.extend(found)
 
 
 def _section_adapter(info: FieldInfo) -> TypeAdapter[Any]:

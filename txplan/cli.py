@@ -15,6 +15,7 @@ from .check import CheckResult, check_project
 from .diagnostics import format_json, format_text
 from .errors import EXIT_ERRORS, EXIT_OK, TxplanError
 from .layout import OUTPUTS, SITE, Output, find_root, plan_path
+from .signatures.records import Method, Role
 
 __all__ = ["build_parser", "main", "run"]
 
@@ -125,6 +126,20 @@ def build_parser() -> argparse.ArgumentParser:
                     "a plan with errors shows them above the last chart that checked clean. Ctrl-C stops it.")
     preview.add_argument("plan", nargs="?", type=Path, metavar="PLAN", help="the plan to preview")
     preview.add_argument("--port", type=_port, default=0, metavar="N", help="port to listen on (default: any free one)")
+    sign = commands.add_parser(
+        "sign", help="sign a plan, or record a client's or guardian's signature",
+        description="Sign PLAN as its clinician or supervisor with your SSH key (ssh-keygen -Y sign, as git signs "
+                    "commits), or, as the clinician who witnessed it, record the client's or guardian's signature "
+                    "and sign that record. The signature covers a digest of the plan's content and is written to "
+                    "PLAN.signatures beside the plan. Refused (exit 1) for a plan with errors, a draft, a closed "
+                    "plan, a role the plan has nobody for, and a key the allowed-signers file does not list for "
+                    "the signer. See docs/signatures.md.")
+    sign.add_argument("plan", type=Path, metavar="PLAN", help="the plan to sign")
+    sign.add_argument("--role", required=True, choices=[r.value for r in Role], help="who is signing")
+    sign.add_argument("--key", metavar="KEY", help="SSH key to sign with (default: git's user.signingkey)")
+    sign.add_argument("--name", metavar="NAME", help="the guardian's name (the plan names everyone else)")
+    sign.add_argument("--method", choices=[m.value for m in Method],
+                      help="how the client or guardian signed (required for those roles)")
     status = commands.add_parser(
         "status", help="review status of the whole caseload",
         description="For every plan: chart id, clinician, status, review date and days until it, "
@@ -171,6 +186,8 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         return _serve(root, args.dev_addr)
     if args.command == "preview":
         return _preview(root, plan_path(root, args.plan, cwd) if args.plan is not None else None, args.port)
+    if args.command == "sign":
+        return _sign(root, plan_path(root, args.plan, cwd), args)
     if args.command == "status":
         return _status(root, args)
     return max(_build(root, [], frozenset({Output.DOCX}), args.jobs, args.force), _site(root))
@@ -249,6 +266,16 @@ def _site(root: Path) -> int:
             sys.stderr.write(f"txplan: site: {exc}\n")
             return EXIT_ERRORS
     sys.stderr.write(f"built the template site in {SITE}/\n")
+    return EXIT_OK
+
+
+def _sign(root: Path, plan: str, args: argparse.Namespace) -> int:
+    from .signatures.sign import sign_plan
+
+    record = sign_plan(root, plan, Role(args.role), key=args.key, name=args.name,
+                       method=Method(args.method) if args.method else None)
+    sys.stderr.write(f"signed {plan} as {record.role.value} ({record.signer}) on {record.signed}; "
+                     f"content {record.digest.removeprefix('sha256:')[:12]}\n")
     return EXIT_OK
 
 

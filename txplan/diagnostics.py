@@ -320,6 +320,30 @@ _TABLE: tuple[Code, ...] = (
            "again.",
            "LibreOffice killed by the system while converting.",
            "Build again; if it keeps failing, open the DOCX in LibreOffice to see whether it opens there."),
+    # -- signatures -----------------------------------------------------------
+    _warning("TX701", "plan changed after it was signed",
+             "A signature covers a digest of the plan's text as it was signed. The plan has changed since (any "
+             "edit but line endings and trailing spaces), so the signature belongs to an earlier version: the "
+             "chart shows it as such, and the plan needs signing again.",
+             "A target date corrected after the client signed.",
+             "Review the change with the signer, then `txplan sign PLAN --role ROLE` again."),
+    _error("TX702", "signature does not verify",
+           "`ssh-keygen -Y verify` refused the signature against the clinic's allowed-signers file: the record "
+           "was edited after signing, or the key that signed is not (or no longer) allowed for its signer.",
+           "A record whose date was changed by hand, or a signer removed from signers/allowed_signers.",
+           "Do not edit signature records; sign again with a key the allowed-signers file lists."),
+    _error("TX703", "signature is not from the person the role names",
+           "Clinician and supervisor signatures must come from the plan's own clinician or supervisor, whose "
+           "names `[tool.txplan.signers]` maps to principals; a client's or guardian's signature must be "
+           "witnessed by the plan's clinician or supervisor and say how it was given.",
+           "A supervisor signature on a plan that names no supervisor.",
+           "Sign with the right person's key, or correct the plan's clinician or the signers table."),
+    _warning("TX704", "required signature missing",
+             "An active plan is in effect for an auditor once the people the policy names have signed it "
+             "(`signatures_required`, by default the clinician and the client; a guardian when the client is "
+             "under 18 on the effective date; the supervisor when one is named).",
+             "An active plan without the client's signature.",
+             "Sign with `txplan sign PLAN --role ROLE` (see docs/signatures.md)."),
     # -- policy ---------------------------------------------------------------
     _error("TX501", "invalid clinic policy",
            "`[tool.txplan]` in pyproject.toml has an unknown key or a value of the wrong "

@@ -9,6 +9,7 @@ the resources on the server instead of duplicating them.
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import uuid
@@ -25,6 +26,7 @@ from .instruments import Better
 from .layout import plan_name
 from .model import Frequency, Item, Measure, Objective, Plan
 from .rules import instrument_for
+from .signatures.records import Role
 
 # Fixed forever: changing it would change every exported id.
 ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:txplan:fhir")
@@ -87,7 +89,52 @@ def plan_bundle(checked: CheckedPlan) -> dict[str, Any]:
     conditions = condition_resources(plan, reference(patient))
     goals = goal_resources(plan, plan_key, reference(patient), [reference(c) for c in conditions])
     careplan = careplan_resource(checked, plan_key, reference(patient), practitioner, conditions, goals)
-    return transaction([patient, practitioner, *conditions, *goals.values(), careplan])
+    provenances = provenance_resources(checked, plan_key, careplan, reference(patient), reference(practitioner))
+    return transaction([patient, practitioner, *conditions, *goals.values(), careplan, *provenances])
+
+
+SIGNATURE_TYPE = "urn:iso-astm:E1762-95:2013"
+AUTHOR, COAUTHOR, WITNESS = ("1.2.840.10065.1.12.1.1", "Author's Signature"), \
+    ("1.2.840.10065.1.12.1.2", "Co-Author's Signature"), ("1.2.840.10065.1.12.1.7", "Witness Signature")
+PARTICIPANT_TYPE = "http://terminology.hl7.org/CodeSystem/provenance-participant-type"
+SSH_SIGNATURE = "application/x-ssh-signature"  # the armored output of ssh-keygen -Y sign (PROTOCOL.sshsig)
+
+
+def provenance_resources(checked: CheckedPlan, plan_key: tuple[str, str], careplan: Resource, patient: Reference,
+                         clinician: Reference) -> list[Resource]:
+    """One Provenance per signature that covers the plan as it is now: who signed, in which role, when, and the
+    SSH signature itself; a client's or guardian's carries the witnessing clinician's signature as well."""
+    found: list[Resource] = []
+    for signature in checked.signatures:
+        record = signature.record
+        if record is None or not signature.current:
+            continue
+        who = {Role.CLINICIAN: clinician, Role.CLIENT: patient}.get(record.role, {"display": record.name})
+        kind = AUTHOR if record.role is Role.CLINICIAN else COAUTHOR
+        signed = [_signature(kind, record.signed, who, record.signature if not record.role.witnessed else None)]
+        if record.role.witnessed:
+            signed.append(_signature(WITNESS, record.signed, {"display": signature.witness or record.signer},
+                                     record.signature))
+        found.append({
+            "resourceType": "Provenance",
+            "id": resource_id(*plan_key, "Provenance", record.role.value, record.name),
+            "target": [reference(careplan)],
+            "recorded": record.signed,
+            "agent": [{"type": {"coding": [{"system": PARTICIPANT_TYPE,
+                                            "code": "author" if record.role is Role.CLINICIAN else "attester"}]},
+                       "role": [{"text": record.role.value}], "who": who}],
+            "signature": signed,
+        })
+    return found
+
+
+def _signature(kind: tuple[str, str], when: str, who: Reference, armored: str | None) -> Resource:
+    signature: Resource = {"type": [{"system": SIGNATURE_TYPE, "code": kind[0], "display": kind[1]}], "when": when,
+                           "who": who}
+    if armored is not None:
+        signature["sigFormat"] = SSH_SIGNATURE
+        signature["data"] = base64.b64encode(armored.encode("ascii")).decode("ascii")
+    return signature
 
 
 def transaction(resources: list[Resource]) -> dict[str, Any]:

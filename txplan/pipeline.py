@@ -45,6 +45,7 @@ from .layout import BUILD, OUTPUTS, REFERENCE_DOCX, STATE_FILE, Output, discover
 from .lock import OutputFolderError, clinic_lock
 from .policy import Policy, load_policy
 from .rules import objective_texts
+from .signatures.records import sidecar_path
 from .state import BuildState, OutputRecord, PlanEntry, digest, load_state
 from .templates import Library, load_library
 from .writer import TEMP_SUFFIX, private_folder, sync_folder, write_atomic
@@ -146,7 +147,8 @@ def gather_inputs(root: Path, today: date | None = None) -> tuple[Inputs, list[D
     library = load_library(root)
     reference = root / REFERENCE_DOCX
     reference_bytes = reference.read_bytes() if reference.is_file() else b""
-    fingerprint = digest(__version__, policy.model_dump_json(), reference_bytes)
+    signers = root / policy.allowed_signers
+    fingerprint = digest(__version__, policy.model_dump_json(), reference_bytes, file_digest(signers))
     inputs = Inputs(root, policy, library, today or date.today(), reference if reference_bytes else None,
                     fingerprint, library.fingerprints, plan_revisions(root))
     return inputs, policy_diagnostics + library.diagnostics
@@ -229,7 +231,7 @@ def _bring_up_to_date(inputs: Inputs, state: BuildState, paths: Sequence[str], k
     results: dict[str, JobResult] = {}
     for path in paths:
         source = root / path
-        plan_hash = digest(file_digest(source), inputs.revisions.get(path, ""))
+        plan_hash = digest(file_digest(source), file_digest(sidecar_path(source)), inputs.revisions.get(path, ""))
         cached = state.plans.get(path)
         same_inputs = cached is not None and cached.key == inputs.key(plan_hash, cached.uses)
         current = _current_outputs(root, path, cached) if cached is not None and same_inputs else {}
@@ -333,7 +335,7 @@ def _prepare_workers(inputs: Inputs) -> Diagnostic | None:
 def _build_one(job: Job) -> JobResult:
     """Check one plan and render the outputs it lacks; every failure is a diagnostic against the plan."""
     inputs: Inputs = _WORKER["inputs"]
-    checked = run_checks(job.source, job.path, inputs.policy, inputs.library, inputs.today)
+    checked = run_checks(job.source, job.path, inputs.policy, inputs.library, inputs.today, inputs.root)
     uses = _template_uses(checked)
     client_id, objectives = objective_texts(checked.document) if checked.document else ("", [])
     entry = PlanEntry(key=inputs.key(job.plan_hash, uses), uses=uses, ok=checked.ok, client_id=client_id,

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .diagnostics import Diagnostic, make
 from .elements import ELEMENTS_BY_KEY
+from .signatures.records import Principal, Role
 
 RiskLevel = Literal["none", "low", "moderate", "high"]
 RISK_ORDER: tuple[str, ...] = ("none", "low", "moderate", "high")
@@ -22,6 +23,10 @@ class Policy(BaseModel):
     review_interval_days: int = Field(90, ge=1, le=730)
     crisis_required_at: RiskLevel = "moderate"
     optional_elements: tuple[str, ...] = ()
+    allowed_signers: str = "signers/allowed_signers"  # ssh-keygen's allowed-signers file, from the clinic's root
+    signatures_required: tuple[Role, ...] = (Role.CLINICIAN, Role.CLIENT)  # plus guardian and supervisor by the facts
+    sign_within_days: int = Field(14, ge=0, le=365)
+    signers: dict[str, Principal] = Field(default_factory=dict)  # a name as plans write it -> its key's principal
 
     @field_validator("optional_elements")
     @classmethod

@@ -28,6 +28,7 @@ from . import __version__
 from .diagnostics import CODES, Diagnostic, make
 from .layout import PLAN_SUFFIX, PLANS, STATE_FILE, Output
 from .rules import ObjectiveText
+from .signatures.records import SIDECAR_SUFFIX
 
 __all__ = ["FORMAT", "BuildState", "OutputRecord", "PlanEntry", "digest", "load_state"]
 
@@ -123,7 +124,8 @@ def _check_entry(path: str, entry: PlanEntry) -> None:
             or path != relative.as_posix() or _UNPRINTABLE.search(path)):
         raise _Damaged("plan path")
     for diagnostic in entry.diagnostics:
-        if (diagnostic.code not in CODES or diagnostic.path != path or diagnostic.line < 1 or diagnostic.col < 1
+        if (diagnostic.code not in CODES or diagnostic.path not in (path, path + SIDECAR_SUFFIX) or diagnostic.line < 1
+                or diagnostic.col < 1
                 or _UNPRINTABLE.search(diagnostic.message)):
             raise _Damaged("diagnostic")
     if entry.key and not _HEX.match(entry.key):

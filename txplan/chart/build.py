@@ -9,7 +9,6 @@ the last review from git (``history``), when the caller passes them.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -20,6 +19,8 @@ from ..history import ChangeSet
 from ..model import Approach, Contact, Crisis, Evaluation, Frequency, Goal, Item, Measure, Plan, Problem
 from ..policy import Policy
 from ..progress import long_date
+from ..signatures.records import Method, Role, content_digest
+from ..signatures.verify import Signature, expected_signers, required_roles
 from .content import (
     Block,
     BulletList,
@@ -41,6 +42,7 @@ from .wording import (
     CONFIDENTIAL,
     DOCUMENT_SUBJECT,
     DOCUMENT_TITLE,
+    DRAFT_MARK,
     absence_note,
     change_row,
     contact_text,
@@ -64,13 +66,16 @@ def build_chart(checked: CheckedPlan, policy: Policy, history: ChangeSet | None 
                            Section("Discharge criteria", 1, (BulletList(tuple(plan.discharge)),))]
     if history is not None:
         blocks.append(_history(history))
-    blocks += [_narrative(checked.document.body), _signatures(plan)]
+    blocks.append(_narrative(checked.document.body))
+    signatures = _signatures(plan, policy, checked.signatures, checked.document.text)
+    if signatures is not None:
+        blocks.append(signatures)
     return ChartContent(_furniture(plan, policy), _metadata(plan), tuple(blocks))
 
 
 def _furniture(plan: Plan, policy: Policy) -> Furniture:
     return Furniture(policy.clinic, CONFIDENTIAL, f"{plan.client.name} \u00b7 Chart {plan.client.id}",
-                     draft=plan.status == "draft")
+                     DRAFT_MARK if plan.status == "draft" else "")
 
 
 def _metadata(plan: Plan) -> Metadata:
@@ -217,14 +222,41 @@ def _narrative(narrative: str) -> Section:
     return Section("Clinical narrative", 1, (body,))
 
 
-def _signatures(plan: Plan) -> Section:
-    signers = [Signer(plan.client.name, "client"), Signer(plan.clinician.name, "clinician")]
-    if plan.clinician.supervisor:
-        signers.append(Signer(plan.clinician.supervisor, "clinical supervisor"))
-    statement = "By signing, the client and clinician confirm that they wrote this plan together."
-    return Section("Signatures", 1, (SignatureBlock(statement, tuple(signers)),))
+SIGNATURE_ROLES = {Role.CLIENT: "client", Role.GUARDIAN: "parent or guardian", Role.CLINICIAN: "clinician",
+                   Role.SUPERVISOR: "clinical supervisor"}  # in the order the block lists them
+METHODS = {Method.IN_PERSON: "in person", Method.PAPER: "on paper", Method.PORTAL: "through the client portal"}
+DIGEST_SHOWN = 12  # hex digits of the content digest printed, enough to match a printout to the repository
 
 
-def effective_midnight(day: dt.date) -> dt.datetime:
-    """A document's timestamps are the plan's own date, so a rebuild changes nothing."""
-    return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
+def _signatures(plan: Plan, policy: Policy, signatures: Sequence[Signature], text: str) -> Section | None:
+    """How the plan is signed, as it is: electronic signatures with their date and what they cover, a line to
+    sign by hand for each one missing. Drafts have none; a closed plan's block signs its discharge summary."""
+    if plan.status == "draft":
+        return None
+    shown = list(signatures) or [Signature(role, expected_signers(plan, policy).get(role, (None, None))[0] or "")
+                                 for role in required_roles(plan, policy)]
+    if plan.status == "closed":
+        statement = "By signing, the clinician confirms the discharge summary."
+        shown = [s for s in shown if not s.role.witnessed]
+    else:
+        statement = "By signing, the client and clinician confirm that they wrote this plan together."
+    order = list(SIGNATURE_ROLES)
+    signers = tuple(_signer(s) for s in sorted(shown, key=lambda s: order.index(s.role)))
+    digest = content_digest(text).removeprefix("sha256:")[:DIGEST_SHOWN]
+    return Section("Signatures", 1, (SignatureBlock(statement, signers, digest),))
+
+
+def _signer(signature: Signature) -> Signer:
+    role = SIGNATURE_ROLES[signature.role]
+    record = signature.record
+    if record is None:
+        return Signer(signature.name, role)
+    covered = record.digest.removeprefix("sha256:")[:DIGEST_SHOWN]
+    how = ""
+    if record.method is not None:
+        how = f", given {METHODS[record.method]}" + (f" and witnessed by {signature.witness}" if signature.witness else "")
+    said = f"Signed electronically by {record.name} ({role}) on {long_date(record.time.date())}{how}"
+    if not signature.current:
+        return Signer(signature.name, role, note=f"{said} for an earlier version of this plan (content {covered}); "
+                                                 "not valid for this version.")
+    return Signer(signature.name, role, signed=f"{said}. Content {covered}.")

@@ -139,14 +139,20 @@ class Graph:
 
 @dataclass(frozen=True)
 class Signer:
+    """One person's place in the signature block: ``signed`` says how they signed electronically; empty, the
+    renderer draws a line to sign by hand, with ``note`` under it when there is something to say."""
+
     name: str
     role: str
+    signed: str = ""
+    note: str = ""
 
 
 @dataclass(frozen=True)
 class SignatureBlock:
     statement: str
     signers: tuple[Signer, ...]
+    digest: str = ""  # what the signatures cover, so a printout can be matched to the repository
 
 
 @dataclass(frozen=True)
@@ -168,7 +174,7 @@ class Furniture:
     clinic: str
     notice: str
     footer: str
-    draft: bool = False
+    mark: str = ""  # printed boldly between them: a draft's
 
 
 @dataclass(frozen=True)

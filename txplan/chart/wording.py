@@ -14,6 +14,7 @@ __all__ = [
     "CONFIDENTIAL",
     "DOCUMENT_SUBJECT",
     "DOCUMENT_TITLE",
+    "DRAFT_MARK",
     "NOT_INCLUDED",
     "absence_note",
     "change_row",
@@ -26,6 +27,7 @@ __all__ = [
 
 NOT_INCLUDED = "Not included: optional under clinic policy."
 CONFIDENTIAL = "Confidential: protected health information"
+DRAFT_MARK = "DRAFT, not for signature"
 DOCUMENT_TITLE = "Treatment plan"
 DOCUMENT_SUBJECT = "Psychotherapy treatment plan"
 

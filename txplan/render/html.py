@@ -84,6 +84,7 @@ figure.graph table { width: auto; min-width: 18rem; }
 .signature { display: grid; grid-template-columns: 3fr 1fr; gap: 0 2rem; margin-top: 2.2rem; }
 .signature .line { border-bottom: 1px solid var(--text); height: 1.5rem; }
 .signature .caption { font-size: 0.875rem; color: var(--muted); }
+.signed { margin-top: 1.2rem; font-weight: bold; }
 a { color: #1f5c99; }
 pre, code { font-family: "Liberation Mono", "Courier New", monospace; font-size: 0.9em; }
 pre { white-space: pre-wrap; background: #f6f8fa; padding: 0.5rem; }
@@ -113,7 +114,7 @@ def html_page(content: ChartContent, *, policy: str = CONTENT_SECURITY_POLICY, h
     furniture = content.furniture
     body = _Body(drawn)
     body.blocks(content.blocks)
-    draft = '<strong class="draft">DRAFT</strong>' if furniture.draft else ""
+    draft = f'<strong class="draft">{_text(furniture.mark)}</strong>' if furniture.mark else ""
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
@@ -219,10 +220,17 @@ class _Body:
         self.parts.append(f'<figure class="graph">\n{svg}\n{scores}\n</figure>\n')
 
     def signatures(self, block: SignatureBlock) -> None:
-        lines = "".join(f'<div class="signature"><div class="line"></div><div class="line"></div>'
-                        f'<div class="caption">{_text(signer.name)}, {_text(signer.role)}</div>'
-                        f'<div class="caption">Date</div></div>' for signer in block.signers)
-        self.parts.append(f'<div class="signatures"><p>{_text(block.statement)}</p>{lines}</div>\n')
+        people = []
+        for signer in block.signers:
+            if signer.signed:
+                people.append(f'<p class="signed">{_text(signer.signed)}</p>')
+                continue
+            caption = f"{signer.name}, {signer.role}" if signer.name else signer.role.capitalize()
+            note = f'<p class="details">{_text(signer.note)}</p>' if signer.note else ""
+            people.append(f'<div class="signature"><div class="line"></div><div class="line"></div>'
+                          f'<div class="caption">{_text(caption)}</div><div class="caption">Date</div></div>{note}')
+        digest = f'<p class="details">Plan content digest: {_text(block.digest)}</p>' if block.digest else ""
+        self.parts.append(f'<div class="signatures"><p>{_text(block.statement)}</p>{"".join(people)}{digest}</div>\n')
 
 
 def _label_svg(svg: str, ident: str, graph: Graph) -> str:

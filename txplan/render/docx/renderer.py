@@ -59,6 +59,7 @@ from .styles import (
     QUOTE,
     SIGNATURE_CAPTION,
     SIGNATURE_LINE,
+    SIGNATURE_SIGNED,
     SUBTITLE,
     TABLE_HEADING,
     TABLE_TEXT,
@@ -108,8 +109,8 @@ def _furniture(writer: DocxWriter, furniture: Furniture, stories: Iterable[tuple
     """Header: clinic, DRAFT, confidentiality. Footer: client and "Page X of Y" as fields."""
     for header, footer in stories:
         line = writer.paragraph(header, HEADER, f"{furniture.clinic}\t")
-        if furniture.draft:
-            writer.run(line, "DRAFT", bold=True)
+        if furniture.mark:
+            writer.run(line, furniture.mark, bold=True)
         writer.run(line, f"\t{furniture.notice}")
         page = writer.paragraph(footer, FOOTER, f"{furniture.footer}\t\tPage ")
         writer.field(page, "PAGE")
@@ -200,7 +201,16 @@ class _Body:
         SubElement(run, W_DRAWING).append(inline)
 
     def signatures(self, block: SignatureBlock) -> None:
-        self.writer.paragraph(self.body, None, block.statement, keep_next=True)  # the block stays on one page
+        """Signed roles as a sentence each; the others a line and date to sign by hand. The block stays on one page."""
+        self.writer.paragraph(self.body, None, block.statement, keep_next=True)
         for signer in block.signers:
+            if signer.signed:
+                self.writer.paragraph(self.body, SIGNATURE_SIGNED, signer.signed, keep_next=True)
+                continue
             self.writer.paragraph(self.body, SIGNATURE_LINE, "\t\t\t")
-            self.writer.paragraph(self.body, SIGNATURE_CAPTION, f"{signer.name}, {signer.role}\tDate")
+            caption = f"{signer.name}, {signer.role}" if signer.name else signer.role.capitalize()
+            self.writer.paragraph(self.body, SIGNATURE_CAPTION, f"{caption}\tDate")
+            if signer.note:
+                self.writer.paragraph(self.body, ITEM_DETAILS, signer.note, keep_next=True)
+        if block.digest:
+            self.writer.paragraph(self.body, ITEM_DETAILS, f"Plan content digest: {block.digest}")

@@ -28,6 +28,7 @@ __all__ = [
     "QUOTE",
     "SIGNATURE_CAPTION",
     "SIGNATURE_LINE",
+    "SIGNATURE_SIGNED",
     "SOURCE_CODE",
     "SUBTITLE",
     "TABLE",
@@ -51,6 +52,7 @@ MAX_HEADING = 6
 HEADER, FOOTER = "Header", "Footer"
 ITEM_DETAILS, ELEMENT_NOTE = "Item Details", "Element Note"
 SIGNATURE_LINE, SIGNATURE_CAPTION = "Signature Line", "Signature Caption"
+SIGNATURE_SIGNED = "Signature Signed"  # a signature given electronically, in words
 
 
 def heading_style(level: int) -> str:
@@ -96,6 +98,7 @@ CHART_STYLES: tuple[StyleSpec, ...] = (
     StyleSpec(ELEMENT_NOTE, WD_STYLE_TYPE.PARAGRAPH, "Normal", italic=True, color="5A6570"),
     StyleSpec(SIGNATURE_LINE, WD_STYLE_TYPE.PARAGRAPH, "Normal", space_before=28, space_after=0, keep_with_next=True),
     StyleSpec(SIGNATURE_CAPTION, WD_STYLE_TYPE.PARAGRAPH, "Normal", size=9, space_after=6, keep_with_next=True),
+    StyleSpec(SIGNATURE_SIGNED, WD_STYLE_TYPE.PARAGRAPH, "Normal", space_before=14, space_after=6, keep_with_next=True),
 )
 
 BUILT_IN_STYLES = frozenset({"Normal", "Default Paragraph Font", "Normal Table", "No List", "Table Grid",

@@ -1,0 +1,229 @@
+"""Signed plans: `txplan sign` with throwaway SSH keys, `check` verifying every record at its place, and the chart
+showing signing as it is."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURE_TEMPLATES, VALID_PLAN, edit, make_clinic, position_of
+from docx import Document
+
+from txplan.check import check_project
+from txplan.layout import Output
+from txplan.pipeline import build_charts
+from txplan.signatures.records import content_digest, sidecar_path
+
+REPO = Path(__file__).resolve().parent.parent
+CLINICIAN, CLINICIAN_ID = "Test Clinician, LCSW", "test.clinician@clinic.example"
+SUPERVISOR, SUPERVISOR_ID = "Dr. Sam Sample, PhD", "sam.sample@clinic.example"
+PLAN = "plans/plan.md"
+
+Signer = Callable[..., "subprocess.CompletedProcess[str]"]
+
+
+def keypair(folder: Path, name: str) -> tuple[Path, str]:
+    key = folder / name
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "", "-f", str(key)], check=True)
+    return key, (folder / f"{name}.pub").read_text(encoding="utf-8").strip()
+
+
+@pytest.fixture
+def signed_clinic(tmp_path: Path) -> tuple[Path, dict[str, Path]]:
+    """A clinic with the valid plan (a supervisor named), the signers table, and keys for the clinician, the
+    supervisor and a stranger; only the first two are in the allowed-signers file."""
+    keys = tmp_path / "keys"
+    keys.mkdir()
+    made = {who: keypair(keys, who) for who in ("clinician", "supervisor", "stranger")}
+    plan = edit(VALID_PLAN, (f"  name: {CLINICIAN}\n", f"  name: {CLINICIAN}\n  supervisor: {SUPERVISOR}\n"))
+    policy = (f'[tool.txplan]\n[tool.txplan.signers]\n"{CLINICIAN}" = "{CLINICIAN_ID}"\n'
+              f'"{SUPERVISOR}" = "{SUPERVISOR_ID}"\n')
+    root = make_clinic(tmp_path / "clinic", {"plan.md": plan}, pyproject=policy, library=FIXTURE_TEMPLATES)
+    (root / "signers").mkdir()
+    (root / "signers" / "allowed_signers").write_text(
+        f"{CLINICIAN_ID} {made['clinician'][1]}\n{SUPERVISOR_ID} {made['supervisor'][1]}\n", encoding="utf-8")
+    return root, {who: key for who, (key, _) in made.items()}
+
+
+def txplan(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, str(REPO / "build.py"), *args], cwd=root, capture_output=True, text=True,
+                          timeout=300, check=False)
+
+
+def sign(root: Path, key: Path, role: str, *more: str) -> subprocess.CompletedProcess[str]:
+    return txplan(root, "sign", PLAN, "--role", role, "--key", str(key), *more)
+
+
+def sign_all(root: Path, keys: dict[str, Path]) -> None:
+    for role, key, more in (("clinician", keys["clinician"], ()), ("supervisor", keys["supervisor"], ()),
+                            ("client", keys["clinician"], ("--method", "in-person"))):
+        done = sign(root, key, role, *more)
+        assert done.returncode == 0, done.stderr
+
+
+def findings(root: Path) -> list[tuple[str, str, int, int]]:
+    return [(d.path, d.code, d.line, d.col) for d in check_project(root).diagnostics]
+
+
+def record_positions(root: Path) -> list[tuple[int, int]]:
+    """Where each record starts in the sidecar: the `- role:` lines."""
+    text = sidecar_path(root / PLAN).read_text(encoding="utf-8")
+    return [position_of(text, match.group(0)) for match in re.finditer(r"(?<=- )role: \w+", text)]
+
+
+def test_a_fully_signed_plan_checks_clean_and_its_chart_says_so(signed_clinic: tuple[Path, dict[str, Path]]) -> None:
+    root, keys = signed_clinic
+    assert [code for _, code, _, _ in findings(root)] == ["TX704", "TX704", "TX704"]  # nobody has signed yet
+    sign_all(root, keys)
+    assert findings(root) == []
+    digest = content_digest((root / PLAN).read_text(encoding="utf-8")).removeprefix("sha256:")[:12]
+    build_charts(root, outputs={Output.DOCX, Output.HTML}, jobs=1)
+    text = "\n".join(p.text for p in Document(str(root / "build" / "docx" / "plan.docx")).paragraphs)
+    assert re.search(rf"Signed electronically by {re.escape(CLINICIAN)} \(clinician\) on \w+ \d+, \d{{4}}\. "
+                     rf"Content {digest}\.", text)
+    assert f"Signed electronically by {SUPERVISOR} (clinical supervisor) on" in text
+    assert ("Signed electronically by Test Client (client) on" in text
+            and f"given in person and witnessed by {CLINICIAN}. Content {digest}." in text)
+    assert f"Plan content digest: {digest}" in text
+    assert "Signed electronically by Test Client" in (root / "build" / "html" / "plan.html").read_text(encoding="utf-8")
+
+
+def test_an_edit_after_signing_is_a_warning_at_each_record_and_the_chart_shows_an_earlier_version(
+        signed_clinic: tuple[Path, dict[str, Path]]) -> None:
+    root, keys = signed_clinic
+    sign_all(root, keys)
+    plan = root / PLAN
+    plan.write_text(plan.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
+    positions = record_positions(root)
+    found = findings(root)
+    assert [f for f in found if f[1] == "TX701"] == [(f"{PLAN}.signatures", "TX701", *p) for p in positions]
+    assert [f[1] for f in found if f[1] != "TX701"] == ["TX704", "TX704", "TX704"]
+    done = txplan(root, "check")
+    assert done.returncode == 0  # warnings: the chart still builds
+    assert "the plan changed after the clinician signed it on" in done.stderr
+    build_charts(root, jobs=1)
+    text = "\n".join(p.text for p in Document(str(root / "build" / "docx" / "plan.docx")).paragraphs)
+    assert "for an earlier version of this plan" in text and "Content" not in text.split("Signatures")[-1].split(".")[0]
+
+
+def test_line_endings_and_trailing_spaces_do_not_unsign(signed_clinic: tuple[Path, dict[str, Path]]) -> None:
+    root, keys = signed_clinic
+    sign_all(root, keys)
+    plan = root / PLAN
+    text = plan.read_text(encoding="utf-8")
+    plan.write_bytes(("\r\n".join(line + "  " for line in text.split("\n")) + "\r\n\r\n").encode("utf-8"))
+    assert findings(root) == []
+
+
+def test_an_edited_record_does_not_verify(signed_clinic: tuple[Path, dict[str, Path]]) -> None:
+    root, keys = signed_clinic
+    sign_all(root, keys)
+    sidecar = sidecar_path(root / PLAN)
+    first = record_positions(root)[0]
+    text = sidecar.read_text(encoding="utf-8")
+    sidecar.write_text(re.sub(r"signed: '(\d{4})", lambda m: f"signed: '{int(m[1]) - 1}", text, count=1), encoding="utf-8")
+    assert findings(root) == [(PLAN, "TX704", 1, 1), (f"{PLAN}.signatures", "TX702", *first)]
+
+
+def test_a_signer_removed_from_the_allowed_signers_no_longer_verifies(signed_clinic: tuple[Path, dict[str, Path]]) -> None:
+    root, keys = signed_clinic
+    sign_all(root, keys)
+    allowed = root / "signers" / "allowed_signers"
+    allowed.write_text("".join(line + "\n" for line in allowed.read_text().splitlines() if SUPERVISOR_ID not in line))
+    supervisor = record_positions(root)[1]
+    assert findings(root) == [(PLAN, "TX704", 1, 1), (f"{PLAN}.signatures", "TX702", *supervisor)]
+
+
+def test_a_key_of_another_person_is_refused_and_nothing_is_written(signed_clinic: tuple[Path, dict[str, Path]]) -> None:
+    root, keys = signed_clinic
+    done = sign(root, keys["stranger"], "clinician")
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [
+        f"txplan: sign: that key is not in signers/allowed_signers for {CLINICIAN_ID}; nothing was signed"]
+    assert not sidecar_path(root / PLAN).exists()
+    done = sign(root, keys["supervisor"], "clinician")  # allowed, but for someone else
+    assert done.returncode == 1 and not sidecar_path(root / PLAN).exists()
+
+
+@pytest.mark.parametrize(("change", "role", "message"), [
+    (("status: active", "status: draft"), "clinician", "is a draft, not for signature; only an active plan is signed"),
+    (("status: active", "status: closed"), "clinician", "is closed; only an active plan is signed"),
+    (("  level: low", "  level: severe"), "clinician", "has errors; run txplan check, fix them, then sign"),
+    ((f"  supervisor: {SUPERVISOR}\n", ""), "supervisor", "names no supervisor"),
+], ids=["draft", "closed", "errors", "no supervisor"])
+def test_sign_refuses_with_one_line(signed_clinic: tuple[Path, dict[str, Path]], change: tuple[str, str], role: str,
+                                    message: str) -> None:
+    root, keys = signed_clinic
+    plan = root / PLAN
+    text = plan.read_text(encoding="utf-8")
+    if change[0] == "status: active":
+        text = text.replace("dates:\n", "status: active\ndates:\n", 1)
+    plan.write_text(edit(text, change), encoding="utf-8")
+    done = sign(root, keys[role], role)
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [f"txplan: sign: {PLAN} {message}"]
+    assert not sidecar_path(plan).exists()
+
+
+def test_a_client_signature_needs_a_method_and_a_guardian_a_name(signed_clinic: tuple[Path, dict[str, Path]]) -> None:
+    root, keys = signed_clinic
+    assert sign(root, keys["clinician"], "client").stderr.splitlines() == [
+        "txplan: sign: say how the client signed with --method in-person, paper or portal"]
+    assert sign(root, keys["clinician"], "guardian", "--method", "paper").stderr.splitlines() == [
+        "txplan: sign: give the guardian's name with --name"]
+
+
+def test_a_minors_plan_needs_the_guardian_and_its_chart_has_a_line_for_them(
+        signed_clinic: tuple[Path, dict[str, Path]]) -> None:
+    root, keys = signed_clinic
+    plan = root / PLAN
+    plan.write_text(edit(plan.read_text(encoding="utf-8"), ("  dob: 1990-05-01", "  dob: 2010-05-01")), encoding="utf-8")
+    sign_all(root, keys)
+    assert findings(root) == [(PLAN, "TX704", 1, 1)]
+    build_charts(root, jobs=1)
+    text = "\n".join(p.text for p in Document(str(root / "build" / "docx" / "plan.docx")).paragraphs)
+    assert "Parent or guardian\tDate" in text
+    done = sign(root, keys["clinician"], "guardian", "--method", "paper", "--name", "Pat Guardian")
+    assert done.returncode == 0, done.stderr
+    assert findings(root) == []
+
+
+def test_a_draft_chart_has_no_signature_block_and_says_so_on_every_page(signed_clinic: tuple[Path, dict[str, Path]]) -> None:
+    root, _ = signed_clinic
+    plan = root / PLAN
+    plan.write_text(plan.read_text(encoding="utf-8").replace("dates:\n", "status: draft\ndates:\n", 1), encoding="utf-8")
+    build_charts(root, jobs=1)
+    document = Document(str(root / "build" / "docx" / "plan.docx"))
+    assert "Signatures" not in [p.text for p in document.paragraphs]
+    assert "DRAFT, not for signature" in document.sections[0].header.paragraphs[0].text
+
+
+def test_each_current_signature_is_a_provenance_in_the_fhir_bundle(signed_clinic: tuple[Path, dict[str, Path]]) -> None:
+    from fhir.resources.R4B.bundle import Bundle
+
+    from txplan.fhir import plan_bundle
+
+    root, keys = signed_clinic
+    sign_all(root, keys)
+    bundle = plan_bundle(check_project(root).plans[0])
+    Bundle.model_validate(bundle)
+    resources = [e["resource"] for e in bundle["entry"]]
+    careplan = next(r for r in resources if r["resourceType"] == "CarePlan")
+    provenances = {p["agent"][0]["role"][0]["text"]: p for p in resources if p["resourceType"] == "Provenance"}
+    assert sorted(provenances) == ["client", "clinician", "supervisor"]
+    for provenance in provenances.values():
+        assert provenance["target"] == [{"reference": f"urn:uuid:{careplan['id']}"}]
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", provenance["recorded"])
+    codes = {role: [s["type"][0]["code"] for s in p["signature"]] for role, p in provenances.items()}
+    assert codes == {"clinician": ["1.2.840.10065.1.12.1.1"], "supervisor": ["1.2.840.10065.1.12.1.2"],
+                     "client": ["1.2.840.10065.1.12.1.2", "1.2.840.10065.1.12.1.7"]}
+    witness = provenances["client"]["signature"][1]
+    assert witness["who"] == {"display": CLINICIAN} and witness["sigFormat"] == "application/x-ssh-signature"
+    plan = root / PLAN
+    plan.write_text(plan.read_text(encoding="utf-8") + "\nChanged after signing.\n", encoding="utf-8")
+    later = plan_bundle(check_project(root).plans[0])
+    assert not [e for e in later["entry"] if e["resource"]["resourceType"] == "Provenance"]  # none covers this version

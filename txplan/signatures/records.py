@@ -1,0 +1,173 @@
+"""Signature records: what each signature says, where the records live, and what exactly is signed.
+
+**Where.** A plan's signatures live in a sidecar next to it, ``plans/c-0042.md``
+having ``plans/c-0042.md.signatures``: in the same folder, so it is exactly as
+private as the plan (never published, git-ignored or committed with it, copied
+with it), and never inside the plan file itself. Signing therefore never
+rewrites what the clinician wrote: a tool that edits YAML front matter would
+drop comments and reflow text, and every signature would then show the plan as
+changed. The sidecar is a front-matter document (YAML between ``---`` lines,
+then a note for whoever opens it), read by the same loader as plans, so a
+broken record is reported at its line.
+
+**What is signed.** Each record names the plan's content by a digest
+(``content_digest``): SHA-256 over the plan file's text with line endings made
+``\\n``, trailing white space cut from every line and trailing blank lines
+dropped, so that an editor re-saving the file does not unsign it, while any
+other change (a word, a date, a YAML comment) does. The SSH signature covers
+the record itself (role, name, signer, time, method, witness and that digest),
+so none of them can be altered either.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from io import StringIO
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.scalarstring import LiteralScalarString
+
+from ..diagnostics import Diagnostic
+from ..frontmatter import KeyPath, Positions, load_document
+from ..validation import validation_diagnostics
+from ..writer import write_atomic
+
+__all__ = [
+    "SIDECAR_SUFFIX",
+    "Method",
+    "Principal",
+    "Record",
+    "Role",
+    "Sidecar",
+    "SignedRecord",
+    "content_digest",
+    "load_sidecar",
+    "sidecar_path",
+    "write_sidecar",
+]
+
+SIDECAR_SUFFIX = ".signatures"
+PAYLOAD_HEADER = b"txplan signature record 1\n"
+DIGEST_PREFIX = "sha256:"
+_TRAILING_SPACE = re.compile(r"[ \t]+$", re.MULTILINE)
+_NOTE = ("Signatures of the plan beside this file, written by `txplan sign`. Each one covers a digest of the plan's "
+         "text and the record itself: editing a record makes its signature fail, and editing the plan shows every "
+         "signature as given to an earlier version.\n")
+
+
+class Role(StrEnum):
+    CLINICIAN = "clinician"
+    SUPERVISOR = "supervisor"
+    CLIENT = "client"
+    GUARDIAN = "guardian"
+
+    @property
+    def witnessed(self) -> bool:
+        """Clients and guardians have no key: the clinician who saw them sign records it and signs the record."""
+        return self in (Role.CLIENT, Role.GUARDIAN)
+
+
+class Method(StrEnum):
+    IN_PERSON = "in-person"
+    PAPER = "paper"
+    PORTAL = "portal"
+
+
+def content_digest(text: str) -> str:
+    """The digest a signature binds to: the text with line endings, trailing spaces and trailing blank lines
+    normalized away (``text`` is the decoded file; a byte-order mark is not part of it)."""
+    normalized = _TRAILING_SPACE.sub("", text.replace("\r\n", "\n").replace("\r", "\n")).rstrip("\n") + "\n"
+    return DIGEST_PREFIX + hashlib.sha256(normalized.encode("utf-8")).hexdigest()
+
+
+Principal = Annotated[str, Field(pattern=r"^[A-Za-z0-9._+-]+@[A-Za-z0-9.-]+$")]  # email-like: no spaces or commas
+
+
+class Record(BaseModel):
+    """One signature, or one witnessed signature, as the sidecar holds it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    role: Role
+    name: Annotated[str, Field(min_length=1, max_length=200)]  # as printed on the chart
+    signer: Principal  # the key's principal: the signer's own, or for a client or guardian the witness's
+    signed: Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")]  # UTC, to the second
+    digest: Annotated[str, Field(pattern=r"^sha256:[0-9a-f]{64}$")]
+    method: Method | None = None  # how a client or guardian signed
+    signature: Annotated[str, Field(min_length=1, max_length=10_000)]
+
+    def payload(self) -> bytes:
+        """The bytes the SSH signature covers: every field but the signature, in a fixed form."""
+        fields = self.model_dump(mode="json", exclude={"signature"}, exclude_none=True)
+        return PAYLOAD_HEADER + json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+    @property
+    def day(self) -> str:
+        return self.signed[:10]
+
+    @property
+    def time(self) -> datetime:
+        return datetime.strptime(self.signed, "%Y-%m-%dT%H:%M:%SZ")
+
+
+class Sidecar(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    signatures: list[Record] = Field(default_factory=list, max_length=200)
+
+
+@dataclass(frozen=True)
+class SignedRecord:
+    """A record as read, with where it sits in the sidecar (for diagnostics located at the record)."""
+
+    record: Record
+    index: int
+    position: tuple[int, int]
+
+
+def sidecar_path(plan: Path) -> Path:
+    return plan.with_name(plan.name + SIDECAR_SUFFIX)
+
+
+def load_sidecar(path: Path, display: str) -> tuple[list[SignedRecord], list[Diagnostic]]:
+    """The records beside a plan (none when there is no sidecar), or the diagnostics of a broken one."""
+    if not path.exists():
+        return [], []
+    document, diagnostics = load_document(path, display)
+    if document is None:
+        return [], diagnostics
+    try:
+        sidecar = Sidecar.model_validate(document.data)
+    except ValidationError as exc:
+        return [], validation_diagnostics(exc, document, Sidecar)
+    return [SignedRecord(record, index, _at(document.positions, ("signatures", index)))
+            for index, record in enumerate(sidecar.signatures)], []
+
+
+def _at(positions: Positions, path: KeyPath) -> tuple[int, int]:
+    return positions.of_value(path)
+
+
+def write_sidecar(path: Path, records: list[Record]) -> None:
+    """The sidecar with these records, atomically and as private as a chart (0600): fields in the record's own
+    order, the armored signature as a block of its lines."""
+    yaml = YAML()  # the round-trip dumper keeps the fields' order
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    yaml.width = 4096
+    buffer = StringIO()
+    yaml.dump({"signatures": [_plain(r) for r in records]}, buffer)
+    write_atomic(path, f"---\n{buffer.getvalue()}---\n{_NOTE}".encode())
+
+
+def _plain(record: Record) -> dict[str, Any]:
+    fields = record.model_dump(mode="json", exclude_none=True)
+    fields["signature"] = LiteralScalarString(record.signature)
+    return fields
