@@ -16,13 +16,13 @@ from __future__ import annotations
 import html
 import json
 import re
+import string
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Literal, Union, get_args, get_origin
 
 from annotated_types import Ge, Le
-from markdown import Markdown  # type: ignore[import-untyped, unused-ignore]  # no stubs
 from markdown.extensions.toc import slugify  # type: ignore[import-untyped, unused-ignore]  # no stubs
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
@@ -163,20 +163,20 @@ Free narrative: headings, paragraphs, **emphasis**, lists, tables, block quotes.
 
 # -- template text as the pages show it -------------------------------------------------------------------
 
-# Python-Markdown's own backslash escapes, then HTML's special characters and the punctuation that extensions a
-# clinic may enable give a meaning to (`|` tables, `~~` `^^` `==` `$math$` `:emoji:` and `https:` autolinks), which
-# are written as character references (a backslash before them would show where no extension is enabled).
-_BACKSLASHED = frozenset(Markdown().ESCAPED_CHARS)
-_REFERENCED = frozenset("&<>|~^=$:") - _BACKSLASHED
+# ASCII punctuation is where Markdown and its extensions find meaning (`[`, `*`, `|`, `~~`, `==`, `$`, `:emoji:`,
+# `\[math\]`, `1/2`), so each such character is written as a character reference, which every Markdown
+# extension leaves alone. `-` and `_` are backslash-escaped instead: heading ids are made from the text with
+# references dropped, and these two belong in an id (`sleep-hygiene`).
+_KEPT_IN_IDS = "-_"
 
 
 def _literal_char(char: str) -> str:
-    if char in _BACKSLASHED:
+    if char in _KEPT_IN_IDS:
         return "\\" + char
     return html.escape(char) if char in "&<>" else f"&#{ord(char)};"
 
 
-_LITERAL = {ord(c): _literal_char(c) for c in _BACKSLASHED | _REFERENCED}
+_LITERAL = {ord(c): _literal_char(c) for c in string.punctuation}
 
 
 @dataclass(frozen=True)
