@@ -2,7 +2,7 @@
 
 Two jobs, one set of rules:
 
-- ``page_problems`` reads a finished page (theme included) with an HTML parser and lists everything that
+- ``page_problems`` reads a finished page (theme included) with lxml's HTML parser and lists everything that
   would make the browser fetch from another site or run a script from an address: ``src``, ``srcset``,
   ``<link href>``, ``poster``, ``<object data>``, form actions, ``ping``, ``<base>``, meta refresh, CSS
   ``url()``, ``image-set()`` and ``@import`` in ``<style>`` and ``style=``, SVG ``href``, ``srcdoc``, inline
@@ -23,10 +23,10 @@ the site only when both resolutions are. CSS is read by tinycss2, which decodes 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from html.parser import HTMLParser
 
+import lxml.html  # type: ignore[import-untyped]  # no stubs
 import nh3
 import tinycss2  # type: ignore[import-untyped]  # no stubs
 from ada_url import URL
@@ -49,6 +49,9 @@ MATERIAL_FETCHES: dict[tuple[str, str, str], str] = {
     ("pre", "class", "mermaid"): "https://unpkg.com/mermaid (Material loads it for a Mermaid diagram)",
     ("*", "data-md-component", "source"): "the repository host's API (Material's repository widget)",
 }
+# An address with no colon has no scheme, and one that starts with neither a slash, a backslash, a space nor a
+# control character names no host: it resolves under the page's own address (WHATWG's path-relative case).
+_PATH_RELATIVE = re.compile(r"[^/\\\x00-\x20:][^:]*\Z")
 _REFRESH = re.compile(r"\s*[\d.]*\s*[;,]?\s*(?:url\s*=\s*)?(?P<quote>['\"]?)(?P<url>.*)", re.IGNORECASE | re.DOTALL)
 
 
@@ -58,6 +61,7 @@ class SiteAddress:
 
     bases: tuple[str, ...]
     host: str
+
 
     @classmethod
     def of(cls, site_url: str | None, page_url: str) -> SiteAddress:
@@ -84,10 +88,16 @@ class SiteAddress:
         return url.protocol in SCHEMES and url.host == self.host
 
     def _all(self, address: str, test: Callable[[URL], bool]) -> bool:
+        """Whether test holds for address resolved under both schemes. Every test here holds for the page's own
+        address, so a path-relative address (most of a page's) passes without parsing."""
+        if _PATH_RELATIVE.match(address):
+            return True
         resolved = self._resolved(address)
         return resolved is not None and all(test(url) for url in resolved)
 
     def runs_script(self, address: str) -> bool:
+        if _PATH_RELATIVE.match(address):
+            return False
         resolved = self._resolved(address)
         return resolved is not None and any(url.protocol in SCRIPT_SCHEMES for url in resolved)
 
@@ -101,65 +111,66 @@ class SiteAddress:
 
 def page_problems(html: str, address: SiteAddress) -> list[str]:
     """Everything in the page that would fetch from another site or run a script from an address or handler."""
-    scanner = _Scanner(address)
-    scanner.feed(html)
-    scanner.close()
-    return scanner.problems
+    if not html.strip():
+        return []
+    root = lxml.html.document_fromstring(html.encode("utf-8"), parser=_PARSER)
+    problems: list[str] = []
+    for element in root.iter():
+        if isinstance(element.tag, str) and (element.attrib or element.tag == "style"):  # not a comment
+            problems += _element_problems(element.tag.lower(), element, address)
+    return problems
 
 
-class _Scanner(HTMLParser):
-    """Walks every start tag and style sheet of a page (the standard library's HTML tokenizer)."""
+_PARSER = lxml.html.HTMLParser(encoding="utf-8")
 
-    def __init__(self, address: SiteAddress) -> None:
-        super().__init__(convert_charrefs=True)
-        self.address = address
-        self.problems: list[str] = []
-        self._in_style = False
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self._in_style = tag == "style"
-        values = {name: value or "" for name, value in attrs}
-        for name, value in values.items():
-            self._judge_attribute(tag, name, value, values)
-        for (where, name, token), fetched in MATERIAL_FETCHES.items():
-            if where in (tag, "*") and token in values.get(name, "").split():
-                self.problems.append(f"<{tag} {name}={token}> would make the browser fetch {fetched}")
+def _element_problems(tag: str, element: lxml.html.HtmlElement, address: SiteAddress) -> list[str]:
+    attributes = element.attrib
+    problems = []
+    for name, value in attributes.items():
+        name = str(name).lower()
+        if name in _JUDGED or name.startswith("on"):
+            problems += _attribute_problems(tag, name, str(value), attributes, address)
+    if tag == "style":
+        problems += _load_problems(_css_addresses(element.text or ""), "<style>", address)
+    for (where, name, token), fetched in MATERIAL_FETCHES.items():
+        value = str(attributes.get(name, ""))
+        if token in value and where in (tag, "*") and token in value.split():
+            problems.append(f"<{tag} {name}={token}> would make the browser fetch {fetched}")
+    return problems
 
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.handle_starttag(tag, attrs)
-        self._in_style = False
 
-    def handle_endtag(self, tag: str) -> None:
-        self._in_style = False
+_JUDGED = LOADED | LOADED_LISTS | {"href", "data", "style", "content", "srcdoc"}  # the others are never addresses
 
-    def handle_data(self, data: str) -> None:
-        if self._in_style:
-            self._judge_loads(_css_addresses(data), "<style>")
 
-    def _judge_attribute(self, tag: str, name: str, value: str, values: dict[str, str]) -> None:
-        where = f"<{tag} {name}>"
-        if name.startswith("on"):
-            self.problems.append(f"{where} would run a script (an inline event handler)")
-        elif name in LOADED or (name == "href" and tag not in LINKS) or (name == "data" and tag == "object"):
-            self._judge_loads([value], where)
-        elif name in LOADED_LISTS:
-            self._judge_loads(_candidates(value), where)
-        elif name == "style":
-            self._judge_loads(_css_addresses(value, declarations=True), where)
-        elif name == "content" and values.get("http-equiv", "").lower() == "refresh":
-            match = _REFRESH.match(value)
-            self._judge_loads([match.group("url").removesuffix(match.group("quote")) if match else value], where)
-        elif name == "srcdoc":
-            self.problems += [f"{where}: {problem}" for problem in page_problems(value, self.address)]
-        elif name in {"href", "xlink:href"} and self.address.runs_script(value):
-            self.problems.append(f"{where} would run a script ({_shown(value)})")
+def _attribute_problems(tag: str, name: str, value: str, values: Mapping[str, str], address: SiteAddress) -> list[str]:
+    where = f"<{tag} {name}>"
+    if name.startswith("on"):
+        return [f"{where} would run a script (an inline event handler)"]
+    if name in LOADED or (name == "href" and tag not in LINKS) or (name == "data" and tag == "object"):
+        return _load_problems([value], where, address)
+    if name in LOADED_LISTS:
+        return _load_problems(_candidates(value), where, address)
+    if name == "style":
+        return _load_problems(_css_addresses(value, declarations=True), where, address)
+    if name == "content" and str(values.get("http-equiv", "")).lower() == "refresh":
+        match = _REFRESH.match(value)
+        return _load_problems([match.group("url").removesuffix(match.group("quote")) if match else value], where, address)
+    if name == "srcdoc":
+        return [f"{where}: {problem}" for problem in page_problems(value, address)]
+    if name == "href" and address.runs_script(value):
+        return [f"{where} would run a script ({_shown(value)})"]
+    return []
 
-    def _judge_loads(self, addresses: Iterable[str], where: str) -> None:
-        for value in addresses:
-            if self.address.runs_script(value):
-                self.problems.append(f"{where} would run a script ({_shown(value)})")
-            elif not self.address.loads_on_site(value):
-                self.problems.append(f"{where} would make the browser fetch {_shown(value)}")
+
+def _load_problems(addresses: Iterable[str], where: str, address: SiteAddress) -> list[str]:
+    problems = []
+    for value in addresses:
+        if address.runs_script(value):
+            problems.append(f"{where} would run a script ({_shown(value)})")
+        elif not address.loads_on_site(value):
+            problems.append(f"{where} would make the browser fetch {_shown(value)}")
+    return problems
 
 
 def _candidates(srcset: str) -> list[str]:
