@@ -7,7 +7,10 @@ import re
 from pathlib import Path
 
 import pytest
+from ada_url import URL
 from fixtures.site.helpers import MINIMAL_MKDOCS, built, page, repo_clinic, site_clinic
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from txplan.site import SiteError
 from txplan.site_guard import SiteAddress, page_problems
@@ -158,3 +161,16 @@ def test_the_sites_own_address_is_not_off_site(tmp_path: Path) -> None:
     mkdocs_yml = MINIMAL_MKDOCS.read_text(encoding="utf-8") + "site_url: https://library.clinic.internal/\n"
     site = built(site_clinic(tmp_path, mkdocs_yml))
     assert 'href="https://library.clinic.internal/interventions/thought-record/"' in page(site, "interventions/thought-record")
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(st.sampled_from("ab.:/\\?#% \t\n\x01@"), max_size=12))
+def test_path_relative_addresses_judged_without_parsing_agree_with_the_url_parser(address: str) -> None:
+    """The page check skips ada for addresses with no scheme and no host; that shortcut must change no verdict."""
+    try:
+        resolved = [URL(address, base) for base in SITE.bases]
+    except ValueError:
+        resolved = []
+    on_site = bool(resolved) and all(url.protocol in {"http:", "https:"} and url.host == SITE.host for url in resolved)
+    assert SITE.is_site_file(address) == on_site
+    assert SITE.runs_script(address) is False
