@@ -4,6 +4,7 @@ lists no plugin at all, so txplan adds its pages, navigation and search itself."
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from datetime import date
@@ -108,7 +109,7 @@ def test_evaluation_page_lists_instruments_with_range_direction_and_bands(site: 
 
 
 def test_modality_and_tag_pages_list_every_template_under_each_of_its_modalities_and_tags(site: Path) -> None:
-    modalities, tags = page(site, "modalities"), page(site, "tags")
+    modalities, tags = html.unescape(page(site, "modalities")), html.unescape(page(site, "tags"))
     for template in TEMPLATES:
         link = f'href="../interventions/{template.id}/"'
         assert all(f">{m}</h2>" in modalities for m in template.meta.modalities) and link in modalities
