@@ -161,10 +161,15 @@ def test_careplan(bundle: dict[str, Any]) -> None:
     assert careplan["intent"] == "plan"
     assert careplan["category"] == [{"coding": [{"system": CAREPLAN_CATEGORY, "code": "assess-plan"}]}]
     assert careplan["subject"] == ref(only(bundle, "Patient"))
-    assert careplan["period"] == {"start": "2026-11-02", "end": "2027-01-31"}
+    assert careplan["period"] == {"start": "2026-11-02", "end": "2027-01-31"}  # to the review date
     assert careplan["author"] == ref(only(bundle, "Practitioner"))
     assert careplan["addresses"] == [ref(c) for c in resources(bundle, "Condition")]
     assert careplan["goal"] == [ref(g) for g in resources(bundle, "Goal")]
+
+
+def test_a_closed_plan_ends_on_its_closure_date() -> None:
+    careplan = only(plan_bundle(checked_plan(FIXTURES / "c-0077-closed.md")), "CarePlan")
+    assert careplan["period"] == {"start": "2026-06-01", "end": "2026-08-21"}
 
 
 def test_one_activity_per_intervention_item_with_its_goals(example: CheckedPlan, bundle: dict[str, Any]) -> None:

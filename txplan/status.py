@@ -15,14 +15,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from . import cadence
 from .check import CheckedPlan, CheckResult
-from .model import EVERY_PATTERN, Frequency, Measure, Plan
-from .policy import RISK_ORDER
+from .model import Frequency, Measure, Plan
+from .safety import RISK_LEVELS
 
-# Days between sessions for `every: session`; twice-weekly rounds 3.5 up. No frequency: weekly.
-SESSION_DAYS = {"weekly": 7, "twice-weekly": 4, "biweekly": 14, "monthly": 30}
-DEFAULT_SESSION_DAYS = 7
-UNIT_DAYS = {"week": 7, "month": 30}
 FORMATS = ("table", "csv", "json")
 
 RED, RESET = "\x1b[31m", "\x1b[0m"
@@ -115,7 +112,7 @@ def _text_at(data: dict[str, Any], section: str, key: str) -> str | None:
 
 def _risk_level(data: dict[str, Any]) -> str | None:
     level = _text_at(data, "risk", "level")
-    return level if level in RISK_ORDER else None
+    return level if level in RISK_LEVELS else None
 
 
 def objectives_past_target(plan: Plan, today: date) -> tuple[str, ...]:
@@ -137,15 +134,9 @@ def last_scored(measure: Measure, effective: date) -> date:
 
 
 def interval_days(every: str, frequency: Frequency | None) -> int:
-    """Days allowed between scores: `session` follows the plan's schedule, a week is 7 days, a month 30."""
-    match = EVERY_PATTERN.match(every)
-    if match is None:
-        raise ValueError(f"`every` cannot be read: {every!r}")
-    unit = (match.group(1) or match.group(3)).removesuffix("s")
-    count = int(match.group(2) or 1)
-    if unit == "session":
-        return count * (SESSION_DAYS[frequency.schedule] if frequency is not None else DEFAULT_SESSION_DAYS)
-    return count * UNIT_DAYS[unit]
+    """Days allowed between scores: `session` follows the plan's schedule (weekly without one), a week is 7
+    days, a month 30 (``cadence``)."""
+    return cadence.interval_days(every, frequency.schedule if frequency is not None else None)
 
 
 def filter_rows(rows: Sequence[StatusRow], clinician: str | None, due_within: int | None) -> list[StatusRow]:
