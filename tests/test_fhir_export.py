@@ -316,3 +316,15 @@ def test_write_bundles_writes_private_deterministic_json_for_valid_plans_only(tm
     assert write_bundles(check_project(root, today=TODAY)) == [output]
     assert output.read_text(encoding="utf-8") == text
     assert sorted(p.name for p in output.parent.iterdir()) == ["broken.json", "c-0042.json"]  # no temp files left
+
+
+def test_crisis_items_become_activities_of_the_crisis_element(tmp_path: Path, bundle: dict[str, Any]) -> None:
+    with_items = tmp_path / EXAMPLE.name
+    with_items.write_text(EXAMPLE.read_text(encoding="utf-8").replace(
+        "    reasons_for_living: [My niece]   # optional\n",
+        "    reasons_for_living: [My niece]\n    items:\n      - text: Review the safety plan each session.\n"
+        "        for: [O2]\n", 1), encoding="utf-8")
+    activities = only(plan_bundle(checked_plan(with_items)), "CarePlan")["activity"]
+    assert len(activities) == len(only(bundle, "CarePlan")["activity"]) + 1
+    crisis = [a["detail"] for a in activities if a["detail"]["code"]["text"] == "Crisis management and safety planning"]
+    assert [detail["description"] for detail in crisis] == ["Review the safety plan each session."]

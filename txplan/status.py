@@ -1,8 +1,9 @@
 """Caseload review status: which plans need attention, as of a given day (see docs/status.md).
 
 One row per plan: review date and days until it, objectives past their target
-date, measures not scored within their schedule, high risk, and errors. Rows
-show chart ids, never client names, unless a caller asks for names.
+date, measures not scored within their schedule, high risk, the PHQ-9's latest
+item 9 when it is above 0, and errors. Rows show chart ids, never client names,
+unless a caller asks for names.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 
 from . import cadence
 from .check import CheckedPlan, CheckResult
+from .instruments import INSTRUMENTS_BY_NAME
 from .model import Frequency, Measure, Plan
 from .safety import RISK_LEVELS
 
@@ -24,7 +26,8 @@ FORMATS = ("table", "csv", "json")
 
 RED, RESET = "\x1b[31m", "\x1b[0m"
 TABLE_HEADERS = {"client_id": "client", "client_name": "name", "days_to_review": "days",
-                 "objectives_past_target": "past target", "stale_measures": "stale measures", "high_risk": "high risk"}
+                 "objectives_past_target": "past target", "stale_measures": "stale measures", "high_risk": "high risk",
+                 "item9": "item 9"}
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,7 @@ class StatusRow:
     objectives_past_target: tuple[str, ...] = ()
     stale_measures: tuple[str, ...] = ()
     risk: str | None = None
+    item9: int | None = None  # the PHQ-9's item 9 on its latest score, when above 0
     errors: int = 0
 
     @property
@@ -84,8 +88,23 @@ def status_row(checked: CheckedPlan, today: date) -> StatusRow:
         objectives_past_target=objectives_past_target(plan, today) if attention else (),
         stale_measures=stale_measures(plan, today) if attention else (),
         risk=plan.risk.level,
+        item9=latest_item9(plan) if attention else None,
         errors=errors,
     )
+
+
+def latest_item9(plan: Plan) -> int | None:
+    """The highest answer above 0 to a risk item (the PHQ-9's item 9) on the latest score of its measure; None when
+    every latest answer is 0 or not recorded. An earlier answer above 0 that has since gone to 0 is not listed."""
+    evaluation = plan.interventions.evaluation
+    measures = [m for m in evaluation.measures if m.scores and _has_risk_item(m)] if evaluation is not None else []
+    answers = [sorted(m.scores, key=lambda entry: entry.date)[-1].item9 or 0 for m in measures]  # same day: last written
+    return max(answers, default=0) or None
+
+
+def _has_risk_item(measure: Measure) -> bool:
+    known = INSTRUMENTS_BY_NAME.get(measure.instrument)
+    return known is not None and known.risk_item is not None
 
 
 def unloaded_row(checked: CheckedPlan, errors: int) -> StatusRow:
@@ -173,6 +192,7 @@ def record(row: StatusRow, *, names: bool) -> dict[str, Any]:
         stale_measures=list(row.stale_measures),
         risk=row.risk,
         high_risk=row.high_risk,
+        item9=row.item9,
         errors=row.errors,
     )
     return fields
