@@ -9,10 +9,11 @@ The output is reproducible to the byte: core properties come from the plan,
 zip entries have a fixed date, order and compression, and every generated id
 (relationships, numbering instances, pictures) is a counter over the content.
 
-Two sections come from outside the plan's text: progress graphs with the
-status in words for measures with scores (``progress``, drawn by
-``progress_chart``), and, when the caller passes one, the changes since the
-last review from git (``history``).
+Some content comes from outside the plan's text: the clinic's crisis lines
+(policy), progress graphs with the status in words for measures with scores
+(``progress``, drawn by ``progress_chart``), and, when the caller passes one, the
+changes since the last review from git (``history``). A closed plan ends with a
+discharge summary instead of a review date.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from docx.parts.numbering import NumberingPart
 from docx.shared import Emu, Twips
 
 from . import __version__
+from .cadence import SCHEDULES_BY_NAME
 from .check import CheckedPlan
 from .elements import ELEMENTS, STANLEY_BROWN_STEPS, Element, Shape
 from .frontmatter import KeyPath
@@ -67,10 +69,11 @@ from .markdown_docx import (
     next_num_id,
     style_ids,
 )
-from .model import Approach, Contact, Crisis, Evaluation, Frequency, Goal, Item, Measure, Plan, Problem
+from .model import Approach, Closure, Contact, Crisis, Evaluation, Frequency, Goal, Item, Measure, Plan, Problem, Risk
 from .policy import Policy
 from .progress import MeasureStatus, long_date, measure_status
 from .rules import element_required, instrument_for
+from .safety import CrisisLine
 
 HEADER, FOOTER = "Header", "Footer"
 ITEM_DETAILS, ELEMENT_NOTE = "Item Details", "Element Note"
@@ -101,12 +104,6 @@ ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 ZIP_LEVEL = 6
 SIGNATURE_SPLIT = 0.62  # the signature line ends here (fraction of the text width); the date line follows
 
-SCHEDULES = {  # schedule -> (adjective before "sessions", phrase after the length)
-    "weekly": ("Weekly", ""),
-    "twice-weekly": ("Twice-weekly", ""),
-    "biweekly": ("", " every two weeks"),
-    "monthly": ("Monthly", ""),
-}
 SETTINGS = {"in-person": "in person", "telehealth": "by telehealth", "hybrid": "in person and by telehealth"}
 
 # Relationships worth keeping from a reference document; anything else it relates (comments,
@@ -177,8 +174,11 @@ def graph_key(status: MeasureStatus, start: dt.date) -> str:
 
     drawn_by = (__version__, matplotlib.__version__, __freetype_version__, PIL.__version__, features.version("zlib"),
                 getattr(getattr(Image, "core", None), "zlib_ng_version", ""))  # newer Pillow may encode with zlib-ng
-    drawn = (status.instrument, status.baseline, status.target, [(s.date.isoformat(), s.score) for s in status.scores],
-             start.isoformat())  # the instrument table's own dataclasses; never a library's repr
+    drawn = (status.instrument, status.baseline, status.target,
+             [(s.date.isoformat(), s.score, s.item9) for s in status.scores], start.isoformat(),
+             [(c, first.isoformat(), last.isoformat()) for c, first, last in
+              status.cutoff_periods(min(start, *(s.date for s in status.scores[:1])))],
+             )  # the instrument table's own dataclasses and the cutoffs for the client's age; never a library's repr
     return hashlib.sha256(repr((drawn_by, drawn)).encode()).hexdigest()[:32]
 
 
@@ -391,11 +391,52 @@ def _content_types(parts: Sequence[Any]) -> bytes:
 
 
 def frequency_sentence(frequency: Frequency) -> str:
-    adjective, after = SCHEDULES[frequency.schedule]
-    sessions = f"{frequency.format} sessions of {frequency.minutes} minutes{after}"
-    text = f"{adjective} {sessions}" if adjective else sessions
+    """``Weekly individual and family sessions of 60 minutes, in person, for 13 weeks.``"""
+    schedule = SCHEDULES_BY_NAME[frequency.schedule]
+    sessions = f"{and_list(frequency.formats)} sessions of {frequency.minutes} minutes{schedule.after}"
+    text = f"{schedule.adjective} {sessions}" if schedule.adjective else sessions
     weeks = "1 week" if frequency.weeks == 1 else f"{frequency.weeks} weeks"
     return f"{text[0].upper()}{text[1:]}, {SETTINGS[frequency.setting]}, for {weeks}."
+
+
+def and_list(words: Sequence[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
+def crisis_lines_text(lines: Sequence[CrisisLine]) -> str:
+    return "; ".join(f"{line.name}: {line.phone}" for line in lines)
+
+
+def screening_text(risk: Risk) -> str:
+    screening = risk.screening
+    return "Not recorded" if screening is None else f"{screening.instrument} on {long_date(screening.date)}"
+
+
+def reassess_text(risk: Risk) -> str:
+    return "Not scheduled" if risk.reassess is None else _capital(
+        risk.reassess if risk.reassess.startswith("every ") else f"every {risk.reassess}")
+
+
+def expected_date(goal: Goal) -> str:
+    """A goal has no target date of its own; it is expected when its last objective is."""
+    return long_date(max(objective.target_date for objective in goal.objectives))
+
+
+def criteria_text(closure: Closure) -> str:
+    return {"all": "All", "some": "Some", "none": "None"}[closure.criteria_met]
+
+
+def final_score_row(status: MeasureStatus) -> tuple[str, str, str, str]:
+    """Instrument, baseline, final score with its date, and whether the target was met."""
+    latest = status.latest
+    final = "Not measured" if latest is None else f"{latest.score:g} on {long_date(latest.date)}"
+    met = "Not measured" if status.target_met is None else ("Met" if status.target_met else "Not met")
+    return status.instrument.name, f"{status.baseline:g}", final, f"{status.target_text()}: {met}"
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def absence_note(element: Element, plan: Plan, policy: Policy) -> str:
@@ -419,16 +460,12 @@ def instrument_description(measure: Measure) -> str:
     return f"{name}\nScale {instrument.low:g}\u2013{instrument.high:g}, {instrument.better.value} is better"
 
 
-def status_of(measure: Measure) -> MeasureStatus:
-    return measure_status(measure, _instrument(measure))
+def status_of(measure: Measure, plan: Plan) -> MeasureStatus:
+    """The measure's status, judged by the cutoffs for the client's age."""
+    return measure_status(measure, _instrument(measure), plan.client.dob)
 
 
-def target_text(measure: Measure) -> str:
-    return status_of(measure).target_text()
-
-
-def latest_score_text(measure: Measure) -> str:
-    status = status_of(measure)
+def latest_score_text(status: MeasureStatus) -> str:
     if status.latest is None:
         return "Not yet measured"
     text = f"{status.latest.score:g} on {long_date(status.latest.date)}" + (f" ({status.band})" if status.band else "")
@@ -468,6 +505,8 @@ class _Chart:
         self._interventions()
         self._heading("Discharge criteria", 1)
         self.writer.plain_list(self.body, self.plan.discharge)
+        if self.plan.status == "closed" and self.plan.closure is not None:
+            self._discharge_summary(self.plan.closure)
         if self.history is not None:
             self._history(self.history)
         self._narrative(narrative)
@@ -532,17 +571,28 @@ class _Chart:
             ("Client", plan.client.name, "Chart id", plan.client.id),
             ("Date of birth", long_date(plan.client.dob), "Pronouns", plan.client.pronouns or "Not stated"),
             ("Clinician", plan.clinician.name, "Supervisor", plan.clinician.supervisor or "None"),
-            ("Effective date", long_date(plan.dates.effective), "Review date", long_date(plan.dates.review)),
+            ("Effective date", long_date(plan.dates.effective), *self._review_or_closure()),
             ("Status", plan.status.capitalize()),
         ], (0.19, 0.31, 0.17, 0.33), label_columns=(0, 2))
+
+    def _review_or_closure(self) -> tuple[str, str]:
+        """A closed plan is not reviewed again: it shows when it closed instead."""
+        closure = self.plan.closure
+        if self.plan.status == "closed" and closure is not None:
+            return "Closed on", long_date(closure.date)
+        return "Review date", long_date(self.plan.dates.review)
 
     def _diagnoses_and_risk(self) -> None:
         self._heading("Diagnoses and risk", 1)
         self._heading("Diagnoses", 2)
         self._table(("Code", "Diagnosis"), [(d.code, d.description) for d in self.plan.diagnoses], (0.15, 0.85))
         self._heading("Risk", 2)
-        self._labelled("Risk level", self.plan.risk.level.capitalize())
-        self._paragraph(self.plan.risk.summary)
+        risk = self.plan.risk
+        self._labelled("Risk level", risk.level.capitalize())
+        self._paragraph(risk.summary)
+        self._labelled("Screening", screening_text(risk))
+        self._labelled("Risk reassessed", reassess_text(risk))
+        self._labelled("Crisis lines, at any hour", crisis_lines_text(self.policy.crisis_lines))
 
     def _strengths_and_participation(self) -> None:
         client = self.plan.client
@@ -572,6 +622,8 @@ class _Chart:
     def _goal(self, goal: Goal) -> None:
         self._heading(f"Goal {goal.id}" + (" (interpersonal)" if goal.interpersonal else ""), 3)
         self._paragraph(f"\u201c{goal.statement}\u201d", QUOTE, keep_next=True)  # with its objectives
+        self._paragraph(f"Expected by {expected_date(goal)}, the latest target date of its objectives.", ITEM_DETAILS,
+                        keep_next=True)
         rows = [(o.id, o.statement, o.measure, long_date(o.target_date)) for o in goal.objectives]
         self._table(("Id", "Objective", "Measure", "Target date"), rows, (0.07, 0.45, 0.27, 0.21))
 
@@ -593,8 +645,11 @@ class _Chart:
                 writers[element.shape](value, element)
 
     def _items(self, items: list[Item], element: Element) -> None:
+        self._item_list(items, ("interventions", element.key))
+
+    def _item_list(self, items: Sequence[Item], base: KeyPath) -> None:
         for index, item in enumerate(items):
-            self.writer.markdown(self.body, self.rendered[("interventions", element.key, index)], 3)
+            self.writer.markdown(self.body, self.rendered[(*base, index)], 3)
             details = f"Serves: {', '.join(item.for_)} \u00b7 Responsible: {item.by or self.plan.clinician.name}"
             self._paragraph(details, ITEM_DETAILS)
 
@@ -606,6 +661,13 @@ class _Chart:
         self._paragraph(frequency_sentence(frequency))
 
     def _crisis(self, crisis: Crisis, element: Element) -> None:
+        """The safety plan, then the crisis work around it (lethal-means counselling, CAMS, ...), together."""
+        self._safety_plan(crisis)
+        if crisis.items:
+            self._heading("Crisis interventions", 3)
+            self._item_list(crisis.items, ("interventions", element.key, "items"))
+
+    def _safety_plan(self, crisis: Crisis) -> None:
         """The Stanley-Brown form: six numbered steps, then the reasons for living."""
         steps = [(f"Step {number}", title, _crisis_entries(getattr(crisis, key)))
                  for number, (key, title) in enumerate(STANLEY_BROWN_STEPS, 1)]
@@ -623,8 +685,9 @@ class _Chart:
 
     def _evaluation(self, evaluation: Evaluation, element: Element) -> None:
         self._heading("Measures", 3)
-        rows = [(instrument_description(m), f"{m.baseline:g}", target_text(m), f"Every {m.every}", latest_score_text(m))
-                for m in evaluation.measures]
+        statuses = [status_of(m, self.plan) for m in evaluation.measures]
+        rows = [(instrument_description(m), f"{m.baseline:g}", status.target_text(), f"Every {m.every}",
+                 latest_score_text(status)) for m, status in zip(evaluation.measures, statuses, strict=True)]
         self._table(("Instrument", "Baseline", "Target", "Schedule", "Latest score"), rows, (0.29, 0.12, 0.13, 0.16, 0.30))
         self._progress([m for m in evaluation.measures if m.scores])
         self._heading("Feedback", 3)
@@ -637,7 +700,7 @@ class _Chart:
             return
         self._heading("Progress", 3)
         for measure in scored:
-            status = status_of(measure)
+            status = status_of(measure, self.plan)
             key = graph_key(status, self.plan.dates.effective)
             png = self.graphs.get(key) or _draw(status, self.plan.dates.effective)
             self._picture(png, f"Line graph of {status.summary()}", GRAPH_NAME + key)
@@ -653,6 +716,25 @@ class _Chart:
         inline.docPr.set("descr", description)
         run = SubElement(self.writer.paragraph(self.body, keep_next=True), W_R)
         SubElement(run, W_DRAWING).append(inline)
+
+    def _discharge_summary(self, closure: Closure) -> None:
+        """How a closed plan ended: when and why, which criteria were met, the final scores, referrals, summary."""
+        self._heading("Discharge summary", 1)
+        self._labelled("Closed on", long_date(closure.date))
+        self._labelled("Reason", closure.reason)
+        self._labelled("Discharge criteria met", criteria_text(closure))
+        evaluation = self.plan.interventions.evaluation
+        if evaluation is not None:
+            self._heading("Final scores", 2)
+            rows = [final_score_row(status_of(m, self.plan)) for m in evaluation.measures]
+            self._table(("Instrument", "Baseline", "Final score", "Target"), rows, (0.22, 0.14, 0.34, 0.30))
+        self._heading("Referrals", 2)
+        if closure.referrals:
+            self.writer.plain_list(self.body, closure.referrals)
+        else:
+            self._paragraph("None.", ELEMENT_NOTE)
+        self._heading("Summary", 2)
+        self.writer.markdown(self.body, closure.summary, 3)
 
     def _history(self, changes: ChangeSet) -> None:
         """Objectives and interventions added, removed or changed since the last review, from git."""

@@ -31,6 +31,7 @@ from .elements import ELEMENTS, ELEMENTS_BY_KEY, ITEM_ELEMENTS, STANLEY_BROWN_ST
 from .instruments import INSTRUMENTS, Band
 from .model import Approach, Crisis, Frequency
 from .reference import diagnostics_reference
+from .safety import DEFAULT_CRISIS_LINE
 from .templates import Library, RenderError, Template, example_context
 
 __all__ = [
@@ -76,6 +77,8 @@ diagnoses:                       # required, >= 1
 risk:
   level: moderate                # none | low | moderate | high, required
   summary: Passive ideation, no plan or intent; screened with C-SSRS.
+  screening: { instrument: C-SSRS, date: 2026-10-30 }   # warned when missing at or above the crisis level
+  reassess: every session        # the grammar of every below; warned when missing at or above the crisis level
 problems:                        # required, >= 1
   - id: P1
     statement: Low mood and withdrawal
@@ -107,7 +110,7 @@ interventions:
     schedule: weekly             # weekly | twice-weekly | biweekly | monthly
     minutes: 50                  # 15..240
     weeks: 16                    # planned length, 1..104
-    format: individual           # individual | group | family | couples
+    format: individual           # individual | group | family | couples, or a list: [individual, family]
     setting: telehealth          # in-person | telehealth | hybrid
   homework:                      # 4. homework assignments, >= 1
     - use: thought-record
@@ -131,11 +134,14 @@ interventions:
     social_distractions: [Call cousin Maya, Go to the library café]
     support_contacts:
       - { name: Maya Rivera, phone: 555-0142 }
-    professional_contacts:       # >= 1 with a phone
+    professional_contacts:       # >= 1 with a phone; 988 or a clinic crisis line when crisis is required
       - { name: 988 Suicide & Crisis Lifeline, phone: "988" }
       - { name: "Avery Chen, LCSW", phone: 555-0100 }
     means_safety: [Medications kept by partner]
     reasons_for_living: [My niece]   # optional
+    items:                       # optional: crisis work, as items (templates of element crisis)
+      - use: safety-plan-review
+        for: [O2]
   evaluation:                    # 10. evaluation and feedback, required
     measures:                    # >= 1
       - instrument: PHQ-9        # known: PHQ-9, GAD-7, PCL-5, ORS, SRS
@@ -143,7 +149,7 @@ interventions:
         target: 9                # reaching it means at or below (at or above for ORS/SRS)
         every: 2 weeks           # session | N sessions | week | N weeks | month | N months
         scores:                  # optional history, plotted in the chart
-          - { date: 2026-11-16, score: 15 }
+          - { date: 2026-11-16, score: 15, item9: 0 }   # item9: PHQ-9 item 9, 0..3
       - instrument: PDSS         # any other instrument states its range and direction
         range: [0, 28]
         better: lower            # lower | higher; default lower
@@ -259,6 +265,37 @@ class ShownTemplate:
 
 def _wrapped(texts: Iterable[str]) -> tuple[AuthorText, ...]:
     return tuple(AuthorText(t) for t in texts)
+
+
+# How a closed plan records its ending (the chart's discharge summary); fictional.
+CLOSURE_EXAMPLE = """\
+status: closed
+closure:                         # required when status is closed
+  date: 2027-01-29               # from dates.effective to today
+  reason: Discharge criteria met # free text
+  criteria_met: all              # all | some | none
+  referrals:                     # optional
+    - Primary care follow-up in three months
+  summary: |                     # Markdown: course, final scores, what the client takes forward
+    Twelve sessions of CBT; PHQ-9 from 17 to 6.
+"""
+
+# The fields v1.1 added, each with the codes that guard it (see the diagnostics page).
+V1_1_FIELDS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("risk.screening", "the screening the risk level rests on: `{instrument, date}`; missing at or above the "
+     "crisis level is a warning, older than the review interval is stale", ("TX308", "TX310", "TX219")),
+    ("risk.reassess", "how often risk is assessed again, in the `every` grammar or `every session`",
+     ("TX309", "TX108")),
+    ("frequency.format", "one format or a list, such as `[individual, family]`", ("TX105", "TX108")),
+    ("crisis.*_contacts[].phone", "digits with spaces, `( ) - .` and an optional leading `+`, 3 to 15 digits; a required "
+     "safety plan lists 988 or one of the clinic's `crisis_lines`", ("TX216", "TX217", "TX306", "TX307")),
+    ("crisis.items", "crisis work written as items: templates declared `element: crisis` belong here",
+     ("TX311",)),
+    ("scores[].item9", "the PHQ-9's item 9 (thoughts of being better off dead or of self-harm), 0 to 3",
+     ("TX218", "TX312")),
+    ("closure", "how a closed plan ended: its date, reason, which discharge criteria were met, referrals and a "
+     "summary; required when `status: closed`", ("TX224", "TX225", "TX319")),
+)
 
 
 # -- the site ----------------------------------------------------------------------------------------------
@@ -408,17 +445,17 @@ def template_page(shown: ShownTemplate) -> str:
 
 
 def item_key(template: Template) -> str:
-    """The plan key the template's item goes under: its element, or the first item list for a structured element."""
-    return template.meta.element if template.meta.element in ITEM_ELEMENTS else ITEM_ELEMENTS[0]
+    """The plan key the template's item goes under: its element's list, or the crisis element's ``items``."""
+    element = template.meta.element
+    return element if element in ITEM_ELEMENTS else f"{element}.items"
 
 
 def paste_hint(template: Template) -> str:
     key = item_key(template)
     if key == template.meta.element:
         return f"Paste under `interventions.{key}` and point `for` at the objectives it serves:"
-    title = ELEMENTS_BY_KEY[template.meta.element].title.lower()
-    return (f"In a plan, {title} is written as a safety plan rather than a list, so add this item where the work "
-            f"happens, such as `interventions.{key}`, and point `for` at the objectives it serves:")
+    return (f"Paste under `interventions.{key}`, next to the safety plan, and point `for` at the objectives it "
+            "serves:")
 
 
 def parameters_table(params: tuple[ShownParam, ...]) -> list[str]:
@@ -533,6 +570,25 @@ def plan_format_page() -> str:
         "A fictional plan that passes every check; the comments say what each key holds.",
         "",
         fenced(EXAMPLE_PLAN, "yaml"),
+        "",
+        "## Closing a plan",
+        "",
+        "A closed plan says how it ended; its chart then ends with a discharge summary instead of a review date.",
+        "",
+        fenced(CLOSURE_EXAMPLE, "yaml"),
+        "",
+        "## Fields added in version 1.1",
+        "",
+        "Every plan valid under version 1 stays valid; checks on existing fields are warnings unless they guard "
+        "safety.",
+        "",
+        "| field | what it holds | diagnostics |",
+        "| --- | --- | --- |",
+        *(f"| `{name}` | {text} | {', '.join(f'[{c}]({DIAGNOSTICS}#{c.lower()})' for c in codes)} |"
+          for name, text, codes in V1_1_FIELDS),
+        "",
+        "The clinic's policy may name its own 24-hour lines in `[tool.txplan] crisis_lines`; every chart prints "
+        f"them (by default the {DEFAULT_CRISIS_LINE.name}, {DEFAULT_CRISIS_LINE.phone}).",
     ]
     return _page(lines)
 
@@ -558,11 +614,21 @@ def fields_details(model: type[BaseModel]) -> list[str]:
 def field_rule(info: FieldInfo) -> str:
     if get_origin(info.annotation) is Literal:
         return "one of " + ", ".join(f"`{choice}`" for choice in get_args(info.annotation))
+    choices = _literal_in(info.annotation)
+    if choices:  # `format`: one value or a list of them
+        return "one of " + ", ".join(f"`{choice}`" for choice in choices) + ", or a list of them"
     low = next((m.ge for m in info.metadata if isinstance(m, Ge)), None)
     high = next((m.le for m in info.metadata if isinstance(m, Le)), None)
     if low is not None and high is not None:
         return f"a number from {low} to {high}"
     return "text"
+
+
+def _literal_in(annotation: object) -> tuple[object, ...]:
+    """The choices of the first ``Literal`` inside a union or ``Annotated`` type, if any."""
+    if get_origin(annotation) is Literal:
+        return get_args(annotation)
+    return next((found for arg in get_args(annotation) if (found := _literal_in(arg))), ())
 
 
 def crisis_details() -> list[str]:
@@ -576,7 +642,8 @@ def crisis_details() -> list[str]:
         "Optional: " + ", ".join(f"`{name}`" for name in extras) + ".",
         "",
         "The safety plan is written in these keys, not as a list of items. The templates below support the work "
-        f"around it and go in an item list, such as `interventions.{ITEM_ELEMENTS[0]}`.",
+        "around it and go in the element's own list of items, `interventions.crisis.items`, so the chart shows "
+        "them with the safety plan.",
     ]
 
 
