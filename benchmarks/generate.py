@@ -86,6 +86,8 @@ diagnoses:
 risk:
   level: {risk}
   summary: Screened with the C-SSRS at intake; documented in the assessment.
+  screening: {{ instrument: C-SSRS, date: {(effective - timedelta(days=7)).isoformat()} }}
+  reassess: every session
 problems:
   - id: P1
     statement: Low mood and withdrawal affecting work and friendships

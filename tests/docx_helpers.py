@@ -13,7 +13,8 @@ import shutil
 import subprocess
 import sys
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from datetime import date
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -24,8 +25,11 @@ from docx.table import _Cell
 
 from txplan.chart import build_chart
 from txplan.check import CheckedPlan, check_project
+from txplan.instruments import INSTRUMENTS_BY_NAME, Better, custom_instrument
+from txplan.model import Measure
 from txplan.policy import Policy, load_policy
-from txplan.render.docx import DocxRenderer
+from txplan.progress import MeasureStatus, measure_status
+from txplan.render.docx import DocxRenderer, chart_docx
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "docx"
@@ -71,6 +75,12 @@ def checked_plan(root: Path, name: str) -> CheckedPlan:
     checked = result.plans[0]
     assert checked.ok, [str(d) for d in checked.diagnostics]
     return checked
+
+
+def render_plan(root: Path, text: str, policy: str = POLICY) -> Any:
+    """The chart of one plan, rendered in-process in a new clinic at ``root`` and opened with python-docx."""
+    make_clinic(root, {"c-0001.md": text}, policy)
+    return open_chart(chart_docx(checked_plan(root, "c-0001.md"), load_policy(root)[0], root / "templates" / "chart.docx"))
 
 
 def with_narrative(checked: CheckedPlan, markdown: str) -> CheckedPlan:
@@ -135,3 +145,18 @@ class NarrativeRenderer:
 def block_text(element: Any) -> str:
     """The text of a paragraph or table element (lxml's itertext does not suit python-docx's elements)."""
     return "".join(text.text or "" for text in element.iter(qn("w:t")))
+
+
+ADULT = date(1990, 5, 1)  # the default date of birth of ``status_for``
+
+
+def status_for(instrument: str, baseline: float, target: float, scores: Sequence[tuple[str, float] | tuple[str, float, int]],
+               range_: tuple[float, float] | None = None, dob: date | None = ADULT) -> MeasureStatus:
+    """The status of a measure built from these numbers: scores as ``(date, score)`` or ``(date, score, item9)``; a
+    custom instrument is lower-is-better on ``range_``."""
+    measure = Measure.model_validate({
+        "instrument": instrument, "baseline": baseline, "target": target, "every": "2 weeks",
+        "scores": [dict(zip(("date", "score", "item9"), entry, strict=False)) for entry in scores],
+        **({"range": list(range_)} if range_ else {})})
+    known = INSTRUMENTS_BY_NAME.get(instrument)
+    return measure_status(measure, known or custom_instrument(instrument, *(range_ or (0, 100)), Better.LOWER), dob)

@@ -87,7 +87,7 @@ def test_relationships_are_optional_without_an_interpersonal_goal(check_edit: Ch
 
 @pytest.mark.parametrize("level", ["moderate", "high"])
 def test_crisis_missing_at_or_above_moderate_is_tx209(check_plan: CheckPlan, level: str) -> None:
-    assert check_plan(edit(HIGH_RISK_PLAN, NO_CRISIS, risk(level))) == [("TX209", 33, 1)]
+    assert check_plan(edit(HIGH_RISK_PLAN, NO_CRISIS, risk(level))) == [("TX209", 35, 1)]
 
 
 @pytest.mark.parametrize("level", ["none", "low"])
@@ -96,10 +96,10 @@ def test_crisis_is_optional_below_moderate(check_plan: CheckPlan, level: str) ->
 
 
 def test_a_crisis_element_written_with_no_value_is_tx209_at_its_key(check_plan: CheckPlan) -> None:
-    assert check_plan(edit(HIGH_RISK_PLAN, (CRISIS_BLOCK, "  crisis:\n"))) == [("TX209", 59, 3)]
+    assert check_plan(edit(HIGH_RISK_PLAN, (CRISIS_BLOCK, "  crisis:\n"))) == [("TX209", 61, 3)]
 
 
-@pytest.mark.parametrize(("level", "expected"), [("moderate", []), ("high", [("TX209", 33, 1)])])
+@pytest.mark.parametrize(("level", "expected"), [("moderate", []), ("high", [("TX209", 35, 1)])])
 def test_crisis_required_at_high_leaves_moderate_risk_without_a_safety_plan(check_plan: CheckPlan, level: str,
                                                                            expected: list[Found]) -> None:
     policy = '[tool.txplan]\ncrisis_required_at = "high"\n'
@@ -107,9 +107,9 @@ def test_crisis_required_at_high_leaves_moderate_risk_without_a_safety_plan(chec
 
 
 @pytest.mark.parametrize(("threshold", "level", "expected"), [
-    ("low", "low", [("TX209", 33, 1)]),
+    ("low", "low", [("TX209", 35, 1)]),
     ("low", "none", []),
-    ("none", "none", [("TX209", 33, 1)]),
+    ("none", "none", [("TX209", 35, 1)]),
 ])
 def test_a_lower_policy_level_requires_crisis_at_lower_risk(check_plan: CheckPlan, threshold: str, level: str,
                                                             expected: list[Found]) -> None:
@@ -136,10 +136,10 @@ def test_optional_relationships_are_still_required_by_an_interpersonal_goal(chec
 
 def test_optional_crisis_is_still_required_at_high_risk(check_plan: CheckPlan) -> None:
     policy = '[tool.txplan]\noptional_elements = ["crisis"]\n'
-    assert check_plan(edit(HIGH_RISK_PLAN, NO_CRISIS), pyproject=policy) == [("TX209", 33, 1)]
+    assert check_plan(edit(HIGH_RISK_PLAN, NO_CRISIS), pyproject=policy) == [("TX209", 35, 1)]
 
 
 def test_an_optional_crisis_that_is_written_must_still_be_complete(check_plan: CheckPlan) -> None:
     policy = '[tool.txplan]\noptional_elements = ["crisis"]\n'
     text = edit(HIGH_RISK_PLAN, risk("low"), ("    means_safety: [Medications kept by partner]\n", ""))
-    assert check_plan(text, pyproject=policy) == [("TX210", 59, 3)]
+    assert check_plan(text, pyproject=policy) == [("TX210", 61, 3)]

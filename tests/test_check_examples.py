@@ -8,7 +8,7 @@ import pytest
 from conftest import REPO
 
 from txplan.check import CheckedPlan, CheckResult, check_project
-from txplan.instruments import INSTRUMENTS_BY_NAME
+from txplan.instruments import INSTRUMENTS_BY_NAME, age_on
 from txplan.model import Plan
 
 EXAMPLES = sorted((REPO / "plans").glob("*.md"))
@@ -82,8 +82,8 @@ def test_high_risk_plan_has_a_complete_stanley_brown_safety_plan(result: CheckRe
     assert all([crisis.warning_signs, crisis.coping_strategies, crisis.social_distractions, crisis.support_contacts,
                 crisis.professional_contacts, crisis.means_safety, crisis.reasons_for_living])
     assert "988" in {c.phone for c in crisis.professional_contacts}
-    uses = {item.use for key in ("techniques", "skills") for item in high.interventions.items(key)}
-    assert {"safety-plan-review", "lethal-means-counseling"} <= uses
+    assert {"safety-plan-review", "lethal-means-counseling"} <= {item.use for item in crisis.items}
+    assert high.risk.screening is not None and high.risk.reassess == "every session"
 
 
 def test_ptsd_plan_is_a_draft_with_pcl5_and_a_custom_instrument(result: CheckResult) -> None:
@@ -93,3 +93,19 @@ def test_ptsd_plan_is_a_draft_with_pcl5_and_a_custom_instrument(result: CheckRes
     assert "PCL-5" in {m.instrument for m in measures}
     custom = [m for m in measures if m.instrument not in INSTRUMENTS_BY_NAME]
     assert custom and all(m.range is not None and m.better is not None for m in custom)
+
+
+def test_the_examples_show_the_fields_of_v1_1(result: CheckResult) -> None:
+    """One adolescent ORS, PHQ-9 scores with item 9, one closed plan with its closure, and a list of formats."""
+    adolescent = plan(result, "c-1005-adolescent-ocd-family")
+    measures = adolescent.interventions.evaluation.measures  # type: ignore[union-attr]
+    ors = next(m for m in measures if m.instrument == "ORS")
+    assert all(13 <= age_on(adolescent.client.dob, s.date) <= 17 for s in ors.scores) and ors.scores
+    for stem in ("c-1001-low-risk-depression", "c-1003-high-risk-safety-plan"):
+        phq9 = next(m for m in plan(result, stem).interventions.evaluation.measures  # type: ignore[union-attr]
+                    if m.instrument == "PHQ-9")
+        assert any(s.item9 for s in phq9.scores), stem
+    closed = plan(result, "c-1006-panic-closed")
+    assert closed.status == "closed" and closed.closure is not None and closed.closure.criteria_met == "all"
+    assert plan(result, "c-1002-interpersonal").interventions.frequency.formats == (  # type: ignore[union-attr]
+        "individual", "couples")

@@ -12,7 +12,7 @@ INSTRUMENT = "      - instrument: PHQ-9\n"  # line 61, value at column 21
 BASELINE = "        baseline: 16"
 TARGET = "        target: 9"
 SCORES = ("        every: 2 weeks\n", "        every: 2 weeks\n        scores:\n"
-          "          - { date: 2026-11-09, score: 15 }\n          - { date: 2026-11-23, score: 12 }\n")
+          "          - { date: 2026-11-03, score: 15 }\n          - { date: 2026-11-09, score: 12 }\n")
 
 
 def measure(instrument: str, baseline: float, target: float, extra: str = "") -> tuple[str, str]:

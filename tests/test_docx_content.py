@@ -123,6 +123,18 @@ def test_frequency_sentence(schedule: str, setting: str, weeks: int, sentence: s
     assert frequency_sentence(frequency) == sentence
 
 
+@pytest.mark.parametrize(("formats", "sentence"), [
+    (["family"], "Weekly family sessions of 50 minutes, in person, for 12 weeks."),
+    (["individual", "family"], "Weekly individual and family sessions of 50 minutes, in person, for 12 weeks."),
+    (["individual", "couples", "group"],
+     "Weekly individual, couples and group sessions of 50 minutes, in person, for 12 weeks."),
+])
+def test_frequency_sentence_names_every_format(formats: list[str], sentence: str) -> None:
+    frequency = Frequency.model_validate(
+        {"schedule": "weekly", "minutes": 50, "weeks": 12, "format": formats, "setting": "in-person"})
+    assert frequency_sentence(frequency) == sentence
+
+
 def test_absent_elements_say_why(low_risk: Any) -> None:
     texts = paragraph_texts(low_risk)
     assert "Not indicated: no interpersonal goals." in texts

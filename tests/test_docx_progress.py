@@ -17,14 +17,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from docx_helpers import LOW_RISK_PLAN, REPO, built_clinic, chart_file, checked_plan, headings, open_chart
+from docx_helpers import LOW_RISK_PLAN, REPO, built_clinic, chart_file, checked_plan, headings, open_chart, status_for
 from PIL import Image
 from test_docx_libreoffice import pdf_text, to_pdf
 
-from txplan.instruments import INSTRUMENTS_BY_NAME, Better, Cutoff, custom_instrument
-from txplan.model import Measure
+from txplan.instruments import INSTRUMENTS_BY_NAME, Ages
 from txplan.policy import load_policy
-from txplan.progress import MeasureStatus, measure_status
 from txplan.progress_chart import progress_png
 from txplan.render.docx import chart_docx
 
@@ -32,9 +30,10 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures" / "progress"
 SCORED_PLAN = (FIXTURES / "scored-plan.md").read_text(encoding="utf-8")  # PHQ-9 and ORS with scores, WSAS without
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 NS = {"wp": "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"}
-PHQ9_WORDS = ("Latest PHQ-9 score 11 on December 14, 2026, in the moderate band. Down 6 points (35\u00a0%) from the "
-              "baseline of 17, an improvement. Target of 9 or lower not met yet. Response: not yet; that needs a "
-              "50\u00a0% reduction from the baseline, to 8.5 or lower. Remission: not yet (a score below 5).")
+PHQ9_WORDS = ("Latest PHQ-9 score 11 on November 23, 2026, in the moderate band. Down 6 points (35\u00a0%) from the "
+              "baseline of 17, a reliable improvement (5 points or more). Target of 9 or lower not met yet. "
+              "Response: not yet; that needs a 50\u00a0% reduction from the baseline, to 8.5 or lower. "
+              "Remission: not yet (a score below 5).")
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +70,7 @@ def test_each_scored_measure_gets_a_png_picture_with_alt_text(chart: bytes) -> N
     found = pictures(chart)
     descriptions = [inline.find("wp:docPr", NS).get("descr") for inline in found]
     assert len(descriptions) == 2  # PHQ-9 and ORS; WSAS has no scores
-    assert descriptions[0] == ("Line graph of PHQ-9 scores from 17 on November 2, 2026 to 11 on December 14, 2026 "
+    assert descriptions[0] == ("Line graph of PHQ-9 scores from 17 on November 2, 2026 to 11 on November 23, 2026 "
                                "(4 scores); baseline 17; target 9 or lower; latest in the moderate band.")
     assert "ORS" in descriptions[1] and "target 28 or higher" in descriptions[1]
     images = media(chart)
@@ -104,7 +103,7 @@ def test_progress_comes_after_the_measures_table_in_evaluation(chart: bytes) -> 
 def test_the_measures_table_reads_the_latest_score_by_date(chart: bytes) -> None:
     rows = [[cell.text for cell in row.cells] for table in open_chart(chart).tables for row in table.rows]
     phq9 = next(row for row in rows if row[0].startswith("PHQ-9"))
-    assert phq9[4] == "11 on December 14, 2026 (moderate)"
+    assert phq9[4] == "11 on November 23, 2026 (moderate)"
 
 
 def test_rendering_gives_identical_bytes_in_and_across_processes(clinic: Path, chart: bytes) -> None:
@@ -114,7 +113,7 @@ def test_rendering_gives_identical_bytes_in_and_across_processes(clinic: Path, c
 
 
 def test_graphs_are_reproducible_and_carry_no_metadata() -> None:
-    status = status_for("PHQ-9", 17, 9, [("2026-11-16", 15), ("2026-12-14", 11)])
+    status = status_for("PHQ-9", 17, 9, [("2026-11-16", 15), ("2026-11-23", 11)])
     png = progress_png(status, date(2026, 11, 2))
     assert png == progress_png(status, date(2026, 11, 2))
     assert png.startswith(PNG_SIGNATURE)
@@ -191,16 +190,6 @@ def test_libreoffice_prints_the_status_sentence(chart: bytes, tmp_path: Path) ->
 # --- the status in words -------------------------------------------------------------------------------
 
 
-def status_for(instrument: str, baseline: float, target: float, scores: list[tuple[str, float]],
-               range_: tuple[float, float] | None = None) -> MeasureStatus:
-    measure = Measure.model_validate({
-        "instrument": instrument, "baseline": baseline, "target": target, "every": "2 weeks",
-        "scores": [{"date": day, "score": score} for day, score in scores],
-        **({"range": list(range_)} if range_ else {})})
-    known = INSTRUMENTS_BY_NAME.get(instrument)
-    return measure_status(measure, known or custom_instrument(instrument, *(range_ or (0, 100)), Better.LOWER))
-
-
 @pytest.mark.parametrize(("baseline", "latest", "band", "met", "response", "remission"), [
     (20, 10, "moderate", False, True, False),  # exactly half the baseline is a response
     (20, 11, "moderate", False, False, False),
@@ -218,13 +207,13 @@ def test_phq9_band_target_response_and_remission(baseline: float, latest: float,
 
 
 def test_latest_score_is_the_newest_by_date_whatever_the_order_written() -> None:
-    status = status_for("PHQ-9", 17, 9, [("2026-12-14", 11), ("2026-11-02", 17), ("2026-11-30", 13)])
-    assert status.latest is not None and (status.latest.date, status.latest.score) == (date(2026, 12, 14), 11)
+    status = status_for("PHQ-9", 17, 9, [("2026-11-23", 11), ("2026-11-02", 17), ("2026-11-16", 13)])
+    assert status.latest is not None and (status.latest.date, status.latest.score) == (date(2026, 11, 23), 11)
     assert [entry.score for entry in status.scores] == [17, 13, 11]
 
 
 def test_sentences_say_latest_change_target_response_and_remission() -> None:
-    status = status_for("PHQ-9", 17, 9, [("2026-11-16", 15), ("2026-12-14", 11)])
+    status = status_for("PHQ-9", 17, 9, [("2026-11-16", 15), ("2026-11-23", 11)])
     assert " ".join(status.sentences()) == PHQ9_WORDS
     reached = status_for("PHQ-9", 17, 9, [("2026-12-14", 4)])
     assert reached.sentences()[2:] == ["Target of 9 or lower met.",
@@ -235,7 +224,7 @@ def test_sentences_say_latest_change_target_response_and_remission() -> None:
 def test_worsening_and_no_change_are_said_plainly() -> None:
     worse = status_for("GAD-7", 10, 5, [("2026-11-16", 14)])
     assert worse.improved is False
-    assert worse.sentences()[1] == "Up 4 points (40\u00a0%) from the baseline of 10, a worsening."
+    assert worse.sentences()[1] == "Up 4 points (40\u00a0%) from the baseline of 10, a reliable worsening (4 points or more)."
     same = status_for("GAD-7", 10, 5, [("2026-11-16", 10)])
     assert same.improved is None and same.sentences()[1] == "No change from the baseline of 10."
 
@@ -244,8 +233,9 @@ def test_higher_is_better_instruments_and_their_cutoffs() -> None:
     ors = status_for("ORS", 19, 28, [("2026-11-09", 21.5), ("2026-11-23", 26)])
     assert (ors.improved, ors.target_met, ors.response, ors.remission, ors.band) == (True, False, None, None, "")
     assert ors.sentences() == ["Latest ORS score 26 on November 23, 2026.",
-                               "Up 7 points (37\u00a0%) from the baseline of 19, an improvement.",
-                               "Target of 28 or higher not met yet.", "Above the adult clinical cutoff of 25."]
+                               "Up 7 points (37\u00a0%) from the baseline of 19, a reliable improvement (5 points or more).",
+                               "Target of 28 or higher not met yet.",
+                               "Above the adult clinical cutoff of 25 (ages 18 and over)."]
     srs = status_for("SRS", 33, 37, [("2026-11-09", 35)])
     assert srs.sentences()[-1] == "Below the alliance cutoff of 36."
     pcl5 = status_for("PCL-5", 52, 30, [("2026-11-09", 32)])
@@ -256,7 +246,8 @@ def test_a_custom_instrument_has_no_bands_cutoffs_or_criteria() -> None:
     status = status_for("WSAS", 24, 10, [("2026-11-09", 18)], range_=(0, 40))
     assert (status.band, status.cutoffs, status.response, status.remission) == ("", (), None, None)
     assert status.sentences() == ["Latest WSAS score 18 on November 9, 2026.",
-                                  "Down 6 points (25\u00a0%) from the baseline of 24, an improvement.",
+                                  "Down 6 points (25\u00a0%) from the baseline of 24, in the better direction (no "
+                                  "reliable-change threshold is set for WSAS).",
                                   "Target of 10 or lower not met yet."]
 
 
@@ -268,9 +259,13 @@ def test_a_measure_without_scores_says_so() -> None:
 
 def test_the_instrument_table_holds_cutoffs_and_change_criteria_as_numbers() -> None:
     table = INSTRUMENTS_BY_NAME
-    assert table["ORS"].cutoffs == (Cutoff(25, "adult clinical cutoff"),)
+    assert [(c.value, c.label, c.ages) for c in table["ORS"].cutoffs] == [
+        (25, "adult clinical cutoff", Ages(18)), (28, "adolescent clinical cutoff", Ages(13, 17)),
+        (32, "child clinical cutoff", Ages(6, 12))]
+    assert {name: i.reliable_change for name, i in table.items()} == {
+        "PHQ-9": 5, "GAD-7": 4, "PCL-5": 10, "ORS": 5, "SRS": None, "CSRS": None}
     assert [c.value for c in table["SRS"].cutoffs] == [36]
     assert [(c.value, c.upper) for c in table["PCL-5"].cutoffs] == [(31, 33)] and table["PCL-5"].bands == ()
     assert (table["PHQ-9"].response, table["PHQ-9"].remission) == (0.5, 5)
     assert [(b.low, b.high) for b in table["GAD-7"].bands] == [(0, 4), (5, 9), (10, 14), (15, 21)]
-    assert table["PCL-5"].cutoff == "provisional cutoff 31\u201333"  # the words are written from the numbers
+    assert table["PCL-5"].cutoff == "provisional cutoff 31\u201333; reliable change: 10 points"  # written from the numbers

@@ -162,10 +162,15 @@ def test_careplan(bundle: dict[str, Any]) -> None:
     assert careplan["intent"] == "plan"
     assert careplan["category"] == [{"coding": [{"system": CAREPLAN_CATEGORY, "code": "assess-plan"}]}]
     assert careplan["subject"] == ref(only(bundle, "Patient"))
-    assert careplan["period"] == {"start": "2026-11-02", "end": "2027-01-31"}
+    assert careplan["period"] == {"start": "2026-11-02", "end": "2027-01-31"}  # to the review date
     assert careplan["author"] == ref(only(bundle, "Practitioner"))
     assert careplan["addresses"] == [ref(c) for c in resources(bundle, "Condition")]
     assert careplan["goal"] == [ref(g) for g in resources(bundle, "Goal")]
+
+
+def test_a_closed_plan_ends_on_its_closure_date() -> None:
+    careplan = only(plan_bundle(checked_plan(FIXTURES / "c-0077-closed.md")), "CarePlan")
+    assert careplan["period"] == {"start": "2026-06-01", "end": "2026-08-21"}
 
 
 def test_one_activity_per_intervention_item_with_its_goals(example: CheckedPlan, bundle: dict[str, Any]) -> None:
@@ -325,3 +330,15 @@ def test_the_fhir_build_writes_private_deterministic_json_for_valid_plans_only_a
     assert {o.plan: o.state for o in again.outcomes}["plans/c-0042.md"] is ChartState.UNCHANGED
     assert output.read_text(encoding="utf-8") == text
     assert sorted(p.name for p in output.parent.iterdir()) == ["broken.json", "c-0042.json"]  # no temp files left
+
+
+def test_crisis_items_become_activities_of_the_crisis_element(tmp_path: Path, bundle: dict[str, Any]) -> None:
+    with_items = tmp_path / EXAMPLE.name
+    with_items.write_text(EXAMPLE.read_text(encoding="utf-8").replace(
+        "    reasons_for_living: [My niece]   # optional\n",
+        "    reasons_for_living: [My niece]\n    items:\n      - text: Review the safety plan each session.\n"
+        "        for: [O2]\n", 1), encoding="utf-8")
+    activities = only(plan_bundle(checked_plan(with_items)), "CarePlan")["activity"]
+    assert len(activities) == len(only(bundle, "CarePlan")["activity"]) + 1
+    crisis = [a["detail"] for a in activities if a["detail"]["code"]["text"] == "Crisis management and safety planning"]
+    assert [detail["description"] for detail in crisis] == ["Review the safety plan each session."]

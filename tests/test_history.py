@@ -110,7 +110,18 @@ def test_baseline_is_the_plan_just_before_the_last_review(reviewed: Repo) -> Non
     assert changes is not None and not changes.first_cycle
     assert (changes.since.date, changes.since.review) == (date(2026, 12, 1), "2027-01-15")
     assert changes.review is not None and (changes.review.date, changes.review.review) == (date(2027, 1, 15), "2027-04-10")
-    assert "Last review committed on 2027-01-15" in changes.intro()
+    assert changes.intro() == ("Last review committed on 2027-01-15; compared with the version committed on "
+                               "2026-12-01, the plan as it stood before that review.")
+
+
+def test_versions_are_named_by_date_never_by_commit_hash(reviewed: Repo) -> None:
+    """A commit hash means nothing in a client's record; dates do."""
+    changes = reviewed.changes()
+    assert changes is not None
+    texts = [changes.intro(), changes.note]
+    assert not any(changes.since.commit[:7] in text or (changes.review and changes.review.commit[:7] in text)
+                   for text in texts)
+    assert "commit " not in changes.intro()
 
 
 def test_objectives_added_and_changed_with_the_dates_they_took_their_current_form(reviewed: Repo) -> None:
@@ -171,7 +182,9 @@ def test_a_baseline_that_is_not_a_valid_plan_is_noted_not_diffed(repo: Repo) -> 
     repo.commit("2027-01-15", ("modality: ''", "modality: CBT"), *TWEAK, *REVIEW)
     changes = repo.changes()
     assert changes is not None and changes.since.date == date(2026, 12, 1)
-    assert "is not a valid plan" in changes.note and changes.objectives == () and changes.interventions == ()
+    assert changes.note == ("The version committed on 2026-12-01 is not a valid plan, so the changes since then cannot "
+                            "be listed.")
+    assert changes.objectives == () and changes.interventions == ()
 
 
 def test_no_history_outside_git_or_for_an_untracked_plan(repo: Repo, tmp_path: Path) -> None:

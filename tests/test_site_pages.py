@@ -4,6 +4,7 @@ lists no plugin at all, so txplan adds its pages, navigation and search itself."
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from datetime import date
@@ -19,7 +20,7 @@ from txplan.elements import ELEMENTS, ELEMENTS_BY_KEY, STANLEY_BROWN_STEPS
 from txplan.instruments import INSTRUMENTS
 from txplan.model import Frequency
 from txplan.site import SiteError, build_site
-from txplan.site_pages import EXAMPLE_PLAN, placeholder, use_snippet
+from txplan.site_pages import CLOSURE_EXAMPLE, EXAMPLE_PLAN, V1_1_FIELDS, placeholder, use_snippet
 from txplan.templates import Template, load_library
 
 LIBRARY = load_library(REPO)
@@ -108,7 +109,7 @@ def test_evaluation_page_lists_instruments_with_range_direction_and_bands(site: 
 
 
 def test_modality_and_tag_pages_list_every_template_under_each_of_its_modalities_and_tags(site: Path) -> None:
-    modalities, tags = page(site, "modalities"), page(site, "tags")
+    modalities, tags = html.unescape(page(site, "modalities")), html.unescape(page(site, "tags"))
     for template in TEMPLATES:
         link = f'href="../interventions/{template.id}/"'
         assert all(f">{m}</h2>" in modalities for m in template.meta.modalities) and link in modalities
@@ -132,10 +133,17 @@ def test_plan_format_page_shows_the_complete_example(site: Path) -> None:
     assert all(e.key in text for e in ELEMENTS)
 
 
-def test_the_example_plan_is_a_valid_plan(tmp_path: Path) -> None:
+def test_the_example_plan_passes_every_check(tmp_path: Path) -> None:
     root = make_clinic(tmp_path, {"example.md": EXAMPLE_PLAN})
-    found = check_project(root, None, today=date(2026, 11, 10)).diagnostics
-    assert [d.format() for d in found if d.is_error] == []
+    found = check_project(root, None, today=date(2026, 11, 20)).diagnostics  # after its latest score
+    assert [d.format() for d in found] == []
+
+
+def test_plan_format_page_shows_the_closure_and_every_field_added_in_v1_1(site: Path) -> None:
+    text = text_of(page(site, "plan-format"))
+    assert plain(CLOSURE_EXAMPLE) in text
+    for name, _, codes in V1_1_FIELDS:
+        assert name in text and all(code in text for code in codes)
 
 
 def test_search_index_holds_titles_summaries_and_tags(site: Path) -> None:

@@ -106,3 +106,36 @@ def test_the_watch_sees_opening_and_listing_plans(tmp_path: Path) -> None:
         os.listdir(root / "plans")
         (root / "plans" / "c-0001.md").read_bytes()
     assert [t.split()[0] for t in touches] == ["os.listdir", "open"]
+
+
+@pytest.mark.parametrize("target", ["plans", "plans/shared", ".", "templates"])
+def test_a_site_dir_that_is_holds_or_lies_in_plans_or_templates_is_refused_and_nothing_is_deleted(
+        tmp_path: Path, target: str) -> None:
+    """Seen: build/site linked to plans/ and the build emptied it, deleting every plan."""
+    root = site_clinic(tmp_path, plans={"c-0001.md": VALID_PLAN})
+    shared_folder_in_plans(root)
+    (root / "plans" / "shared" / "c-0002.md").write_text(VALID_PLAN, encoding="utf-8")
+    (root / "build").mkdir()
+    (root / "build" / "site").symlink_to(root / target)
+    before = sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if "build" not in p.parts)
+    with pytest.raises(SiteError, match=r"site_dir .* is, holds or lies in (plans|templates)/ .* would delete"):
+        build_site(root, root / "build" / "site")
+    assert sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if "build" not in p.parts) == before
+
+
+def test_a_plan_hard_linked_into_the_docs_folder_is_refused_without_opening_plans(tmp_path: Path) -> None:
+    root = site_clinic(tmp_path, plans={"c-0001.md": VALID_PLAN})
+    (root / "docs").mkdir()
+    os.link(root / "plans" / "c-0001.md", root / "docs" / "notes.md")
+    refused = pytest.raises(SiteError, match=r"docs/notes\.md is a hard link to a file in plans/")
+    with touches_of(root / "plans") as touches, refused:
+        built(root)
+    assert [t for t in touches if t.startswith("open")] == []
+
+
+def test_a_hard_linked_docs_file_that_is_no_plan_builds(tmp_path: Path) -> None:
+    root = site_clinic(tmp_path, plans={"c-0001.md": VALID_PLAN})
+    (root / "docs").mkdir()
+    (root / "rooms.md").write_text("# Rooms\n\nRoom 2 has the sand tray.\n", encoding="utf-8")
+    os.link(root / "rooms.md", root / "docs" / "rooms.md")
+    assert (built(root) / "rooms" / "index.html").is_file()

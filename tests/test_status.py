@@ -32,7 +32,7 @@ CASELOAD = sorted((Path(__file__).resolve().parent / "fixtures" / "status").glob
 TODAY = date(2027, 3, 1)
 NAMES = ("Robin Vale", "Casey Lund", "Morgan Ash", "Jamie Holt", "Drew Quinn")
 COLUMNS = ["client_id", "clinician", "status", "review", "days_to_review", "overdue", "objectives_past_target",
-           "stale_measures", "risk", "high_risk", "errors"]
+           "stale_measures", "risk", "high_risk", "item9", "errors"]
 
 
 def rows_on(today: date) -> list[StatusRow]:
@@ -105,6 +105,12 @@ def test_high_risk_flag(by_id: dict[str, StatusRow]) -> None:
     assert [k for k, r in by_id.items() if r.high_risk] == ["S-102"]
 
 
+def test_plans_whose_latest_phq9_item9_is_above_0_are_listed(by_id: dict[str, StatusRow]) -> None:
+    """S-102's latest PHQ-9 has item 9 at 2; S-101's was 1 once and is 0 on its latest score."""
+    assert {k: r.item9 for k, r in by_id.items() if r.item9} == {"S-102": 2}
+    assert by_id["S-101"].item9 is None
+
+
 def test_a_plan_that_does_not_validate_gets_a_row_noting_its_errors(by_id: dict[str, StatusRow]) -> None:
     row = by_id["S-105"]
     assert row.errors == 1 and row.status is None and row.review is None
@@ -132,7 +138,7 @@ def test_csv_shape(rows: list[StatusRow]) -> None:
     assert table[1] == {"client_id": "S-102", "clinician": "Blake Morgan, LMFT", "status": "active",
                         "review": "2027-02-20", "days_to_review": "-9", "overdue": "true",
                         "objectives_past_target": "O1", "stale_measures": "ORS", "risk": "high",
-                        "high_risk": "true", "errors": "0"}
+                        "high_risk": "true", "item9": "2", "errors": "0"}
     assert table[0]["status"] == table[0]["days_to_review"] == ""
 
 
@@ -142,7 +148,7 @@ def test_json_shape(rows: list[StatusRow]) -> None:
     assert data[2] == {"client_id": "S-101", "clinician": "Avery Chen, LCSW", "status": "active",
                        "review": "2027-03-31", "days_to_review": 30, "overdue": False,
                        "objectives_past_target": ["O2"], "stale_measures": ["GAD-7"], "risk": "low",
-                       "high_risk": False, "errors": 0}
+                       "high_risk": False, "item9": None, "errors": 0}
     assert data[0]["review"] is None and data[0]["days_to_review"] is None and data[0]["status"] is None
 
 
@@ -197,4 +203,5 @@ def test_status_of_the_example_clinic_against_a_fixed_today() -> None:
     assert (rows["C-1003"]["days_to_review"], rows["C-1003"]["overdue"], rows["C-1003"]["high_risk"]) == ("-8", "true", "true")
     assert rows["C-1001"]["days_to_review"] == "20" and rows["C-1001"]["objectives_past_target"] == "O1"
     assert rows["C-1004"]["status"] == "draft" and rows["C-1006"]["status"] == "closed"
+    assert {k: r["item9"] for k, r in rows.items() if r["item9"]} == {"C-1003": "1"}  # C-1001's latest item 9 is 0
     assert "name" not in run.stdout.splitlines()[0].split(",")  # chart ids only, never names

@@ -214,6 +214,28 @@ _TABLE: tuple[Code, ...] = (
            "The range and direction of known instruments are fixed by txplan.",
            "`instrument: PHQ-9`, `range: [0, 30]`.",
            "Remove `range` and `better` for known instruments."),
+    _error("TX216", "phone number cannot be dialled",
+           "A phone in a safety plan is what a client in crisis dials. It is written as digits, with spaces, "
+           "`( ) - .` between them and an optional leading `+`, 3 to 15 digits in all (988 and 911 count).",
+           "`phone: \"call me\"`, `phone: 555-CALL`, `phone: ask at front desk`",
+           "Write the number itself; put any note (hours, \"call or text\") in the contact's name."),
+    _error("TX217", "no 24-hour crisis line among the professional contacts",
+           "When the plan's risk level requires a safety plan, its professional contacts include a line that "
+           "answers at any hour: the 988 Suicide & Crisis Lifeline, or one of the clinic's `crisis_lines` "
+           "(policy). A clinician's office number is not enough at 3 am.",
+           "`professional_contacts: [{name: Dr. Lee, phone: 555-0100}]` in a high-risk plan.",
+           "Add `{name: 988 Suicide & Crisis Lifeline, phone: \"988\"}` or the clinic's own crisis line."),
+    _error("TX218", "item9 on an instrument without an item 9",
+           "`item9` records the PHQ-9's item 9 (thoughts of being better off dead or of self-harm), answered "
+           "0 to 3. No other instrument has it, so a value there was meant for another measure.",
+           "`item9: 1` in a GAD-7 score.",
+           "Move it to the PHQ-9 score of the same day, or remove it."),
+    _error("TX219", "date in the future",
+           "A score, a screening or a closure is recorded after it happened, so its date cannot lie after the "
+           "day of the check. A future date is a typo (2027 for 2026) or an invented value, and a chart would "
+           "show it as progress.",
+           "`- {date: 2027-11-16, score: 15}` checked in 2026.",
+           "Correct the date."),
     _error("TX220", "unknown template",
            "`use` names a template that is not in templates/interventions/.",
            "`use: thougth-record`",
@@ -230,6 +252,15 @@ _TABLE: tuple[Code, ...] = (
            "Rendering the template with the item's parameters failed.",
            "A template that loops over a parameter given as a number.",
            "Check the parameter values against the template's page."),
+    _error("TX224", "closed plan without a closure",
+           "A plan with `status: closed` records how it ended under `closure:` (date, reason, which discharge "
+           "criteria were met, referrals and a summary), which becomes the chart's discharge summary.",
+           "`status: closed` and no `closure:`.",
+           "Add `closure:` with `date`, `reason`, `criteria_met` (all, some or none), `summary` and any `referrals`."),
+    _error("TX225", "closure date is before the effective date",
+           "A plan closes after it takes effect.",
+           "`closure: {date: 2026-09-01, ...}` in a plan effective 2026-10-01.",
+           "Correct the closure date."),
     # -- objective quality (warnings) ----------------------------------------
     _warning("TX301", "objective is not measurable",
              "The objective's statement has no number, frequency or date, so nobody can tell "
@@ -257,6 +288,82 @@ _TABLE: tuple[Code, ...] = (
              "fictional. The message never repeats the number.",
              "`Referred by Dr. Lee, MRN: 20481736.` in the narrative.",
              "Remove the number; refer to the client by the chart number in `client.id`."),
+    _warning("TX306", "support contact without a phone",
+           "Step 4 of the safety plan names people the client can reach when coping alone has not worked. "
+           "Without a number written down, the client has to find it in the middle of a crisis.",
+           "`support_contacts: [{name: Sam}]`",
+           "Add the person's phone number with the client."),
+    _warning("TX307", "means-safety entry says nothing",
+           "Step 6 records what was agreed to keep lethal means (firearms, medication stockpiles, other "
+           "methods) out of reach. \"None\", \"N/A\" or \"none needed\" does not show that access was asked about.",
+           "`means_safety: [none needed]`",
+           "Write what was asked and agreed, such as \"No firearms in the home (asked client and partner); "
+           "medications kept by partner\"."),
+    _warning("TX308", "no suicide-risk screening recorded",
+           "At or above the clinic's crisis level, the plan names the screening the risk level rests on, so an "
+           "auditor can see that risk was screened with a standard instrument (Joint Commission NPSG.15.01.01).",
+           "`risk: {level: high, summary: ...}` without `screening`.",
+           "Add `screening: {instrument: C-SSRS, date: 2026-11-01}`."),
+    _warning("TX309", "no risk reassessment schedule",
+           "At or above the clinic's crisis level, the plan says how often risk is assessed again, so that "
+           "reassessment is planned rather than left to chance.",
+           "`risk: {level: moderate, summary: ...}` without `reassess`.",
+           "Add `reassess: every session` (or `every 2 weeks`, `month`)."),
+    _warning("TX310", "risk screening is out of date",
+           "The screening took place longer before the plan's effective date than the clinic's review "
+           "interval (`review_interval_days`), so the risk level may no longer reflect the client's state.",
+           "A screening 200 days before the effective date with a 90-day interval.",
+           "Screen again and record the new date."),
+    _warning("TX311", "template used under another element",
+           "Each template is written for one intervention element. Used under another, the chart files it in "
+           "the wrong place, and crisis work (lethal-means counselling, CAMS, a crisis response plan) ends up "
+           "apart from the safety plan it belongs with.",
+           "`skills: [{use: crisis-response-plan, ...}]`, or an emotional-processing template as feedback.",
+           "Move the item under the element the message names (crisis templates go under "
+           "`interventions.crisis.items`), or write the item as `text`."),
+    _warning("TX312", "PHQ-9 item 9 above 0 while risk level is none",
+           "The latest PHQ-9 has item 9 (thoughts of being better off dead or of self-harm) above 0, while the "
+           "plan records no risk. Any answer above 0 calls for a risk assessment.",
+           "`risk: {level: none}` and a latest PHQ-9 score with `item9: 1`.",
+           "Assess risk and update `risk` (level, summary, screening)."),
+    _warning("TX313", "instrument used outside the ages it is made for",
+           "Some instruments are made for a certain age group: the SRS for adults and adolescents (children "
+           "6 to 12 complete the CSRS), the CSRS for children 6 to 12, the ORS from age 6. The client's age on "
+           "the plan's effective date, from `client.dob`, is outside that range.",
+           "`instrument: SRS` for a 10-year-old.",
+           "Use the version made for the client's age, or check `client.dob`."),
+    _warning("TX314", "score more precise than the instrument is scored",
+           "The PHQ-9, GAD-7 and PCL-5 are sums of item answers, so their scores are whole numbers; the ORS, "
+           "SRS and CSRS are measured on 10-cm lines, to one decimal place. A score with more places is a typo.",
+           "`score: 12.5` for the PHQ-9.",
+           "Correct the score."),
+    _warning("TX315", "objective measured by an instrument the plan does not use",
+           "The objective's `measure` names an instrument that is not among the plan's "
+           "`evaluation.measures`, so the chart has no baseline, target or scores for it.",
+           "`measure: GAD-7 every 2 weeks` in a plan that measures only the PHQ-9.",
+           "Add the instrument under `evaluation.measures`, or correct the objective's measure."),
+    _warning("TX316", "objective's schedule contradicts its measure",
+           "The objective's `measure` says how often an instrument is given, and the instrument's entry under "
+           "`evaluation.measures` says otherwise in `every`; one of them is out of date.",
+           "`measure: PHQ-9 every 2 weeks` and `every: month` for the PHQ-9.",
+           "Make the two schedules agree."),
+    _warning("TX317", "objective describes what staff will do",
+           "Objectives say what the client will do; what the therapist will do is an intervention. A "
+           "staff-oriented objective (\"Therapist will teach coping skills\") is a common audit finding.",
+           "`statement: Therapist will teach coping skills every session`",
+           "Write the client's behaviour as the objective, and put the therapist's work in the intervention "
+           "items (`techniques`, `skills`, ...) that serve it."),
+    _warning("TX318", "objective is a no-harm contract",
+           "\"Client will be safe\" or \"will contract for safety\" is a no-suicide contract: it is not measurable "
+           "and has no evidence of preventing suicide. Safety is planned in the safety plan.",
+           "`statement: Client will contract for safety`",
+           "Write the safety work in `interventions.crisis` (the Stanley-Brown safety plan) and make the "
+           "objective a behaviour, such as using 2 steps of the safety plan when ratings rise."),
+    _warning("TX319", "closure on a plan that is not closed",
+           "`closure:` records how a closed plan ended; on a draft or active plan it is not shown, and it may "
+           "mean that `status: closed` was forgotten.",
+           "`status: active` with `closure:`.",
+           "Set `status: closed`, or remove `closure:` until the plan closes."),
     # -- templates ------------------------------------------------------------
     _error("TX401", "template id does not match its file name",
            "A template's `id` equals the file stem, so `use:` ids and files never drift.",

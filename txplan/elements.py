@@ -87,8 +87,10 @@ ELEMENTS: tuple[Element, ...] = (
         "A safety plan in the Stanley-Brown form, written with the client in their own "
         "words: warning signs, internal coping strategies, people and places that distract, "
         "people to ask for help, professionals and crisis lines (988 in the US), and making "
-        "the environment safe. Often closed with reasons for living. Required when the risk "
-        "level is at or above the clinic's policy level; complete whenever present.",
+        "the environment safe. Often closed with reasons for living. The crisis work around "
+        "the plan (safety-plan review, lethal-means counselling, CAMS) is written as items "
+        "under `items`. Required when the risk level is at or above the clinic's policy level; "
+        "complete whenever present.",
         not_indicated="Not indicated: risk level below the clinic's threshold for a safety plan.",
     ),
     Element(
@@ -103,8 +105,8 @@ ELEMENTS_BY_KEY: dict[str, Element] = {e.key: e for e in ELEMENTS}
 
 ITEM_ELEMENTS: tuple[str, ...] = tuple(e.key for e in ELEMENTS if e.shape is Shape.ITEMS)
 
-# Templates may serve any element written as items, and the crisis element
-# (safety-plan review, lethal-means counselling) although crisis itself is structured.
+# Templates may serve any element written as items, and the crisis element, whose own `items`
+# (safety-plan review, lethal-means counselling) follow its structured safety plan.
 TEMPLATE_ELEMENTS: tuple[str, ...] = (*ITEM_ELEMENTS, "crisis")
 
 STANLEY_BROWN_STEPS: tuple[tuple[str, str], ...] = (

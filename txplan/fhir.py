@@ -11,18 +11,19 @@ from __future__ import annotations
 
 import base64
 import json
-import re
 import uuid
 from collections.abc import Iterator, Sequence
+from datetime import date
 from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
 from markdown_it.token import Token
 
+from .cadence import SCHEDULES_BY_NAME
 from .check import CheckedPlan
-from .elements import ELEMENTS_BY_KEY, ITEM_ELEMENTS
-from .instruments import Better
+from .elements import ELEMENTS_BY_KEY
+from .instruments import Better, instrument_named
 from .layout import plan_name
 from .model import Frequency, Item, Measure, Objective, Plan
 from .rules import instrument_for
@@ -40,13 +41,6 @@ XHTML = "http://www.w3.org/1999/xhtml"
 CAREPLAN_STATUS = {"draft": "draft", "active": "active", "closed": "completed"}
 GOAL_STATUS = {"draft": "proposed", "active": "active", "closed": "completed"}
 ACTIVITY_STATUS = {"draft": "not-started", "active": "scheduled", "closed": "completed"}
-# schedule -> (sessions, per period, period unit): Timing.repeat in UCUM units
-SCHEDULES: dict[str, tuple[int, int, str]] = {
-    "weekly": (1, 1, "wk"),
-    "twice-weekly": (2, 1, "wk"),
-    "biweekly": (1, 2, "wk"),
-    "monthly": (1, 1, "mo"),
-}
 # Homework happens between sessions at its own pace (stated in its text), so it gets no session timing.
 BETWEEN_SESSIONS = frozenset({"homework"})
 
@@ -227,7 +221,7 @@ def goal_resources(plan: Plan, plan_key: tuple[str, str], patient: Reference,
 def goal_target_detail(objective: Objective, measures: list[Measure]) -> str:
     """The target value: the instrument target when the objective is measured by a plan instrument, else the statement."""
     for measure in measures:
-        if re.search(rf"(?<![\w-]){re.escape(measure.instrument)}(?![\w-])", objective.measure, re.IGNORECASE):
+        if instrument_named(objective.measure, measure.instrument) is not None:
             instrument = instrument_for(measure)
             side = "at or above" if instrument is not None and instrument.better is Better.HIGHER else "at or below"
             return f"{measure.instrument} {side} {measure.target:g} (baseline {measure.baseline:g})"
@@ -247,7 +241,7 @@ def careplan_resource(checked: CheckedPlan, plan_key: tuple[str, str], patient: 
         "category": [{"coding": [{"system": CAREPLAN_CATEGORY, "code": "assess-plan"}]}],
         "title": "Psychotherapy treatment plan",
         "subject": patient,
-        "period": {"start": plan.dates.effective.isoformat(), "end": plan.dates.review.isoformat()},
+        "period": {"start": plan.dates.effective.isoformat(), "end": period_end(plan).isoformat()},
         "author": reference(practitioner),
         "addresses": [reference(c) for c in conditions],
         "goal": [reference(g) for g in goals.values()],
@@ -258,11 +252,14 @@ def careplan_resource(checked: CheckedPlan, plan_key: tuple[str, str], patient: 
     }
 
 
+def period_end(plan: Plan) -> date:
+    """A closed plan ended on its closure date; any other runs to its review date."""
+    return plan.closure.date if plan.status == "closed" and plan.closure is not None else plan.dates.review
+
+
 def intervention_items(plan: Plan) -> Iterator[tuple[tuple[str | int, ...], str, Item]]:
     """Every intervention item, in element order, with its path into ``CheckedPlan.rendered``."""
-    for key in ITEM_ELEMENTS:
-        for index, item in enumerate(plan.interventions.items(key)):
-            yield ("interventions", key, index), key, item
+    yield from plan.item_entries()
 
 
 def activity_detail(key: str, item: Item, rendered: str, plan: Plan, clinician: Reference,
@@ -281,7 +278,7 @@ def activity_detail(key: str, item: Item, rendered: str, plan: Plan, clinician: 
 
 
 def session_timing(frequency: Frequency) -> Resource:
-    count, period, unit = SCHEDULES[frequency.schedule]
+    count, period, unit = SCHEDULES_BY_NAME[frequency.schedule].timing
     return {"repeat": {
         "frequency": count,
         "period": period,

@@ -32,7 +32,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from .elements import ELEMENTS_BY_KEY, ITEM_ELEMENTS
+from .elements import ELEMENTS_BY_KEY, TEMPLATE_ELEMENTS
 from .frontmatter import parse_document
 from .model import Item, Plan
 
@@ -78,10 +78,6 @@ class Revision:
     commit: str
     date: date
     review: str  # ISO date as written in that version; "" when it cannot be read
-
-    @property
-    def short(self) -> str:
-        return self.commit[:7]
 
 
 @dataclass(frozen=True)
@@ -182,15 +178,16 @@ class ChangeSet:
     note: str = ""  # why changes could not be listed, when they could not
 
     def intro(self) -> str:
-        """One sentence saying what the plan is compared with."""
-        when = f"{self.since.date.isoformat()} (commit {self.since.short})"
+        """One sentence saying what the plan is compared with. Versions are named by the date they were committed,
+        which is what a reader of the chart can place; a commit hash means nothing in a client's record."""
+        when = self.since.date.isoformat()
         since = f"the version committed on {when}"
         if self.first_cycle:
             return f"No review is recorded in this plan's history yet; compared with the plan as first committed on {when}."
         if self.review is None:
             return f"The review date has changed since the last commit; compared with {since}."
-        return (f"Last review committed on {self.review.date.isoformat()} (commit {self.review.short}); compared with "
-                f"{since}, the plan as it stood before that review.")
+        return (f"Last review committed on {self.review.date.isoformat()}; compared with {since}, the plan as it "
+                "stood before that review.")
 
 
 @dataclass(frozen=True)
@@ -218,8 +215,8 @@ def changes_since_last_review(root: Path, plan_path: str, plan: Plan) -> ChangeS
     baseline = versions[len(window)]
     recorded = None if first_cycle or not cycle else cycle[-1].revision
     if baseline.plan is None:
-        note = (f"The version of {baseline.revision.date.isoformat()} (commit {baseline.revision.short}) is not a valid "
-                "plan, so the changes since then cannot be listed.")
+        note = (f"The version committed on {baseline.revision.date.isoformat()} is not a valid plan, so the changes "
+                "since then cannot be listed.")
         return ChangeSet(baseline.revision, recorded, first_cycle, note=note)
     changes = _diff(_snapshot(baseline.plan), _snapshot(plan), [_snapshot_of(v) for v in window], window)
     return ChangeSet(baseline.revision, recorded, first_cycle,
@@ -285,11 +282,12 @@ def _snapshot(plan: Plan) -> _Snapshot:
     for approach in interventions.approaches or []:
         entries["approaches", approach.modality] = _Entry(_subject("approaches", approach.modality),
                                                           (("rationale", approach.rationale),))
-    for key in ITEM_ELEMENTS:
+    for key in TEMPLATE_ELEMENTS:  # the elements that hold items, the crisis element's `items` among them
         entries.update(_items(key, interventions.items(key)))
     if interventions.frequency is not None:
         entries["frequency",] = _Entry(ELEMENTS_BY_KEY["frequency"].title, tuple(
-            (name, str(value)) for name, value in interventions.frequency.model_dump().items()))
+            (name, ", ".join(value) if isinstance(value, list) else str(value))
+            for name, value in interventions.frequency.model_dump().items()))
     for measure in interventions.evaluation.measures if interventions.evaluation else []:
         entries["evaluation", measure.instrument] = _Entry(_subject("evaluation", f"{measure.instrument}"), (
             ("baseline", f"{measure.baseline:g}"), ("target", f"{measure.target:g}"), ("every", measure.every)))

@@ -1,16 +1,35 @@
 """Standardized instruments txplan knows, defined once.
 
-The checker validates ranges and direction from this table; the chart, its
+The checker validates ranges, direction, whole-number scores, the ages an
+instrument is made for and the PHQ-9's item 9 from this table; the chart, its
 progress graphs and the site describe instruments from it, and ``progress``
-computes bands, cutoffs, response and remission from it. Any other instrument
-is accepted when the plan states its range (and direction, default
-lower-is-better); it has no bands, cutoffs or change criteria.
+computes bands, cutoffs (by the client's age), reliable change, response and
+remission from it. Any other instrument is accepted when the plan states its
+range (and direction, default lower-is-better); it has no bands, cutoffs or
+change criteria.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
+
+__all__ = [
+    "INSTRUMENTS",
+    "INSTRUMENTS_BY_NAME",
+    "Ages",
+    "Band",
+    "Better",
+    "Cutoff",
+    "Instrument",
+    "RiskItem",
+    "age_on",
+    "custom_instrument",
+    "instrument_named",
+    "percent",
+]
 
 
 class Better(StrEnum):
@@ -25,15 +44,37 @@ class Band:
     label: str
 
 
+def age_on(dob: date, day: date) -> int:
+    """Age in whole years on ``day``."""
+    return day.year - dob.year - ((day.month, day.day) < (dob.month, dob.day))
+
+
+@dataclass(frozen=True)
+class Ages:
+    """Ages ``low`` to ``high`` in whole years, both included; no ``high``: and over."""
+
+    low: int
+    high: int | None = None
+
+    def __contains__(self, age: int) -> bool:
+        return self.low <= age and (self.high is None or age <= self.high)
+
+    def describe(self) -> str:
+        return f"ages {self.low} and over" if self.high is None else f"ages {self.low} to {self.high}"
+
+
 @dataclass(frozen=True)
 class Cutoff:
     """A clinical cutoff: one score (ORS 25) or, where the literature gives a range, ``value`` to ``upper``
-    (PCL-5 31-33). ``note`` says what being on the wrong side of it means, when the label alone does not."""
+    (PCL-5 31-33). ``note`` says what being on the wrong side of it means, when the label alone does not;
+    ``ages`` limits it to clients of those ages (the ORS has one cutoff for adults, one for adolescents and
+    one for children)."""
 
     value: float
     label: str
     upper: float | None = None
     note: str = ""
+    ages: Ages | None = None
 
     @property
     def high(self) -> float:
@@ -50,14 +91,36 @@ class Cutoff:
             return "above"
         return "at" if self.upper is None else "within"
 
+    def applies_at(self, age: int | None) -> bool:
+        """Whether the cutoff applies to a client of this age (None: age unknown, only cutoffs for any age)."""
+        return self.ages is None or (age is not None and age in self.ages)
+
     def describe(self) -> str:
-        return f"{self.label} {self.span()}" + (f": {self.note}" if self.note else "")
+        ages = f" ({self.ages.describe()})" if self.ages is not None else ""
+        return f"{self.label} {self.span()}{ages}" + (f": {self.note}" if self.note else "")
+
+
+@dataclass(frozen=True)
+class RiskItem:
+    """An item of an instrument that asks about suicide risk and is recorded on its own (the PHQ-9's item 9):
+    what it asks, and the meaning of each answer from 0 up."""
+
+    name: str
+    asks: str
+    answers: tuple[str, ...]
+
+    def answer(self, value: int) -> str:
+        return self.answers[value]
 
 
 @dataclass(frozen=True)
 class Instrument:
     """One instrument. ``response`` and ``remission`` are for lower-is-better scales: a response is a
-    reduction of at least that fraction of the baseline, remission a score below that value."""
+    reduction of at least that fraction of the baseline, remission a score below that value.
+    ``reliable_change`` is the smallest change in points that counts as a real change rather than
+    measurement noise; ``decimals`` how many decimal places a score may have (None: any); ``ages`` whom the
+    instrument is made for (None: not limited here); ``view`` the part of the scale a graph shows at least
+    (alliance scores gather near the top); ``risk_item`` the item recorded on its own (``item9``)."""
 
     name: str
     measures: str
@@ -68,6 +131,12 @@ class Instrument:
     cutoffs: tuple[Cutoff, ...] = ()
     response: float | None = None
     remission: float | None = None
+    reliable_change: float | None = None
+    decimals: int | None = None
+    ages: Ages | None = None
+    view: tuple[float, float] | None = None
+    risk_item: RiskItem | None = None
+    instead: str = ""  # the version to use outside ``ages``
 
     def in_range(self, score: float) -> bool:
         return self.low <= score <= self.high
@@ -87,14 +156,31 @@ class Instrument:
         """The highest score that counts as a response from this baseline."""
         return None if self.response is None else baseline * (1 - self.response)
 
+    def cutoffs_at(self, age: int | None) -> tuple[Cutoff, ...]:
+        """The cutoffs that apply to a client of this age."""
+        return tuple(c for c in self.cutoffs if c.applies_at(age))
+
+    def precise_enough(self, score: float) -> bool:
+        """Whether the score has no more decimal places than the instrument's scoring gives."""
+        return self.decimals is None or round(score, self.decimals) == score
+
+    def precision(self) -> str:
+        return "whole numbers" if self.decimals == 0 else f"at most {self.decimals} decimal place(s)"
+
     @property
     def cutoff(self) -> str:
         """Cutoffs and change criteria in words, for tables (the site's notes column); written from the numbers."""
         notes = [c.describe() for c in self.cutoffs]
+        if self.reliable_change is not None:
+            notes.append(f"reliable change: {self.reliable_change:g} points")
         if self.response is not None:
             notes.append(f"response: at least {percent(self.response)} reduction")
         if self.remission is not None:
             notes.append(f"remission: below {self.remission:g}")
+        if self.ages is not None:
+            notes.append(f"for {self.ages.describe()}" + (f"; {self.instead}" if self.instead else ""))
+        if self.risk_item is not None:
+            notes.append(f"{self.risk_item.name} ({self.risk_item.asks}) recorded as item9")
         return "; ".join(notes)
 
 
@@ -103,23 +189,40 @@ def percent(fraction: float) -> str:
     return f"{fraction * 100:.0f}\u00a0%"
 
 
+ADULTS, ADOLESCENTS, CHILDREN = Ages(18), Ages(13, 17), Ages(6, 12)
+ALLIANCE_VIEW = (20.0, 40.0)  # alliance ratings gather between 30 and 40; below 20 the axis grows to fit
+
+PHQ9_ITEM9 = RiskItem(
+    "item 9", "thoughts of being better off dead or of hurting oneself",
+    ("not at all", "on several days", "on more than half the days", "nearly every day"),
+)
+
 INSTRUMENTS: tuple[Instrument, ...] = (
     Instrument(
         "PHQ-9", "depression", 0, 27, Better.LOWER,
         (Band(0, 4, "minimal"), Band(5, 9, "mild"), Band(10, 14, "moderate"),
          Band(15, 19, "moderately severe"), Band(20, 27, "severe")),
-        response=0.5, remission=5,
+        response=0.5, remission=5, reliable_change=5, decimals=0, risk_item=PHQ9_ITEM9,
     ),
     Instrument(
         "GAD-7", "anxiety", 0, 21, Better.LOWER,
         (Band(0, 4, "minimal"), Band(5, 9, "mild"), Band(10, 14, "moderate"), Band(15, 21, "severe")),
-        (Cutoff(10, "usual screening cutoff"),),
+        (Cutoff(10, "usual screening cutoff"),), reliable_change=4, decimals=0,
     ),
-    Instrument("PCL-5", "PTSD symptoms", 0, 80, Better.LOWER, cutoffs=(Cutoff(31, "provisional cutoff", upper=33),)),
+    Instrument("PCL-5", "PTSD symptoms", 0, 80, Better.LOWER, cutoffs=(Cutoff(31, "provisional cutoff", upper=33),),
+               reliable_change=10, decimals=0),
     Instrument("ORS", "outcome (Outcome Rating Scale)", 0, 40, Better.HIGHER,
-               cutoffs=(Cutoff(25, "adult clinical cutoff"),)),
+               cutoffs=(Cutoff(25, "adult clinical cutoff", ages=ADULTS),
+                        Cutoff(28, "adolescent clinical cutoff", ages=ADOLESCENTS),
+                        Cutoff(32, "child clinical cutoff", ages=CHILDREN,
+                               note="children complete the ORS's child version, the CORS, recorded as ORS")),
+               reliable_change=5, decimals=1, ages=Ages(CHILDREN.low)),
     Instrument("SRS", "therapeutic alliance (Session Rating Scale)", 0, 40, Better.HIGHER,
-               cutoffs=(Cutoff(36, "alliance cutoff", note="below it flags a possible alliance problem"),)),
+               cutoffs=(Cutoff(36, "alliance cutoff", note="below it flags a possible alliance problem"),),
+               decimals=1, ages=Ages(ADOLESCENTS.low), view=ALLIANCE_VIEW,
+               instead="children 6 to 12 complete the CSRS"),
+    Instrument("CSRS", "therapeutic alliance (Child Session Rating Scale)", 0, 40, Better.HIGHER,
+               decimals=1, ages=CHILDREN, view=ALLIANCE_VIEW, instead="from 13 the SRS"),
 )
 
 INSTRUMENTS_BY_NAME: dict[str, Instrument] = {i.name: i for i in INSTRUMENTS}
@@ -127,3 +230,10 @@ INSTRUMENTS_BY_NAME: dict[str, Instrument] = {i.name: i for i in INSTRUMENTS}
 
 def custom_instrument(name: str, low: float, high: float, better: Better) -> Instrument:
     return Instrument(name, "as stated in the plan", low, high, better)
+
+
+def instrument_named(text: str, name: str) -> int | None:
+    """Where ``text`` names the instrument (as a whole word, any case: "PHQ-9 every 2 weeks"): the offset just
+    after the name, or None."""
+    match = re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text, re.IGNORECASE)
+    return None if match is None else match.end()

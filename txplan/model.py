@@ -28,13 +28,18 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Discriminator,
     Field,
+    Tag,
     field_validator,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
 
-from .elements import ITEM_ELEMENTS
+from .cadence import ScheduleName, parse_every
+from .elements import ELEMENTS, Shape
+from .frontmatter import KeyPath
+from .safety import RiskLevel
 
 MAX_ENTRIES = 200
 MAX_SCORE = 1_000_000_000
@@ -89,8 +94,6 @@ def _number_as_text(value: Any) -> Any:
 
 Phone = Annotated[str, BeforeValidator(_number_as_text), Field(min_length=1)]
 
-EVERY_PATTERN = re.compile(r"^(?:(session|week|month)|([1-9][0-9]*) (sessions?|weeks?|months?))$")
-
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=True)
@@ -124,9 +127,25 @@ class Diagnosis(Strict):
     description: Text
 
 
+class Screening(Strict):
+    """The suicide-risk screen the risk level rests on: which instrument, and when."""
+
+    instrument: Text
+    date: Date
+
+
 class Risk(Strict):
-    level: Literal["none", "low", "moderate", "high"]
+    level: RiskLevel
     summary: Text
+    screening: Screening | None = None
+    reassess: str | None = None  # the `every` grammar, optionally after "every": `every session`, `2 weeks`
+
+    @field_validator("reassess")
+    @classmethod
+    def _reassess_shape(cls, value: str | None) -> str | None:
+        if value is not None and parse_every(value, every_word=True) is None:
+            raise PydanticCustomError("TX108", "`reassess` reads like `every session`, `every 2 weeks` or `month`")
+        return value
 
 
 class Objective(Strict):
@@ -188,12 +207,38 @@ class Item(Usable):
     by: str | None = None
 
 
+SessionFormat = Literal["individual", "group", "family", "couples"]
+
+
+def _distinct(values: list[str]) -> list[str]:
+    if len(set(values)) != len(values):
+        raise PydanticCustomError("TX108", "names a format twice")
+    return values
+
+
+def _one_or_many(value: Any) -> str:
+    """Which form of `format` was written, so that an error is reported for that form only."""
+    return "many" if isinstance(value, list) else "one"
+
+
+Formats = Annotated[
+    Annotated[SessionFormat, Tag("one")]
+    | Annotated[list[SessionFormat], Field(min_length=1, max_length=4), AfterValidator(_distinct), Tag("many")],
+    Discriminator(_one_or_many),
+]
+
+
 class Frequency(Strict):
-    schedule: Literal["weekly", "twice-weekly", "biweekly", "monthly"]
+    schedule: ScheduleName
     minutes: int = Field(ge=15, le=240)
     weeks: int = Field(ge=1, le=104)
-    format: Literal["individual", "group", "family", "couples"]
+    format: Formats
     setting: Literal["in-person", "telehealth", "hybrid"]
+
+    @property
+    def formats(self) -> tuple[str, ...]:
+        """The session formats, one or several (individual sessions with monthly family sessions)."""
+        return (self.format,) if isinstance(self.format, str) else tuple(self.format)
 
 
 class Contact(Strict):
@@ -211,11 +256,13 @@ class Crisis(Strict):
     professional_contacts: list[Contact] = Field([], max_length=MAX_ENTRIES)
     means_safety: list[Text] = Field([], max_length=MAX_ENTRIES)
     reasons_for_living: list[Text] = Field([], max_length=MAX_ENTRIES)
+    items: list[Item] = Field([], max_length=MAX_ENTRIES)  # crisis work: lethal-means counselling, CAMS, ...
 
 
 class ScoreEntry(Strict):
     date: Date
     score: Score
+    item9: int | None = Field(None, ge=0, le=3)  # PHQ-9 item 9, the question on thoughts of death or self-harm
 
 
 class Measure(Strict):
@@ -230,7 +277,7 @@ class Measure(Strict):
     @field_validator("every")
     @classmethod
     def _every_shape(cls, value: str) -> str:
-        if not EVERY_PATTERN.match(value):
+        if parse_every(value) is None:
             raise PydanticCustomError(
                 "TX108", "`every` reads like `session`, `2 weeks` or `month`")
         return value
@@ -265,9 +312,21 @@ class Interventions(Strict):
     evaluation: Evaluation | None = None
 
     def items(self, key: str) -> list[Item]:
-        """The intervention items of an element written as a list of items."""
+        """The intervention items of an element: its list of items, or the crisis element's ``items``."""
         value = getattr(self, key)
+        if isinstance(value, Crisis):
+            return list(value.items)
         return list(value) if isinstance(value, list) and key != "approaches" else []
+
+
+class Closure(Strict):
+    """How a closed plan ended: the discharge summary."""
+
+    date: Date
+    reason: Text
+    criteria_met: Literal["all", "some", "none"]
+    referrals: list[Text] = Field([], max_length=MAX_ENTRIES)
+    summary: Text  # Markdown
 
 
 class Plan(Strict):
@@ -281,6 +340,7 @@ class Plan(Strict):
     problems: list[Problem] = Field(min_length=1, max_length=MAX_ENTRIES)
     interventions: Interventions
     discharge: list[Text] = Field(min_length=1, max_length=MAX_ENTRIES)
+    closure: Closure | None = None
 
     def objectives(self) -> list[Objective]:
         return [o for p in self.problems for g in p.goals for o in g.objectives]
@@ -288,11 +348,19 @@ class Plan(Strict):
     def has_interpersonal_goal(self) -> bool:
         return any(g.interpersonal for p in self.problems for g in p.goals)
 
-    def usables(self) -> Iterator[tuple[tuple[str | int, ...], Usable]]:
+    def item_entries(self) -> Iterator[tuple[KeyPath, str, Item]]:
+        """Every intervention item with its path and the element it is written under, in the elements' order
+        (the crisis element's ``items`` in its place)."""
+        for element in ELEMENTS:
+            base: KeyPath = ("interventions", element.key, "items") if element.shape is Shape.CRISIS else (
+                "interventions", element.key)
+            for index, item in enumerate(self.interventions.items(element.key)):
+                yield (*base, index), element.key, item
+
+    def usables(self) -> Iterator[tuple[KeyPath, Usable]]:
         """Every template-or-text entry with its path: intervention items, then feedback."""
-        for key in ITEM_ELEMENTS:
-            for index, item in enumerate(self.interventions.items(key)):
-                yield ("interventions", key, index), item
+        for path, _, item in self.item_entries():
+            yield path, item
         if self.interventions.evaluation is not None:
             for index, entry in enumerate(self.interventions.evaluation.feedback):
                 yield ("interventions", "evaluation", "feedback", index), entry

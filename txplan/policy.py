@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .diagnostics import Diagnostic, make
 from .elements import ELEMENTS_BY_KEY
+from .safety import DEFAULT_CRISIS_LINE, CrisisLine, RiskLevel
 from .signatures.records import Principal, Role
-
-RiskLevel = Literal["none", "low", "moderate", "high"]
-RISK_ORDER: tuple[str, ...] = ("none", "low", "moderate", "high")
 
 
 class Policy(BaseModel):
@@ -23,6 +20,7 @@ class Policy(BaseModel):
     review_interval_days: int = Field(90, ge=1, le=730)
     crisis_required_at: RiskLevel = "moderate"
     optional_elements: tuple[str, ...] = ()
+    crisis_lines: tuple[CrisisLine, ...] = (DEFAULT_CRISIS_LINE,)  # printed on every chart
     allowed_signers: str = "signers/allowed_signers"  # ssh-keygen's allowed-signers file, from the clinic's root
     signatures_required: tuple[Role, ...] = (Role.CLINICIAN, Role.CLIENT)  # plus guardian and supervisor by the facts
     sign_within_days: int = Field(14, ge=0, le=365)
@@ -34,6 +32,13 @@ class Policy(BaseModel):
         unknown = [v for v in value if v not in ELEMENTS_BY_KEY]
         if unknown:
             raise ValueError(f"unknown element(s) {', '.join(unknown)}")
+        return value
+
+    @field_validator("crisis_lines")
+    @classmethod
+    def _some_crisis_line(cls, value: tuple[CrisisLine, ...]) -> tuple[CrisisLine, ...]:
+        if not value:
+            raise ValueError(f"needs at least one line, such as the {DEFAULT_CRISIS_LINE.name}")
         return value
 
 
@@ -64,7 +69,3 @@ def load_policy(root: Path) -> tuple[Policy, list[Diagnostic]]:
                  f"[tool.txplan] {'.'.join(map(str, e['loc']))}: {e['msg']}")
             for e in exc.errors()
         ]
-
-
-def risk_at_or_above(level: str, threshold: str) -> bool:
-    return RISK_ORDER.index(level) >= RISK_ORDER.index(threshold)

@@ -2,16 +2,16 @@
 
 Pure data and wording, no plotting and no I/O, so that the chart, the site or an
 export all say the same thing about a client's progress. Every clinical fact
-(bands, cutoffs, response and remission) is read from the instrument table in
-``instruments``.
+(bands, cutoffs by age, reliable change, response, remission, the PHQ-9's item 9)
+is read from the instrument table in ``instruments``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
-from .instruments import Better, Cutoff, Instrument, percent
+from .instruments import Better, Cutoff, Instrument, age_on, percent
 from .model import Measure, ScoreEntry
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
@@ -25,6 +25,14 @@ def long_date(day: date) -> str:
 
 def points(value: float) -> str:
     return "1 point" if value == 1 else f"{value:g} points"
+
+
+def birthday(dob: date, age: int) -> date:
+    """The day a client born on ``dob`` turns ``age`` (1 March for a 29 February birthday in other years)."""
+    try:
+        return dob.replace(year=dob.year + age)
+    except ValueError:
+        return date(dob.year + age, 3, 1)
 
 
 @dataclass(frozen=True)
@@ -42,7 +50,8 @@ class MeasureStatus:
     response: bool | None
     response_at: float | None  # the highest score that counts as a response from this baseline
     remission: bool | None
-    cutoffs: tuple[tuple[Cutoff, str], ...]  # each cutoff with the side the latest score is on
+    cutoffs: tuple[tuple[Cutoff, str], ...]  # each cutoff for the client's age at the latest score, with its side
+    dob: date | None = None  # the client's, for cutoffs by age; None: only the cutoffs for any age
 
     @property
     def latest(self) -> ScoreEntry | None:
@@ -54,6 +63,42 @@ class MeasureStatus:
         if not self.change:
             return None
         return (self.change < 0) == (self.instrument.better is Better.LOWER)
+
+    @property
+    def reliable(self) -> bool | None:
+        """Whether the change reaches the instrument's reliable-change threshold (None: no change, or no threshold)."""
+        threshold = self.instrument.reliable_change
+        if not self.change or threshold is None:
+            return None
+        return abs(self.change) >= threshold
+
+    @property
+    def risk_answers(self) -> tuple[ScoreEntry, ...]:
+        """The scores whose risk item (PHQ-9 item 9) was answered above 0, by date."""
+        return tuple(entry for entry in self.scores if entry.item9)
+
+    @property
+    def latest_risk_answer(self) -> int | None:
+        latest = self.latest
+        return None if latest is None or self.instrument.risk_item is None else latest.item9
+
+    def cutoff_periods(self, start: date) -> tuple[tuple[Cutoff, date, date], ...]:
+        """Each cutoff with the first and last day from ``start`` to the latest score on which it applies, by the
+        client's age on each day (an adolescent who turns 18 moves from the adolescent to the adult cutoff)."""
+        latest = self.latest
+        if latest is None:
+            return ()
+        periods: list[tuple[Cutoff, date, date]] = []
+        for cutoff in self.instrument.cutoffs:
+            if cutoff.ages is None:
+                periods.append((cutoff, start, latest.date))
+            elif self.dob is not None:
+                first = max(start, birthday(self.dob, cutoff.ages.low))
+                last = latest.date if cutoff.ages.high is None else min(
+                    latest.date, birthday(self.dob, cutoff.ages.high + 1) - timedelta(days=1))
+                if first <= last:
+                    periods.append((cutoff, first, last))
+        return tuple(periods)
 
     def target_text(self) -> str:
         return f"{self.target:g} or {self.instrument.better.value}"
@@ -70,8 +115,8 @@ class MeasureStatus:
             self._change_sentence(),
             f"Target of {self.target_text()} {'met' if self.target_met else 'not met yet'}.",
             *self._criteria_sentences(),
-            *(f"{side.capitalize()} the {cutoff.label}{' range' if cutoff.upper is not None else ''} of {cutoff.span()}."
-              for cutoff, side in self.cutoffs),
+            *(cutoff_sentence(cutoff, side) for cutoff, side in self.cutoffs),
+            *self._risk_item_sentences(),
         ]
 
     def summary(self) -> str:
@@ -82,15 +127,48 @@ class MeasureStatus:
                   f"{name} scores from {first.score:g} on {long_date(first.date)} to {latest.score:g} on "
                   f"{long_date(latest.date)} ({len(self.scores)} scores)")
         band = f"; latest in the {self.band} band" if self.band else ""
-        return f"{series}; baseline {self.baseline:g}; target {self.target_text()}{band}."
+        item = self.instrument.risk_item
+        answers = len(self.risk_answers)
+        risk = f"; {item.name} above 0 on {answers} score{'s' if answers > 1 else ''}" if item and answers else ""
+        return f"{series}; baseline {self.baseline:g}; target {self.target_text()}{band}{risk}."
 
     def _change_sentence(self) -> str:
         if not self.change:
             return f"No change from the baseline of {self.baseline:g}."
         size = abs(self.change)
         share = f" ({percent(size / abs(self.baseline))})" if self.baseline else ""
-        verdict = "an improvement" if self.improved else "a worsening"
-        return f"{'Down' if self.change < 0 else 'Up'} {points(size)}{share} from the baseline of {self.baseline:g}, {verdict}."
+        return (f"{'Down' if self.change < 0 else 'Up'} {points(size)}{share} from the baseline of {self.baseline:g}, "
+                f"{self._verdict()}.")
+
+    def _verdict(self) -> str:
+        """What the change means: only a change of at least the reliable-change threshold is called an improvement
+        or a worsening, and an improvement is never announced without the risk item that is still above 0."""
+        threshold = self.instrument.reliable_change
+        if threshold is None:
+            direction = "better" if self.improved else "worse"
+            return f"in the {direction} direction (no reliable-change threshold is set for {self.instrument.name})"
+        if not self.reliable:
+            return f"no reliable change (that takes {points(threshold)})"
+        if not self.improved:
+            return f"a reliable worsening ({points(threshold)} or more)"
+        verdict = f"a reliable improvement ({points(threshold)} or more)"
+        item = self.instrument.risk_item
+        if item is not None and self.latest_risk_answer:
+            verdict += f" in the total score, while {item.name} is still above 0"
+        return verdict
+
+    def _risk_item_sentences(self) -> list[str]:
+        """Every answer above 0 on the risk item (PHQ-9 item 9), with its date, and that each needs follow-up."""
+        item = self.instrument.risk_item
+        if item is None or not self.risk_answers:
+            return []
+        answers = "; ".join(f"{entry.item9} ({item.answer(entry.item9 or 0)}) on {long_date(entry.date)}"
+                            for entry in self.risk_answers)
+        latest = self.latest_risk_answer
+        now = (f" On the latest score it was {latest} ({item.answer(latest)})." if latest is not None and latest == 0
+               else "")
+        return [f"{_capital(item.name)}, {item.asks}, was answered above 0: {answers}; "
+                f"any answer above 0 needs a risk follow-up.{now}"]
 
     def _criteria_sentences(self) -> list[str]:
         found: list[str] = []
@@ -106,14 +184,26 @@ class MeasureStatus:
         return found
 
 
-def measure_status(measure: Measure, instrument: Instrument) -> MeasureStatus:
-    """Where ``measure`` stands by its scores, judged by ``instrument``'s direction, bands and criteria."""
+def cutoff_sentence(cutoff: Cutoff, side: str) -> str:
+    """``Below the adolescent clinical cutoff of 28 (ages 13 to 17).``: the cutoff used is always named."""
+    ages = f" ({cutoff.ages.describe()})" if cutoff.ages is not None else ""
+    return f"{side.capitalize()} the {cutoff.label}{' range' if cutoff.upper is not None else ''} of {cutoff.span()}{ages}."
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def measure_status(measure: Measure, instrument: Instrument, dob: date | None = None) -> MeasureStatus:
+    """Where ``measure`` stands by its scores, judged by ``instrument``'s direction, bands and criteria, and by
+    the cutoffs for the client's age (from ``dob``) on the day of the latest score."""
     scores = tuple(sorted(measure.scores, key=lambda entry: entry.date))
     if not scores:
         return MeasureStatus(instrument, measure.baseline, measure.target, (), "", None, None, None,
-                             instrument.response_score(measure.baseline), None, ())
+                             instrument.response_score(measure.baseline), None, (), dob)
     score = scores[-1].score
     threshold = instrument.response_score(measure.baseline)
+    age = None if dob is None else age_on(dob, scores[-1].date)
     return MeasureStatus(
         instrument, measure.baseline, measure.target, scores,
         band=instrument.band(score),
@@ -122,5 +212,6 @@ def measure_status(measure: Measure, instrument: Instrument) -> MeasureStatus:
         response=None if threshold is None else score <= threshold,
         response_at=threshold,
         remission=None if instrument.remission is None else score < instrument.remission,
-        cutoffs=tuple((cutoff, cutoff.side(score)) for cutoff in instrument.cutoffs),
+        cutoffs=tuple((cutoff, cutoff.side(score)) for cutoff in instrument.cutoffs_at(age)),
+        dob=dob,
     )

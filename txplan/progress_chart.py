@@ -11,15 +11,18 @@ is encoded here with Pillow, with no "Software" stamp or other metadata.
 
 What a clinician reads at a glance: the instrument's severity bands shaded
 lightly and named at the right, the score line with each value, the baseline
-marked at the plan's start, the target as a dashed line and any clinical cutoff
-dotted, with a legend under the plot.
+marked at the plan's start, the target as a dashed line and each clinical cutoff
+for the client's age dotted over the days it applies, scores whose PHQ-9 item 9
+was above 0 ringed in red, with a legend under the plot. Value labels are placed
+where they cross no line and no other label; alliance scales show the top of
+their range, where their scores gather.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
+import textwrap
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from io import BytesIO, StringIO
 from pathlib import Path
@@ -35,13 +38,21 @@ from PIL import Image
 from .instruments import INSTRUMENTS_BY_NAME, Band, Better, Cutoff, Instrument
 from .progress import MONTHS, MeasureStatus
 
+__all__ = ["png_of", "progress_figure", "progress_png"]
+
 WIDTH_IN, HEIGHT_IN, DPI = 6.5, 3.4, 200
 MARGINS_IN = {"left": 0.75, "right": 1.3, "top": 0.4, "bottom": 1.0}  # room for labels, band names and legend
 MIN_TICK_GAP_IN = 0.5  # date labels closer than this would overlap
 TITLE_PT, LABEL_PT, TICK_PT, SIDE_PT, VALUE_PT = 10.5, 9, 8.5, 8, 8.5  # the graph is printed at its own size
+SIDE_CHARS = 16  # characters of a name that fit the right margin on one line
 MAX_VALUE_LABELS = 12  # more points than this are not labelled one by one
 
 SCORE_COLOR, TARGET_COLOR, CUTOFF_COLOR, TEXT_COLOR, GRID_COLOR = "#1F4E79", "#1A7F37", "#555555", "#333333", "#D0D5DA"
+RISK_COLOR = "#C00000"  # the ring around a score whose item 9 was above 0
+LABEL_GAP_PT = 1.5  # the least room between a value label and a line or another label
+# Where a value label may go, in points from its point, in order of preference: above, below, right, left,
+# then further above and below.
+PLACES: tuple[tuple[float, float], ...] = ((0, 9), (0, -12), (10, 0), (-10, 0), (0, 21), (0, -24))
 BAND_MAP, BAND_ALPHA = "RdYlGn_r", 0.22  # green for the better end of the scale, red for the worse
 
 _FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
@@ -52,16 +63,17 @@ def _font(size: float, bold: bool = False) -> FontProperties:
 
 
 def progress_png(status: MeasureStatus, start: date) -> bytes:
-    """The graph of a measure with at least one score, as PNG for printed charts; the baseline is drawn at
-    ``start`` (the plan's effective date), or at the first score when that comes earlier."""
-    with _drawn(status, start) as figure:
-        return png_of(figure)
+    """The graph of a measure with at least one score; the baseline is drawn at ``start`` (the plan's
+    effective date), or at the first score when that comes earlier."""
+    with matplotlib.style.context("default"):  # whatever a matplotlibrc on this machine says
+        return png_of(progress_figure(status, start))
 
 
 def progress_svg(status: MeasureStatus, start: date) -> str:
     """The same graph as an SVG element for HTML charts: text drawn as paths (no font to fetch), no date or
     creator stamp, ids salted with a constant, so the same scores give the same markup."""
-    with _drawn(status, start) as figure:
+    with matplotlib.style.context("default"):
+        figure = progress_figure(status, start)
         matplotlib.rcParams["svg.hashsalt"] = "txplan"
         buffer = StringIO()
         figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
@@ -69,9 +81,8 @@ def progress_svg(status: MeasureStatus, start: date) -> str:
     return markup[markup.index("<svg"):]
 
 
-@contextmanager
-def _drawn(status: MeasureStatus, start: date) -> Iterator[Figure]:
-    """A figure with the graph drawn, inside matplotlib's default style (whatever a matplotlibrc says)."""
+def progress_figure(status: MeasureStatus, start: date) -> Figure:
+    """The graph as a matplotlib figure on the Agg canvas, drawn but not encoded (``progress_png`` encodes it)."""
     if not status.scores:
         raise ValueError("a progress graph needs at least one score")
     with matplotlib.style.context("default"):
@@ -82,7 +93,7 @@ def _drawn(status: MeasureStatus, start: date) -> Iterator[Figure]:
         _Graph(figure.add_subplot(), status, min(start, status.scores[0].date)).draw()
         figure.text(MARGINS_IN["left"] / WIDTH_IN, 1 - 0.12 / HEIGHT_IN, _title(status.instrument), va="top",
                     color=TEXT_COLOR, fontproperties=_font(TITLE_PT, bold=True))
-        yield figure
+        return figure
 
 
 def png_of(figure: Figure) -> bytes:
@@ -113,25 +124,38 @@ class _Graph:
         return self.status.instrument
 
     def draw(self) -> None:
-        """Labelled artists are added in the order the legend lists them: scores, baseline, target, cutoffs."""
+        """Labelled artists are added in the order the legend lists them: scores, baseline, target, cutoffs,
+        item 9."""
         self._frame()
         self._bands()
         self._series()
         self.axes.axhline(self.status.target, color=TARGET_COLOR, linestyle=(0, (6, 3)), linewidth=1.4,
                           label=f"Target: {self.status.target_text()}", zorder=3)
         self._cutoffs()
+        self._risk_answers()
+        self._value_labels()
         self._legend()
+
+    @property
+    def low(self) -> float:
+        """The foot of the y axis: the instrument's lowest score, or for alliance scales the foot of the range their
+        scores gather in, lowered to the next multiple of 5 under any score, baseline or target below it."""
+        view = self.instrument.view
+        if view is None:
+            return self.instrument.low
+        lowest = min(self.status.baseline, self.status.target, *(entry.score for entry in self.status.scores))
+        return max(self.instrument.low, min(view[0], lowest // 5 * 5))
 
     def _frame(self) -> None:
         axes, instrument = self.axes, self.instrument
         first, last = self.start.toordinal(), self.status.scores[-1].date.toordinal()
         pad = max((last - first) * 0.05, 3)
         axes.set_xlim(first - pad, last + pad)
-        axes.set_ylim(instrument.low, instrument.high)
+        axes.set_ylim(self.low, instrument.high)
         direction = "lower is better" if instrument.better is Better.LOWER else "higher is better"
         axes.set_ylabel(f"{instrument.name} score\n({direction})", fontproperties=_font(LABEL_PT), color=TEXT_COLOR)
         axes.set_xlabel("Date", fontproperties=_font(LABEL_PT), color=TEXT_COLOR)
-        y_ticks = _score_ticks(instrument)
+        y_ticks = _score_ticks(instrument, self.low)
         axes.set_yticks(y_ticks, [f"{value:g}" for value in y_ticks], fontproperties=_font(TICK_PT), color=TEXT_COLOR)
         x_days = _date_ticks([self.start, *(entry.date for entry in self.status.scores)], self._days_per_inch())
         axes.set_xticks([day.toordinal() for day in x_days], _date_labels(x_days),
@@ -159,20 +183,38 @@ class _Graph:
                            color=TEXT_COLOR, fontproperties=_font(SIDE_PT))
 
     def _cutoffs(self) -> None:
-        for cutoff in self.instrument.cutoffs:
+        """Each cutoff for the client's age over the days it applies (across the whole graph unless the client
+        moves into another age group); its name at the right when it applies on the latest score's day."""
+        latest = self.status.scores[-1].date
+        for cutoff, first, last in self.status.cutoff_periods(self.start):
             label = f"{_capital(cutoff.label)} ({cutoff.span()})"
-            if cutoff.upper is None:
+            whole = first == self.start and last == latest
+            if cutoff.upper is not None:
+                self.axes.axhspan(cutoff.value, cutoff.high, facecolor="none", edgecolor=CUTOFF_COLOR, hatch="////",
+                                  linewidth=0.6, label=label, zorder=2)
+            elif whole:
                 self.axes.axhline(cutoff.value, color=CUTOFF_COLOR, linestyle=(0, (1.5, 2)), linewidth=1.2,
                                   label=label, zorder=2)
             else:
-                self.axes.axhspan(cutoff.value, cutoff.high, facecolor="none", edgecolor=CUTOFF_COLOR, hatch="////",
-                                  linewidth=0.6, label=label, zorder=2)
-            if not self.instrument.bands:
+                self.axes.plot([first.toordinal(), last.toordinal()], [cutoff.value] * 2, color=CUTOFF_COLOR,
+                               linestyle=(0, (1.5, 2)), linewidth=1.2, label=label, zorder=2)
+            if not self.instrument.bands and last == latest:
                 self._cutoff_name(cutoff)
 
+    def _risk_answers(self) -> None:
+        """A red ring around each score whose item 9 (thoughts of death or self-harm) was above 0."""
+        answered = self.status.risk_answers
+        if not answered:
+            return
+        item = self.instrument.risk_item
+        name = item.name.capitalize() if item is not None else "Risk item"
+        self.axes.plot([entry.date.toordinal() for entry in answered], [entry.score for entry in answered],
+                       linestyle="none", marker="o", markersize=12, markerfacecolor="none", markeredgecolor=RISK_COLOR,
+                       markeredgewidth=1.6, label=f"{name} above 0", zorder=6, clip_on=False)
+
     def _cutoff_name(self, cutoff: Cutoff) -> None:
-        """Without bands the right margin is free: name the cutoff there too, beside its line."""
-        self.axes.text(1.02, (cutoff.value + cutoff.high) / 2, f"{cutoff.label}\n{cutoff.span()}",
+        """Without bands the right margin is free: name the cutoff there too, beside its line, wrapped to the margin."""
+        self.axes.text(1.02, (cutoff.value + cutoff.high) / 2, f"{textwrap.fill(cutoff.label, SIDE_CHARS)}\n{cutoff.span()}",
                        transform=self.axes.get_yaxis_transform(), va="center", ha="left", clip_on=False,
                        color=CUTOFF_COLOR, fontproperties=_font(SIDE_PT))
 
@@ -188,20 +230,26 @@ class _Graph:
         self.axes.plot([start], [baseline], linestyle="none", marker="D", markersize=7, markerfacecolor="white",
                        markeredgecolor=SCORE_COLOR, markeredgewidth=1.5, label=f"Baseline ({baseline:g})", zorder=5,
                        clip_on=False)
-        if len(scores) <= MAX_VALUE_LABELS:
-            same_day = start == days[0]  # baseline and first score share a date: label them left and right
-            self._value_label(start, baseline, "left" if same_day else "")
-            for index, (day, value) in enumerate(zip(days, values, strict=True)):
-                self._value_label(day, value, "right" if same_day and index == 0 else "")
 
-    def _value_label(self, day: float, value: float, beside: str) -> None:
-        """The value above its point, below it near the top of the scale, or ``beside`` it ("left", "right")."""
-        near_top = value > self.instrument.high - (self.instrument.high - self.instrument.low) * 0.1
-        offset = {"left": (-8, 0), "right": (8, 0)}.get(beside, (0, -12 if near_top else 9))
-        self.axes.annotate(f"{value:g}", (day, value), xytext=offset, textcoords="offset points",
-                           ha={"left": "right", "right": "left"}.get(beside, "center"), va="center",
-                           color=SCORE_COLOR, fontproperties=_font(VALUE_PT, bold=True), zorder=6,
-                           bbox={"boxstyle": "round,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.75})
+    def _value_labels(self) -> None:
+        """Each value by its point (up to ``MAX_VALUE_LABELS`` points), where it crosses no line and no label placed
+        before it; the baseline and a first score of the same day are labelled left and right of each other."""
+        scores = self.status.scores
+        if len(scores) > MAX_VALUE_LABELS:
+            return
+        start = self.start.toordinal()
+        points = [(float(start), self.status.baseline), *((float(e.date.toordinal()), e.score) for e in scores)]
+        same_day = start == scores[0].date.toordinal()
+        lines = [self.status.target, *(y for c, _, _ in self.status.cutoff_periods(self.start) for y in (c.value, c.high))]
+        placer = _LabelPlacer(self.axes, self.low, self.instrument.high, lines)
+        for index, (day, value) in enumerate(points):
+            fixed = ((-10, 0) if index == 0 else (10, 0)) if same_day and index < 2 else None
+            dx, dy = placer.place(day, value, f"{value:g}", fixed)
+            self.axes.annotate(f"{value:g}", (day, value), xytext=(dx, dy), textcoords="offset points",
+                               ha="right" if dx < 0 else "left" if dx > 0 else "center", va="center",
+                               color=SCORE_COLOR, fontproperties=_font(VALUE_PT, bold=True), zorder=7,
+                               bbox={"boxstyle": "round,pad=0.1", "facecolor": "white", "edgecolor": "none",
+                                     "alpha": 0.75})
 
     def _legend(self) -> None:
         """Under the plot, centred on the page width rather than the plot's, so four entries fit on one line."""
@@ -211,6 +259,51 @@ class _Graph:
 
 def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
+
+
+@dataclass
+class _LabelPlacer:
+    """Chooses where each value label goes, working in points on the page: the first of ``PLACES`` whose box crosses
+    no horizontal line (target, cutoffs), leaves the plot by no more than the label's own height, and overlaps no
+    label already placed; when every place collides, the one with the fewest collisions."""
+
+    axes: Axes
+    low: float
+    high: float
+    lines: Sequence[float]
+    placed: list[tuple[float, float, float, float]] = field(default_factory=list)  # boxes: left, bottom, right, top
+
+    def _point(self, day: float, value: float) -> tuple[float, float]:
+        """Page points from the plot's lower left corner."""
+        x_low, x_high = self.axes.get_xlim()
+        width_pt = (WIDTH_IN - MARGINS_IN["left"] - MARGINS_IN["right"]) * 72
+        height_pt = (HEIGHT_IN - MARGINS_IN["top"] - MARGINS_IN["bottom"]) * 72
+        return ((day - x_low) / (x_high - x_low) * width_pt, (value - self.low) / (self.high - self.low) * height_pt)
+
+    def place(self, day: float, value: float, text: str, fixed: tuple[float, float] | None) -> tuple[float, float]:
+        x, y = self._point(day, value)
+        line_ys = [self._point(day, line)[1] for line in self.lines]
+        height_pt = (HEIGHT_IN - MARGINS_IN["top"] - MARGINS_IN["bottom"]) * 72
+        width, tall = len(text) * VALUE_PT * 0.62 + 2, VALUE_PT * 1.2
+        best: tuple[int, tuple[float, float], tuple[float, float, float, float]] | None = None
+        for dx, dy in [fixed] if fixed is not None else PLACES:
+            left = x + dx - (width if dx < 0 else 0 if dx > 0 else width / 2)
+            box = (left, y + dy - tall / 2, left + width, y + dy + tall / 2)
+            collisions = sum(box[1] - LABEL_GAP_PT < line < box[3] + LABEL_GAP_PT for line in line_ys)
+            collisions += sum(_overlap(box, other) for other in self.placed)
+            collisions += box[1] < -tall or box[3] > height_pt + tall
+            if best is None or collisions < best[0]:
+                best = (collisions, (dx, dy), box)
+            if collisions == 0:
+                break
+        assert best is not None
+        self.placed.append(best[2])
+        return best[1]
+
+
+def _overlap(one: tuple[float, float, float, float], other: tuple[float, float, float, float]) -> bool:
+    return one[0] < other[2] + LABEL_GAP_PT and other[0] < one[2] + LABEL_GAP_PT and \
+        one[1] < other[3] + LABEL_GAP_PT and other[1] < one[3] + LABEL_GAP_PT
 
 
 def _band_edges(bands: Sequence[Band], index: int, instrument: Instrument) -> tuple[float, float]:
@@ -226,13 +319,13 @@ def _band_colors(count: int, reverse: bool) -> list[tuple[float, float, float, f
     return [colormap(1 - spot if reverse else spot) for spot in spots]
 
 
-def _score_ticks(instrument: Instrument) -> list[float]:
-    """Band boundaries where there are bands (0, 5, 10, ... 27 for the PHQ-9); otherwise round steps."""
+def _score_ticks(instrument: Instrument, low: float) -> list[float]:
+    """Band boundaries where there are bands (0, 5, 10, ... 27 for the PHQ-9); otherwise round steps from ``low``."""
     if instrument.bands:
         return sorted({instrument.low, *(band.low for band in instrument.bands), instrument.high})
-    span = instrument.high - instrument.low
+    span = instrument.high - low
     step = next(s * 10**e for e in range(-3, 10) for s in (1, 2, 5) if span / (s * 10**e) <= 8)
-    first = -(-instrument.low // step) * step
+    first = -(-low // step) * step
     count = int((instrument.high - first) // step) + 1
     ticks = [first + i * step for i in range(count)]
     return [*ticks, instrument.high] if instrument.high - ticks[-1] >= step / 2 else ticks

@@ -18,22 +18,25 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from .cadence import every_in_text, parse_every
 from .diagnostics import Diagnostic, make
-from .elements import ELEMENTS, STANLEY_BROWN_STEPS, Element, When
+from .elements import ELEMENTS, ELEMENTS_BY_KEY, STANLEY_BROWN_STEPS, Element, Shape, When
 from .frontmatter import Document, KeyPath, shown_key
-from .instruments import INSTRUMENTS_BY_NAME, Better, Instrument, custom_instrument
-from .model import Measure, Objective, Plan
-from .policy import Policy, risk_at_or_above
+from .instruments import INSTRUMENTS_BY_NAME, Better, Instrument, age_on, custom_instrument, instrument_named
+from .model import Contact, Crisis, Measure, Objective, Plan, Usable
+from .policy import Policy
+from .safety import DEFAULT_CRISIS_LINE, PHONE_RULE, dialable, phone_digits, risk_at_or_above, says_nothing
 from .templates import Library
 
 ICD10_CM = re.compile(r"^[A-Z][0-9]{2}(?:\.[A-Z0-9]{1,4})?$")
 
-_NUMBER_WORDS = (
-    r"one|two|three|four|five|six|seven|eight|nine|ten|once|twice|daily|weekly|monthly|"
-    r"nightly|every|each|per|times|half|all"
-)
+# A count is a number; "each", "every", "per" and "all" alone are not ("feel less anxious each day").
+_COUNT_WORDS = r"one|two|three|four|five|six|seven|eight|nine|ten|once|twice|half"
+_FREQUENCY_WORDS = r"daily|weekly|monthly|nightly|times"
 _MONTHS = r"january|february|march|april|june|july|august|september|october|november|december"
-MEASURABLE = re.compile(rf"\d|\b(?:{_NUMBER_WORDS}|{_MONTHS})\b", re.IGNORECASE)
+_DAYS = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)s?"
+MEASURABLE = re.compile(rf"\d|\b(?:{_COUNT_WORDS}|{_FREQUENCY_WORDS}|{_MONTHS}|{_DAYS})\b", re.IGNORECASE)
+CARRIES_NUMBER = re.compile(rf"\d|\b(?:{_COUNT_WORDS})\b", re.IGNORECASE)
 VAGUE_VERBS = re.compile(r"\b(improve[sd]?|understand[s]?|explore[sd]?|feel(?:s)? better|tolerate[sd]?)\b",
                          re.IGNORECASE)
 MAY = re.compile(r"\bmay\b", re.IGNORECASE)
@@ -50,6 +53,37 @@ def _says_may(statement: str) -> bool:
 def _measurable(statement: str) -> bool:
     """A number, a frequency word or a month name; "May" counts only where it is the month."""
     return bool(MEASURABLE.search(statement) or _MONTH_MAY.search(statement))
+
+
+# The subject of "... will": staff rather than the client.
+_STAFF = (r"(?:the |this |a |our )?(?:therapist|clinician|counsell?or|staff|provider|writer|psychologist|psychiatrist|"
+          r"social worker|case manager|care coordinator|treatment team|team|clinic|program)s?")
+STAFF_SUBJECT = re.compile(rf"^{_STAFF}(?:(?:,| and| or) {_STAFF})*$", re.IGNORECASE)
+_TITLES = frozenset({"dr", "mr", "mrs", "ms", "mx", "prof"})
+# A promise not to self-harm in place of a plan: "will be safe", "will contract for safety", "no-harm contract".
+NO_HARM_CONTRACT = re.compile(
+    r"\bcontract(?:s|ed|ing)? for safety\b|\b(?:safety|no[- ](?:harm|suicide|self[- ]harm)) (?:contract|agreement|pact)\b"
+    r"|\bwill (?:be|remain|stay|keep (?:him|her|them|my)sel(?:f|ves)) safe\b"
+    r"|\b(?:agrees?|promises?|commits?) (?:not to|to not) (?:harm|hurt|kill)\b"
+    r"|\bwill not (?:harm|hurt|kill) (?:him|her|them|my)sel(?:f|ves)\b",
+    re.IGNORECASE)
+
+
+def _subject(statement: str) -> str:
+    """The words before the first "will", or "" when the statement has no "will"."""
+    match = re.search(r"\s+will\b", statement, re.IGNORECASE)
+    return " ".join(statement[:match.start()].split()) if match else ""
+
+
+def _name_words(name: str) -> list[str]:
+    """A name's words, without titles or credentials: "Dr. Sam Sample, PsyD" gives "sam", "sample"."""
+    return [w.casefold() for w in name.split(",")[0].replace(".", " ").split() if w.casefold() not in _TITLES]
+
+
+def _name_forms(name: str) -> set[str]:
+    """How a person may be named in a sentence: first name, last name, or both ("sam", "sample", "sam sample")."""
+    words = _name_words(name)
+    return {" ".join(words[:1]), " ".join(words[-1:]), " ".join(words)} - {""}
 
 
 @dataclass(frozen=True)
@@ -168,7 +202,71 @@ def safety_plan_complete(ctx: Context) -> Iterator[Diagnostic]:
             yield ctx.at_key((*base, key), "TX210", f"crisis.{key} is empty: {title.lower()}")
     if crisis.professional_contacts and not any(c.phone for c in crisis.professional_contacts):
         yield ctx.at_key((*base, "professional_contacts"), "TX211",
-                         "no professional contact has a phone; add one, such as 988 (Suicide & Crisis Lifeline)")
+                         f"no professional contact has a phone; add one, such as the {DEFAULT_CRISIS_LINE.name} "
+                         f"({DEFAULT_CRISIS_LINE.phone})")
+
+
+def _contacts(crisis: Crisis) -> Iterator[tuple[KeyPath, str, Contact]]:
+    base: KeyPath = ("interventions", "crisis")
+    for key in ("support_contacts", "professional_contacts"):
+        for index, contact in enumerate(getattr(crisis, key)):
+            yield (*base, key, index), key, contact
+
+
+def safety_plan_reachable(ctx: Context) -> Iterator[Diagnostic]:
+    """Phones a client can dial, support contacts with one, and a means-safety step that says something."""
+    crisis = ctx.plan.interventions.crisis
+    if crisis is None:
+        return
+    for path, key, contact in _contacts(crisis):
+        if contact.phone is not None and not dialable(contact.phone):
+            yield ctx.at((*path, "phone"), "TX216", f"crisis.{key}[{path[-1]}].phone must be a phone number a client "
+                                                    f"can dial: {PHONE_RULE}")
+        elif contact.phone is None and key == "support_contacts":
+            yield ctx.at(path, "TX306", f"crisis.support_contacts[{path[-1]}] has no phone; in a crisis the client "
+                                        "should not have to look the number up")
+    for index, entry in enumerate(crisis.means_safety):
+        if says_nothing(entry):
+            yield ctx.at(("interventions", "crisis", "means_safety", index), "TX307",
+                         f"crisis.means_safety[{index}] says nothing; record what was asked about lethal means "
+                         "(firearms, medications) and what was agreed")
+
+
+def crisis_line_listed(ctx: Context) -> Iterator[Diagnostic]:
+    """When the crisis element is required, a 24-hour line (988 or one of the policy's) is a professional contact."""
+    crisis = ctx.plan.interventions.crisis
+    phones = [c.phone for c in crisis.professional_contacts if c.phone is not None] if crisis is not None else []
+    if not phones or not element_required(ELEMENTS_BY_KEY["crisis"], ctx.plan, ctx.policy):
+        return  # no phone at all is already a TX211
+    lines = {phone_digits(line.phone) for line in (DEFAULT_CRISIS_LINE, *ctx.policy.crisis_lines)}
+    if not any(phone_digits(phone) in lines for phone in phones):
+        names = ", ".join(f"{line.name} ({line.phone})" for line in ctx.policy.crisis_lines)
+        yield ctx.at_key(("interventions", "crisis", "professional_contacts"), "TX217",
+                         f"risk level {ctx.plan.risk.level} requires a safety plan, and its professional contacts "
+                         f"need a 24-hour crisis line: {DEFAULT_CRISIS_LINE.phone} or one of the clinic's crisis "
+                         f"lines ({names})")
+
+
+def risk_follow_up(ctx: Context) -> Iterator[Diagnostic]:
+    """At or above the crisis level, the screening the risk rests on and when risk is assessed again."""
+    risk = ctx.plan.risk
+    if risk_at_or_above(risk.level, ctx.policy.crisis_required_at):
+        at = f"risk level {risk.level} is at or above the clinic's crisis level ({ctx.policy.crisis_required_at})"
+        if risk.screening is None:
+            yield ctx.at_key(("risk", "screening"), "TX308",
+                             f"{at}; record the screening it rests on: `screening: {{instrument: ..., date: ...}}`")
+        if risk.reassess is None:
+            yield ctx.at_key(("risk", "reassess"), "TX309", f"{at}; say how often risk is reassessed: "
+                                                             "`reassess: every session`")
+    if risk.screening is None:
+        return
+    where: KeyPath = ("risk", "screening", "date")
+    if risk.screening.date > ctx.today:
+        yield ctx.at(where, "TX219", "risk.screening.date is after today")
+    days = (ctx.plan.dates.effective - risk.screening.date).days
+    if days > ctx.policy.review_interval_days:
+        yield ctx.at(where, "TX310", f"the screening is {days} days older than dates.effective; the clinic's "
+                                     f"review interval is {ctx.policy.review_interval_days} days: screen again")
 
 
 def instrument_for(measure: Measure) -> Instrument | None:
@@ -211,12 +309,63 @@ def _measure_diagnostics(ctx: Context, path: KeyPath, measure: Measure) -> Itera
             yield ctx.at(where, "TX212",
                          f"{where[-1]} {score:g} is outside {instrument.name}'s range "
                          f"{instrument.low:g}-{instrument.high:g}")
+        elif not instrument.precise_enough(score):
+            yield ctx.at(where, "TX314", f"{where[-1]} {score:g}: {instrument.name} scores are {instrument.precision()}")
     # a score outside the range is already a TX212; comparing it to the other would only repeat that
     in_range = instrument.in_range(measure.baseline) and instrument.in_range(measure.target)
     if in_range and not instrument.improves(measure.baseline, measure.target):
         side = "below" if instrument.better is Better.LOWER else "above"
         yield ctx.at((*path, "target"), "TX213",
                      f"target must be {side} the baseline ({instrument.better.value} {instrument.name} scores are better)")
+    yield from _score_entries(ctx, path, measure, instrument)
+
+
+def _score_entries(ctx: Context, path: KeyPath, measure: Measure, instrument: Instrument) -> Iterator[Diagnostic]:
+    """Scores are not dated in the future, and ``item9`` belongs to the instrument that has an item 9."""
+    for index, entry in enumerate(measure.scores):
+        where: KeyPath = (*path, "scores", index)
+        if entry.date > ctx.today:
+            yield ctx.at((*where, "date"), "TX219", f"scores[{index}].date is after today: a score is recorded "
+                                                    "once it has been given")
+        if entry.item9 is not None and instrument.risk_item is None:
+            holders = ", ".join(i.name for i in INSTRUMENTS_BY_NAME.values() if i.risk_item is not None)
+            yield ctx.at_key((*where, "item9"), "TX218",
+                             f"scores[{index}].item9 is recorded only for {holders}; this measure's instrument has "
+                             "no item 9")
+
+
+def _measures(plan: Plan) -> Iterator[tuple[KeyPath, Measure, Instrument]]:
+    """The plan's measures with their paths and instruments (measures without a usable instrument are skipped)."""
+    evaluation = plan.interventions.evaluation
+    for index, measure in enumerate(evaluation.measures if evaluation is not None else ()):
+        instrument = instrument_for(measure)
+        if instrument is not None:
+            yield ("interventions", "evaluation", "measures", index), measure, instrument
+
+
+def risk_item_answered(ctx: Context) -> Iterator[Diagnostic]:
+    """PHQ-9 item 9 above 0 on the latest score of a plan that records no risk."""
+    if ctx.plan.risk.level != "none":
+        return
+    for path, measure, instrument in _measures(ctx.plan):
+        if instrument.risk_item is None or not measure.scores:
+            continue
+        latest = max(range(len(measure.scores)), key=lambda i: (measure.scores[i].date, i))
+        if measure.scores[latest].item9:
+            yield ctx.at((*path, "scores", latest, "item9"), "TX312",
+                         f"{instrument.risk_item.name} of the latest {instrument.name} is above 0 while risk.level is "
+                         "none; any answer above 0 calls for a risk assessment")
+
+
+def measure_ages(ctx: Context) -> Iterator[Diagnostic]:
+    """An instrument made for some ages, used for a client outside them on the plan's effective date."""
+    age = age_on(ctx.plan.client.dob, ctx.plan.dates.effective)
+    for path, _, instrument in _measures(ctx.plan):
+        if instrument.ages is not None and age not in instrument.ages:
+            instead = f"; {instrument.instead}" if instrument.instead else ""
+            yield ctx.at((*path, "instrument"), "TX313",
+                         f"{instrument.name} is made for {instrument.ages.describe()}, and the client's age on "
+                         f"dates.effective is outside that{instead}")
 
 
 def template_uses(ctx: Context) -> Iterator[Diagnostic]:
@@ -239,6 +388,28 @@ def template_uses(ctx: Context) -> Iterator[Diagnostic]:
             yield ctx.at((*path, "use"), "TX222", f"template `{template.id}` needs `with: {{{name}: ...}}`")
 
 
+def _element_name(key: str) -> str:
+    return f"`{key}` ({ELEMENTS_BY_KEY[key].title.lower()})"
+
+
+def template_elements(ctx: Context) -> Iterator[Diagnostic]:
+    """A template is used under the element it is written for; crisis templates under ``crisis.items``."""
+    entries: list[tuple[KeyPath, str, Usable]] = list(ctx.plan.item_entries())
+    if ctx.plan.interventions.evaluation is not None:
+        entries += [(("interventions", "evaluation", "feedback", i), "evaluation", entry)
+                    for i, entry in enumerate(ctx.plan.interventions.evaluation.feedback)]
+    for path, key, item in entries:
+        template = ctx.library.get(item.use) if item.use is not None else None
+        if template is None or template.meta.element == key:
+            continue
+        declared = template.meta.element
+        home = ("interventions.crisis.items, where the chart shows crisis work with the safety plan"
+                if ELEMENTS_BY_KEY[declared].shape is Shape.CRISIS else f"interventions.{declared}")
+        yield ctx.at((*path, "use"), "TX311",
+                     f"template `{template.id}` is written for {_element_name(declared)} but is used under "
+                     f"{_element_name(key)}; move the item to {home}, or write it as `text`")
+
+
 def objective_wording(ctx: Context) -> Iterator[Diagnostic]:
     for path, objective in objective_paths(ctx.plan):
         statement = objective.statement
@@ -246,11 +417,67 @@ def objective_wording(ctx: Context) -> Iterator[Diagnostic]:
         if not _measurable(statement):
             yield ctx.at(where, "TX301", "objective has no number, frequency or date to measure it by")
         vague = VAGUE_VERBS.search(statement)
-        if vague:
+        if vague and not CARRIES_NUMBER.search(statement):  # "tolerate ... for 10 minutes" is measured
             yield ctx.at(where, "TX302",
                          f"objective uses the vague verb \"{vague.group(0).lower()}\"; name an observable behaviour")
         if _says_may(statement):
             yield ctx.at(where, "TX303", "objective says \"may\"; objectives say what the client \"will\" do")
+        if NO_HARM_CONTRACT.search(statement):
+            yield ctx.at(where, "TX318", f"objective {objective.id} is a no-harm contract; plan safety in "
+                                         "interventions.crisis (the safety plan) and make the objective a behaviour")
+
+
+def objective_subjects(ctx: Context) -> Iterator[Diagnostic]:
+    """Objectives say what the client will do; the therapist's part belongs in the intervention items."""
+    staff = _name_forms(ctx.plan.clinician.name) - _name_forms(ctx.plan.client.name)
+    for path, objective in objective_paths(ctx.plan):
+        subject = _subject(objective.statement)
+        if subject and (STAFF_SUBJECT.match(subject) or " ".join(_name_words(subject)) in staff):
+            yield ctx.at((*path, "statement"), "TX317",
+                         f"objective {objective.id} says what staff will do; write what the client will do, and put "
+                         "the therapist's work in the intervention items that serve it")
+
+
+def objective_measures(ctx: Context) -> Iterator[Diagnostic]:
+    """An objective's measure names instruments the plan measures, on the schedule the measure gives."""
+    measures = list(_measures(ctx.plan))
+    measured = {measure.instrument.casefold() for _, measure, _ in measures}
+    frequency = ctx.plan.interventions.frequency
+    schedule = frequency.schedule if frequency is not None else None
+    for path, objective in objective_paths(ctx.plan):
+        text = objective.measure
+        where: KeyPath = (*path, "measure")
+        for name in INSTRUMENTS_BY_NAME:
+            if name.casefold() not in measured and instrument_named(text, name) is not None:
+                yield ctx.at(where, "TX315", f"objective {objective.id}'s measure names {name}, which is not among "
+                                             "interventions.evaluation.measures")
+        for measure_path, measure, _ in measures:
+            named = instrument_named(text, measure.instrument)
+            written = every_in_text(text[named:]) if named is not None else None
+            given = parse_every(measure.every)
+            if written is not None and given is not None and written[0].days(schedule) != given.days(schedule):
+                yield ctx.at(where, "TX316",
+                             f"objective {objective.id}'s measure gives its instrument {written[0].text()} "
+                             f"({written[0].days(schedule)} days), but measures[{measure_path[-1]}].every says "
+                             f"{given.text()} ({given.days(schedule)} days)")
+
+
+def closure_recorded(ctx: Context) -> Iterator[Diagnostic]:
+    """A closed plan says how it ended; a plan that is not closed has no closure."""
+    plan = ctx.plan
+    closure = plan.closure
+    if plan.status == "closed" and closure is None and "closure" not in ctx.document.data:
+        yield ctx.at(("status",), "TX224", "a closed plan needs `closure:` (date, reason, criteria_met, summary, "
+                                           "referrals) for its discharge summary")
+    if closure is None:
+        return
+    if plan.status != "closed":
+        yield ctx.at_key(("closure",), "TX319", f"closure is written but status is {plan.status}; set "
+                                                "`status: closed` or remove closure")
+    if closure.date < plan.dates.effective:
+        yield ctx.at(("closure", "date"), "TX225", "closure.date must not be before dates.effective")
+    if closure.date > ctx.today:
+        yield ctx.at(("closure", "date"), "TX219", "closure.date is after today: record the closure when it happens")
 
 
 RULES: tuple[tuple[Rule, frozenset[str]], ...] = (
@@ -260,9 +487,18 @@ RULES: tuple[tuple[Rule, frozenset[str]], ...] = (
     (diagnosis_codes, frozenset({"diagnoses"})),
     (required_elements, frozenset({"interventions", "problems", "risk"})),
     (safety_plan_complete, frozenset({"interventions"})),
+    (safety_plan_reachable, frozenset({"interventions"})),
+    (crisis_line_listed, frozenset({"interventions", "problems", "risk"})),
+    (risk_follow_up, frozenset({"risk", "dates"})),
     (measures_valid, frozenset({"interventions"})),
+    (risk_item_answered, frozenset({"interventions", "risk"})),
+    (measure_ages, frozenset({"interventions", "client", "dates"})),
     (template_uses, frozenset({"interventions"})),
+    (template_elements, frozenset({"interventions"})),
     (objective_wording, frozenset({"problems"})),
+    (objective_subjects, frozenset({"problems", "clinician", "client"})),
+    (objective_measures, frozenset({"problems", "interventions"})),
+    (closure_recorded, frozenset({"status", "dates"})),
 )
 
 

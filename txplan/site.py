@@ -2,16 +2,22 @@
 
 The spec lets a clinic build from any mkdocs.yml that names ``site_name`` and the Material theme,
 so ``build_site`` adds the plugin (and search) itself when mkdocs.yml does not list them. The
-plugin is also the privacy boundary: it refuses any configuration that could read ``plans/`` and
-any page that would fetch something from another site, so a mistake stops the build instead of
-being published.
+plugin is also the privacy boundary, so a mistake stops the build instead of being published:
+
+- it refuses, naming the setting, any configuration that could read ``plans/`` (docs folder, theme
+  override, snippets, symbolic and hard links), write over it (``site_dir``) or make pages call
+  another site (``repo_url``, off-site ``extra_css``/``extra_javascript``/logo/favicon, analytics,
+  a named ``theme.font``, snippets outside the template library or downloaded); Material's default
+  Google Fonts are turned off;
+- it sanitizes the HTML of every page it generates, where template authors' text lands;
+- it refuses any finished page that would fetch from another site or run a script from an address
+  or an inline handler (``site_guard``).
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import re
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -27,28 +33,25 @@ from mkdocs.livereload import LiveReloadServer
 from mkdocs.plugins import BasePlugin, event_priority, get_plugins
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
+from mkdocs.theme import Theme
 
 from .check import PLAN_DIR
+from .site_guard import SiteAddress, page_problems, sanitized
 from .site_pages import GeneratedSite, NavItem, generate_site
 from .templates import TEMPLATE_DIR, Library, load_library
+
+__all__ = ["CONFIG_FILE", "PLUGIN_NAME", "SiteError", "TxplanPlugin", "build_site", "checked_library", "serve_site"]
 
 CONFIG_FILE = "mkdocs.yml"
 PLUGIN_NAME = "txplan"
 SEARCH_PLUGIN = "material/search"
 FIRST = 100  # event priority: txplan's pages exist before any other plugin looks at the files
+LAST = -100  # event priority: generated pages are sanitized after every other plugin has changed them
 SHOWN_PROBLEMS = 10  # template problems quoted in the error; `txplan check` lists them all
 T = TypeVar("T")
-
-# A page must not make the browser fetch anything off-site: scripts, images, frames, stylesheets, fonts,
-# preconnects. Plain <a href> links are not requests and are allowed. Off-site addresses are rare in a
-# page, so each one is found first and then judged by the few characters before it (fast on big pages).
-_OFF_SITE_ADDRESS = re.compile(r"""//[^\s"'<>)]+""")
-_LOADED_FROM = re.compile(
-    r"""(?:\b(?:src|srcset|poster|data)\s*=\s*|<link\b[^<>]*\bhref\s*=\s*|\burl\(\s*|@import\s+(?:url\(\s*)?)["']?\s*"""
-    r"""(?P<scheme>https?:)?$""",
-    re.IGNORECASE,
-)
-_CONTEXT = 300  # characters before an address searched for what loads it
+SOURCES = (PLAN_DIR, TEMPLATE_DIR.parent)  # folders a build must never write over (site_dir)
+ADDRESS_SETTINGS = ("extra_css", "extra_javascript", "theme.logo", "theme.favicon")  # addresses every page loads
+SNIPPETS = "pymdownx.snippets"
 
 
 class SiteError(Exception):
@@ -60,7 +63,7 @@ class TxplanOptions(Config):  # type: ignore[no-untyped-call]  # MkDocs' Config.
 
 
 class TxplanPlugin(BasePlugin[TxplanOptions]):  # type: ignore[no-untyped-call]  # BasePlugin.__init_subclass__
-    """Adds the generated library pages and navigation, and keeps plans and off-site requests out."""
+    """Adds the generated library pages and navigation, and keeps plans, scripts and off-site requests out."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -72,8 +75,8 @@ class TxplanPlugin(BasePlugin[TxplanOptions]):  # type: ignore[no-untyped-call] 
             raise PluginError(f"{CONFIG_FILE} must use `theme: material` (it uses `{config.theme.name}`)")
         root = clinic_root(config)
         refuse_plans(config, root)
+        refuse_calls_out(config, root)
         self._site = generate_site(checked_library(root))
-        config.theme["font"] = False  # Material would otherwise load Google Fonts in every page
         templates = root / TEMPLATE_DIR
         if templates.is_dir():
             config.watch.append(str(templates))
@@ -92,12 +95,28 @@ class TxplanPlugin(BasePlugin[TxplanOptions]):  # type: ignore[no-untyped-call] 
         config.nav = [*self._site.nav, *clinic_nav]
         return files
 
+    @event_priority(LAST)
+    def on_page_content(self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+        """Template authors' text lands in the generated pages: keep nothing there that runs or loads off-site."""
+        if self._site is not None and any(page.file.src_uri == p.src_uri for p in self._site.pages):
+            return sanitized(html, SiteAddress.of(config.site_url, page.url))
+        return html
+
     def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str:
-        loads = off_site_loads(output, config.site_url or "")
-        if loads:
-            raise PluginError(f"{page.file.src_uri} would make the browser fetch {loads[0]}; the library "
-                              "site is internal, so it may not load anything from another site")
+        refuse_problems(output, page.file.src_uri, SiteAddress.of(config.site_url, page.url))
         return output
+
+    def on_post_template(self, output_content: str, /, *, template_name: str, config: MkDocsConfig) -> str:
+        if template_name.endswith(".html"):  # 404.html carries the navigation too
+            refuse_problems(output_content, template_name, SiteAddress.of(config.site_url, ""))
+        return output_content
+
+
+def refuse_problems(html: str, name: str, address: SiteAddress) -> None:
+    problems = page_problems(html, address)
+    if problems:
+        raise PluginError(f"{name}: {problems[0]}; the library site is internal, so no page may load anything from "
+                          "another site or run a script from an address or an inline handler")
 
 
 def own_pages_nav(files: Files, generated: set[str]) -> list[NavItem]:
@@ -105,17 +124,6 @@ def own_pages_nav(files: Files, generated: set[str]) -> list[NavItem]:
     pages = files.documentation_pages(inclusion=InclusionLevel.is_in_nav)
     own: list[NavItem] = [f.src_uri for f in pages if f.src_uri not in generated]
     return [{"More": own}] if own else []
-
-
-def off_site_loads(html: str, site_url: str = "") -> list[str]:
-    """Every address outside site_url that the page would fetch on its own (not the links a reader may follow)."""
-    found = []
-    for address in _OFF_SITE_ADDRESS.finditer(html):
-        loaded = _LOADED_FROM.search(html, max(0, address.start() - _CONTEXT), address.start())
-        url = (loaded.group("scheme") or "") + address.group() if loaded else ""
-        if url and not (site_url and url.startswith(site_url)):
-            found.append(url)
-    return found
 
 
 def clinic_root(config: MkDocsConfig) -> Path:
@@ -133,15 +141,29 @@ def checked_library(root: Path) -> Library:
     return library
 
 
+# -- configuration that could publish or delete plans ------------------------------------------------------
+
+
 def refuse_plans(config: MkDocsConfig, root: Path) -> None:
-    """Refuse any configuration under which MkDocs would read from plans/, before it lists a single file."""
+    """Refuse any configuration under which MkDocs would read from plans/ or write over it, before it lists a file."""
     plans = (root / PLAN_DIR).resolve()
-    for folder in content_dirs(config):
+    folders = content_dirs(config)
+    for folder in folders:
         reached = plans_reached_from(folder, plans)
         if reached is not None:
             raise PluginError(f"the site would read from {PLAN_DIR}/ through {reached}: plans are never published, so "
                               f"docs_dir, theme.custom_dir and snippet paths must neither be, hold, lie in nor link to "
                               f"{PLAN_DIR}/")
+    site_dir = Path(config.site_dir).resolve()
+    for source in SOURCES:
+        if _overlaps(site_dir, (root / source).resolve()):
+            raise PluginError(f"site_dir {config.site_dir} is, holds or lies in {source.as_posix()}/ (links followed): "
+                              f"building empties site_dir first, so it would delete the clinic's {source.as_posix()}/ "
+                              "or publish it; build the site elsewhere, such as build/site")
+    linked = hard_linked_plan(folders, plans)
+    if linked is not None:
+        raise PluginError(f"{linked} is a hard link to a file in {PLAN_DIR}/: plans are never published, so no file "
+                          f"of {PLAN_DIR}/ may also have a name in docs_dir, theme.custom_dir or a snippet path")
 
 
 def content_dirs(config: MkDocsConfig) -> list[Path]:
@@ -149,10 +171,19 @@ def content_dirs(config: MkDocsConfig) -> list[Path]:
     folders = [Path(config.docs_dir)]
     if config.theme.custom_dir:
         folders.append(Path(config.theme.custom_dir))
-    if "pymdownx.snippets" in config.markdown_extensions:
-        base = config.mdx_configs.get("pymdownx.snippets", {}).get("base_path", ["."])
-        folders += [Path(b) for b in ([base] if isinstance(base, str) else base)]
-    return folders
+    return folders + snippet_paths(config)
+
+
+def snippet_paths(config: MkDocsConfig) -> list[Path]:
+    if SNIPPETS not in config.markdown_extensions:
+        return []
+    base = snippets_options(config).get("base_path", ["."])
+    return [Path(b) for b in ([base] if isinstance(base, str) else base)]
+
+
+def snippets_options(config: MkDocsConfig) -> dict[str, Any]:
+    options: dict[str, Any] = config.mdx_configs.get(SNIPPETS, {})
+    return options
 
 
 def plans_reached_from(folder: Path, plans: Path) -> Path | None:
@@ -167,8 +198,88 @@ def plans_reached_from(folder: Path, plans: Path) -> Path | None:
     return None
 
 
-def _overlaps(path: Path, plans: Path) -> bool:
-    return path == plans or plans in path.parents or path in plans.parents
+def hard_linked_plan(folders: list[Path], plans: Path) -> Path | None:
+    """The first file in folders that is also a file of plans/ under another name (the same inode).
+
+    Only files with more than one name can be, so plans/ is listed only when there is such a file: an ordinary
+    build never touches plans/.
+    """
+    shared = {identity: path for folder in folders for path, identity, names in _files_in(folder) if names > 1}
+    if not shared:
+        return None
+    return next((shared[identity] for _, identity, _ in _files_in(plans) if identity in shared), None)
+
+
+def _files_in(folder: Path) -> Iterator[tuple[Path, tuple[int, int], int]]:
+    """Every file under folder (links followed) with its identity (device, inode) and its number of names."""
+    for current, _, filenames in os.walk(folder, followlinks=True):
+        for name in filenames:
+            path = Path(current, name)
+            try:
+                info = path.stat()
+            except OSError:  # a dangling link: nothing to publish
+                continue
+            yield path, (info.st_dev, info.st_ino), info.st_nlink
+
+
+def _overlaps(path: Path, other: Path) -> bool:
+    return path == other or other in path.parents or path in other.parents
+
+
+# -- configuration that would make pages call another site --------------------------------------------------
+
+
+def refuse_calls_out(config: MkDocsConfig, root: Path) -> None:
+    """Refuse, naming the setting, what would make pages call another site; turn off Material's Google Fonts.
+
+    The rule: a setting the clinic wrote that calls out is refused (silently dropping it would leave the clinic
+    wondering); a default of Material's that calls out is turned off.
+    """
+    problem = next(calls_out(config, root), None)
+    if problem is not None:
+        raise PluginError(f"{CONFIG_FILE}: {problem}; the library site is internal and calls nothing off-site")
+    config.theme["font"] = False
+
+
+def calls_out(config: MkDocsConfig, root: Path) -> Iterator[str]:
+    if config.repo_url:
+        yield ("`repo_url` is set, and Material then asks the repository host (api.github.com for GitHub) for its "
+               "stars and forks from every page: remove `repo_url` (and `edit_uri`)")
+    font = config.theme.get("font")
+    if font and font != Theme("material").get("font"):
+        yield "`theme.font` names a font, which Material loads from Google Fonts in every page: use `font: false`"
+    if config.extra.get("analytics"):
+        yield "`extra.analytics` makes every page load the analytics provider's script from another site: remove it"
+    home = SiteAddress.of(config.site_url, "")
+    for setting in ADDRESS_SETTINGS:
+        for address in _setting_addresses(config, setting):
+            if not home.loads_on_site(address):
+                yield f"`{setting}` lists {address}, which is on another site: copy the file into the docs folder"
+    yield from snippets_call_out(config, root)
+
+
+def snippets_call_out(config: MkDocsConfig, root: Path) -> Iterator[str]:
+    """Snippets may be read from the template library only, and never downloaded."""
+    if SNIPPETS not in config.markdown_extensions:
+        return
+    options = snippets_options(config)
+    if options.get("url_download"):
+        yield f"`{SNIPPETS}` has `url_download: true`, which fetches snippets from other sites: remove it"
+    if options.get("restrict_base_path") is False:
+        yield f"`{SNIPPETS}` has `restrict_base_path: false`, which lets snippets read any file: remove it"
+    library = (root / TEMPLATE_DIR.parent).resolve()
+    for path in snippet_paths(config):
+        resolved = path.resolve()
+        if resolved != library and library not in resolved.parents:
+            yield (f"`{SNIPPETS}` reads from `{path}` (`base_path`), which is outside {TEMPLATE_DIR.parent.as_posix()}/: "
+                   "snippets may only come from the template library")
+
+
+def _setting_addresses(config: MkDocsConfig, setting: str) -> list[str]:
+    section, _, key = setting.rpartition(".")
+    value = config.theme.get(key) if section == "theme" else config[key]
+    values = value if isinstance(value, list) else [value] if value else []
+    return [str(getattr(v, "path", v)) for v in values]
 
 
 # -- building and serving -------------------------------------------------------------------------------

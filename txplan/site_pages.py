@@ -1,19 +1,26 @@
 """The pages of the template library site, generated from the template library and txplan's tables.
 
 Everything here is plain Markdown (tables and fenced code are the only extensions used, and MkDocs
-always enables both), so the pages build under any mkdocs.yml a clinic writes. Text written by
-template authors is HTML-escaped: a template can shape its own prose but cannot put markup, and so
-cannot put off-site requests, into the published pages.
+always enables both), so the pages build under any mkdocs.yml a clinic writes.
+
+Text written by template authors reaches the pages through one door: ``ShownTemplate`` wraps every
+field of a template's front matter in ``AuthorText`` once, and a page can only use a field through one
+of its views, each escaped for where it lands (literal text in Markdown, Markdown prose with no raw
+HTML, HTML for the navigation and page metadata, code). ``str()`` gives the literal-text view, so a
+field used without thinking is shown as text, never as markup. The plugin then sanitizes the HTML of
+every generated page (``site_guard.sanitized``), which polices what Markdown prose may link to.
 """
 
 from __future__ import annotations
 
+import html
 import json
 import re
+import string
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Literal, Union, get_args, get_origin
+from typing import Any, Literal, Union, get_args, get_origin
 
 from annotated_types import Ge, Le
 from markdown.extensions.toc import slugify  # type: ignore[import-untyped, unused-ignore]  # no stubs
@@ -24,7 +31,13 @@ from .elements import ELEMENTS, ELEMENTS_BY_KEY, ITEM_ELEMENTS, STANLEY_BROWN_ST
 from .instruments import INSTRUMENTS, Band
 from .model import Approach, Crisis, Frequency
 from .reference import diagnostics_reference
+from .safety import DEFAULT_CRISIS_LINE
 from .templates import Library, RenderError, Template, example_context
+
+__all__ = [
+    "EXAMPLE_PLAN", "AuthorText", "GeneratedSite", "NavItem", "ShownParam", "ShownTemplate", "SitePage", "generate_site",
+    "placeholder", "template_uri", "use_snippet",
+]
 
 # An entry of MkDocs' `nav`: a page's path (titled by the page), or {title: path or list of entries}.
 NavItem = Union[str, dict[str, Union[str, list["NavItem"]]]]  # noqa: UP007 (a recursive alias needs the string form)
@@ -64,6 +77,8 @@ diagnoses:                       # required, >= 1
 risk:
   level: moderate                # none | low | moderate | high, required
   summary: Passive ideation, no plan or intent; screened with C-SSRS.
+  screening: { instrument: C-SSRS, date: 2026-10-30 }   # warned when missing at or above the crisis level
+  reassess: every session        # the grammar of every below; warned when missing at or above the crisis level
 problems:                        # required, >= 1
   - id: P1
     statement: Low mood and withdrawal
@@ -95,7 +110,7 @@ interventions:
     schedule: weekly             # weekly | twice-weekly | biweekly | monthly
     minutes: 50                  # 15..240
     weeks: 16                    # planned length, 1..104
-    format: individual           # individual | group | family | couples
+    format: individual           # individual | group | family | couples, or a list: [individual, family]
     setting: telehealth          # in-person | telehealth | hybrid
   homework:                      # 4. homework assignments, >= 1
     - use: thought-record
@@ -119,11 +134,14 @@ interventions:
     social_distractions: [Call cousin Maya, Go to the library café]
     support_contacts:
       - { name: Maya Rivera, phone: 555-0142 }
-    professional_contacts:       # >= 1 with a phone
+    professional_contacts:       # >= 1 with a phone; 988 or a clinic crisis line when crisis is required
       - { name: 988 Suicide & Crisis Lifeline, phone: "988" }
       - { name: "Avery Chen, LCSW", phone: 555-0100 }
     means_safety: [Medications kept by partner]
     reasons_for_living: [My niece]   # optional
+    items:                       # optional: crisis work, as items (templates of element crisis)
+      - use: safety-plan-review
+        for: [O2]
   evaluation:                    # 10. evaluation and feedback, required
     measures:                    # >= 1
       - instrument: PHQ-9        # known: PHQ-9, GAD-7, PCL-5, ORS, SRS
@@ -131,7 +149,7 @@ interventions:
         target: 9                # reaching it means at or below (at or above for ORS/SRS)
         every: 2 weeks           # session | N sessions | week | N weeks | month | N months
         scores:                  # optional history, plotted in the chart
-          - { date: 2026-11-16, score: 15 }
+          - { date: 2026-11-16, score: 15, item9: 0 }   # item9: PHQ-9 item 9, 0..3
       - instrument: PDSS         # any other instrument states its range and direction
         range: [0, 28]
         better: lower            # lower | higher; default lower
@@ -149,6 +167,140 @@ Free narrative: headings, paragraphs, **emphasis**, lists, tables, block quotes.
 """
 
 
+# -- template text as the pages show it -------------------------------------------------------------------
+
+# ASCII punctuation is where Markdown and its extensions find meaning (`[`, `*`, `|`, `~~`, `==`, `$`, `:emoji:`,
+# `\[math\]`, `1/2`), so each such character is written as a character reference, which every Markdown
+# extension leaves alone. `-` and `_` are backslash-escaped instead: heading ids are made from the text with
+# references dropped, and these two belong in an id (`sleep-hygiene`).
+_KEPT_IN_IDS = "-_"
+
+
+def _literal_char(char: str) -> str:
+    if char in _KEPT_IN_IDS:
+        return "\\" + char
+    return html.escape(char) if char in "&<>" else f"&#{ord(char)};"
+
+
+_LITERAL = {ord(c): _literal_char(c) for c in string.punctuation}
+
+
+@dataclass(frozen=True)
+class AuthorText:
+    """Text a template's author wrote, shown only through views escaped for where it lands.
+
+    ``str()`` and f-strings give ``text``, the safe default: a field used without choosing a view still
+    reads as literal text and can never become markup.
+    """
+
+    raw: str
+
+    def __str__(self) -> str:
+        return self.text
+
+    @property
+    def line(self) -> str:
+        """The text on one line: titles, tags and names never span lines."""
+        return " ".join(self.raw.split())
+
+    @property
+    def text(self) -> str:
+        """Literal text inside Markdown: no Markdown, no HTML, whatever extensions the clinic enables."""
+        return self.line.translate(_LITERAL)
+
+    @property
+    def prose(self) -> str:
+        """Markdown as the author wrote it, raw HTML shown as text; links and images are policed in the HTML."""
+        return html.escape(self.raw, quote=False)
+
+    @property
+    def cell(self) -> str:
+        """Prose inside a Markdown table cell."""
+        return " ".join(self.prose.split()).replace("|", "\\|")
+
+    @property
+    def html(self) -> str:
+        """Literal text for HTML: navigation titles and page metadata, which MkDocs and Material insert as HTML."""
+        return html.escape(self.line)
+
+    @property
+    def slug(self) -> str:
+        """The heading id MkDocs gives a heading of this text."""
+        return str(slugify(self.line, "-"))
+
+
+@dataclass(frozen=True)
+class ShownParam:
+    name: AuthorText
+    description: AuthorText
+    required: bool
+    default: AuthorText | None
+
+
+@dataclass(frozen=True)
+class ShownTemplate:
+    """A template as the site shows it: every front-matter field wrapped in ``AuthorText`` here and only here.
+
+    ``template`` stays for what the pages show as code (the body, the snippet) and for rendering the example.
+    """
+
+    template: Template
+    title: AuthorText
+    summary: AuthorText
+    element: Element
+    modalities: tuple[AuthorText, ...]
+    tags: tuple[AuthorText, ...]
+    params: tuple[ShownParam, ...]
+    references: tuple[AuthorText, ...]
+
+    @classmethod
+    def of(cls, template: Template) -> ShownTemplate:
+        meta = template.meta
+        params = tuple(ShownParam(AuthorText(name), AuthorText(p.description), p.required,
+                                  None if p.default is None else AuthorText(str(p.default)))
+                       for name, p in meta.params.items())
+        return cls(template, AuthorText(meta.title), AuthorText(meta.summary), ELEMENTS_BY_KEY[meta.element],
+                   _wrapped(meta.modalities), _wrapped(meta.tags), params, _wrapped(meta.references))
+
+
+def _wrapped(texts: Iterable[str]) -> tuple[AuthorText, ...]:
+    return tuple(AuthorText(t) for t in texts)
+
+
+# How a closed plan records its ending (the chart's discharge summary); fictional.
+CLOSURE_EXAMPLE = """\
+status: closed
+closure:                         # required when status is closed
+  date: 2027-01-29               # from dates.effective to today
+  reason: Discharge criteria met # free text
+  criteria_met: all              # all | some | none
+  referrals:                     # optional
+    - Primary care follow-up in three months
+  summary: |                     # Markdown: course, final scores, what the client takes forward
+    Twelve sessions of CBT; PHQ-9 from 17 to 6.
+"""
+
+# The fields v1.1 added, each with the codes that guard it (see the diagnostics page).
+V1_1_FIELDS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("risk.screening", "the screening the risk level rests on: `{instrument, date}`; missing at or above the "
+     "crisis level is a warning, older than the review interval is stale", ("TX308", "TX310", "TX219")),
+    ("risk.reassess", "how often risk is assessed again, in the `every` grammar or `every session`",
+     ("TX309", "TX108")),
+    ("frequency.format", "one format or a list, such as `[individual, family]`", ("TX105", "TX108")),
+    ("crisis.*_contacts[].phone", "digits with spaces, `( ) - .` and an optional leading `+`, 3 to 15 digits; a required "
+     "safety plan lists 988 or one of the clinic's `crisis_lines`", ("TX216", "TX217", "TX306", "TX307")),
+    ("crisis.items", "crisis work written as items: templates declared `element: crisis` belong here",
+     ("TX311",)),
+    ("scores[].item9", "the PHQ-9's item 9 (thoughts of being better off dead or of self-harm), 0 to 3",
+     ("TX218", "TX312")),
+    ("closure", "how a closed plan ended: its date, reason, which discharge criteria were met, referrals and a "
+     "summary; required when `status: closed`", ("TX224", "TX225", "TX319")),
+)
+
+
+# -- the site ----------------------------------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class SitePage:
     src_uri: str
@@ -163,29 +315,33 @@ class GeneratedSite:
 
 def generate_site(library: Library) -> GeneratedSite:
     """Every generated page and the navigation over them, from one pass over the library."""
-    templates = sorted(library.templates.values(), key=lambda t: (t.meta.title.casefold(), t.id))
-    by_element = _grouped(templates, lambda t: [t.meta.element])
+    shown = sorted((ShownTemplate.of(t) for t in library.templates.values()),
+                   key=lambda s: (s.title.raw.casefold(), s.template.id))
+    by_element = _grouped(shown, lambda s: [AuthorText(s.element.key)])
     pages = [
-        SitePage(HOME, home_page(templates)),
+        SitePage(HOME, home_page(shown)),
         SitePage(ELEMENTS_INDEX, elements_index_page(by_element)),
         *(SitePage(element_uri(e), element_page(e, by_element.get(e.key, []))) for e in ELEMENTS),
-        *(SitePage(template_uri(t), template_page(t)) for t in templates),
-        SitePage(MODALITIES, grouped_page("Templates by modality", "modality", _grouped(templates, lambda t: t.meta.modalities))),
-        SitePage(TAGS, grouped_page("Templates by tag", "tag", _grouped(templates, lambda t: t.meta.tags))),
+        *(SitePage(template_uri(s.template), template_page(s)) for s in shown),
+        SitePage(MODALITIES, grouped_page("Templates by modality", "modality", _grouped(shown, lambda s: s.modalities))),
+        SitePage(TAGS, grouped_page("Templates by tag", "tag", _grouped(shown, lambda s: s.tags))),
         SitePage(PLAN_FORMAT, plan_format_page()),
         SitePage(DIAGNOSTICS, diagnostics_reference()),
     ]
     return GeneratedSite(tuple(pages), site_nav(by_element))
 
 
-def site_nav(by_element: dict[str, list[Template]]) -> list[NavItem]:
-    """Home, then each element with its templates under it, then the indexes and references."""
+def site_nav(by_element: dict[str, list[ShownTemplate]]) -> list[NavItem]:
+    """Home, then each element with its templates under it, then the indexes and references.
+
+    MkDocs and Material insert navigation titles into every page as HTML, so a template's title goes in escaped.
+    """
     elements: list[NavItem] = [{"Overview": ELEMENTS_INDEX}]
     for element in ELEMENTS:
         members = by_element.get(element.key, [])
         if members:
             children: list[NavItem] = [{"About": element_uri(element)}]
-            children += [{t.meta.title: template_uri(t)} for t in members]
+            children += [{s.title.html: template_uri(s.template)} for s in members]
             elements.append({element.title: children})
         else:
             elements.append({element.title: element_uri(element)})
@@ -210,11 +366,11 @@ def element_uri(element: Element) -> str:
 # -- pages ---------------------------------------------------------------------------------------------
 
 
-def home_page(templates: list[Template]) -> str:
+def home_page(shown: list[ShownTemplate]) -> str:
     lines = [
         "# Intervention template library",
         "",
-        f"The clinic's {len(templates)} intervention templates, one page each. A template is a "
+        f"The clinic's {len(shown)} intervention templates, one page each. A template is a "
         "reviewed, evidence-based wording of an intervention that a plan reuses by its id instead of "
         "writing it out again; txplan fills in the client's name and the plan's parameters when it "
         "writes the chart.",
@@ -226,12 +382,12 @@ def home_page(templates: list[Template]) -> str:
         "the others have defaults) and `for:` (the objectives it serves):",
         "",
     ]
-    showcase = next((t for t in templates if t.missing_params({})), templates[0] if templates else None)
+    showcase = next((s for s in shown if s.template.missing_params({})), shown[0] if shown else None)
     if showcase is not None:
-        nested = _indented(use_snippet(showcase), "    ")
-        lines += [fenced(f"interventions:\n  {item_key(showcase)}:\n{nested}", "yaml"), ""]
+        nested = _indented(use_snippet(showcase.template), "    ")
+        lines += [fenced(f"interventions:\n  {item_key(showcase.template)}:\n{nested}", "yaml"), ""]
         lines += [f"Every template page has this snippet, ready to paste; this one is "
-                  f"[{_prose(showcase.meta.title)}]({template_uri(showcase)}).", ""]
+                  f"[{showcase.title.text}]({template_uri(showcase.template)}).", ""]
     lines += [
         "## Find a template",
         "",
@@ -248,19 +404,20 @@ def home_page(templates: list[Template]) -> str:
     return _page(lines)
 
 
-def template_page(template: Template) -> str:
-    meta = template.meta
-    element = ELEMENTS_BY_KEY[meta.element]
+def template_page(shown: ShownTemplate) -> str:
+    template = shown.template
     lines = [
-        _front_matter(tags=meta.tags, description=meta.summary),
-        f"# {_prose(meta.title)}",
+        # Material writes `title` into <title> as it is, but a title from the heading through `striptags`, which
+        # decodes the escaping again; `description` and `tags` go into a <meta> tag and search results as HTML.
+        _front_matter(title=shown.title.html, tags=[t.html for t in shown.tags], description=shown.summary.html),
+        f"# {shown.title.text}",
         "",
-        _prose(meta.summary),
+        shown.summary.prose,
         "",
-        f"- **Element:** [{element.title}](../{element_uri(element)})",
-        f"- **Modalities:** {_links(meta.modalities, MODALITIES)}",
-        f"- **Tags:** {_links(meta.tags, TAGS) or 'none'}",
-        f"- **Source:** `{template.path}`",
+        f"- **Element:** [{shown.element.title}](../{element_uri(shown.element)})",
+        f"- **Modalities:** {_links(shown.modalities, MODALITIES)}",
+        f"- **Tags:** {_links(shown.tags, TAGS) or 'none'}",
+        f"- **Source:** {_code(template.path)}",
         "",
         "## Use it in a plan",
         "",
@@ -270,7 +427,7 @@ def template_page(template: Template) -> str:
         "",
         "## Parameters",
         "",
-        *parameters_table(template),
+        *parameters_table(shown.params),
         "",
         "## Example",
         "",
@@ -282,33 +439,32 @@ def template_page(template: Template) -> str:
         "",
         fenced(template.body, "jinja"),
     ]
-    if meta.references:
-        lines += ["", "## References", "", *(f"- {_prose(r)}" for r in meta.references)]
+    if shown.references:
+        lines += ["", "## References", "", *(f"- {' '.join(r.prose.split())}" for r in shown.references)]
     return _page(lines)
 
 
 def item_key(template: Template) -> str:
-    """The plan key the template's item goes under: its element, or the first item list for a structured element."""
-    return template.meta.element if template.meta.element in ITEM_ELEMENTS else ITEM_ELEMENTS[0]
+    """The plan key the template's item goes under: its element's list, or the crisis element's ``items``."""
+    element = template.meta.element
+    return element if element in ITEM_ELEMENTS else f"{element}.items"
 
 
 def paste_hint(template: Template) -> str:
     key = item_key(template)
     if key == template.meta.element:
         return f"Paste under `interventions.{key}` and point `for` at the objectives it serves:"
-    title = ELEMENTS_BY_KEY[template.meta.element].title.lower()
-    return (f"In a plan, {title} is written as a safety plan rather than a list, so add this item where the work "
-            f"happens, such as `interventions.{key}`, and point `for` at the objectives it serves:")
+    return (f"Paste under `interventions.{key}`, next to the safety plan, and point `for` at the objectives it "
+            "serves:")
 
 
-def parameters_table(template: Template) -> list[str]:
-    params = template.meta.params
+def parameters_table(params: tuple[ShownParam, ...]) -> list[str]:
     if not params:
         return ["This template takes no parameters."]
     rows = [
-        f"| {_identifier(name)} | {_cell(p.description)} | {'yes' if p.required else 'no'} | "
-        f"{'—' if p.default is None else _cell(_code(str(p.default)))} |"
-        for name, p in params.items()
+        f"| {_identifier(p.name)} | {p.description.text} | {'yes' if p.required else 'no'} | "
+        f"{'—' if p.default is None else _code(p.default.line)} |"
+        for p in params
     ]
     return ["| name | description | required | default |", "| --- | --- | --- | --- |", *rows]
 
@@ -318,8 +474,8 @@ def example_rendering(template: Template) -> list[str]:
     try:
         rendered = template.render(placeholders, example_context())
     except RenderError as exc:
-        return [f"*The example could not be rendered: {_prose(str(exc))}*"]
-    return [_blockquote(_prose(rendered))]
+        return [f"*The example could not be rendered: {AuthorText(str(exc))}*"]
+    return [_blockquote(AuthorText(rendered).prose)]
 
 
 def use_snippet(template: Template) -> str:
@@ -337,7 +493,7 @@ def placeholder(name: str) -> str:
     return f"\N{SINGLE LEFT-POINTING ANGLE QUOTATION MARK}{name}\N{SINGLE RIGHT-POINTING ANGLE QUOTATION MARK}"
 
 
-def elements_index_page(by_element: dict[str, list[Template]]) -> str:
+def elements_index_page(by_element: dict[str, list[ShownTemplate]]) -> str:
     rows = [
         f"| [{e.title}]({element_uri(e).removeprefix('elements/')}) | `{e.key}` | {e.when.value} | "
         f"{len(by_element.get(e.key, []))} |"
@@ -356,7 +512,7 @@ def elements_index_page(by_element: dict[str, list[Template]]) -> str:
     return _page(lines)
 
 
-def element_page(element: Element, templates: list[Template]) -> str:
+def element_page(element: Element, shown: list[ShownTemplate]) -> str:
     lines = [
         f"# {element.title}",
         "",
@@ -366,26 +522,27 @@ def element_page(element: Element, templates: list[Template]) -> str:
         "",
         *_SHAPE_DETAILS[element.shape](),
     ]
-    if templates:
-        lines += ["", "## Templates", "", *template_table(templates, "../")]
+    if shown:
+        lines += ["", "## Templates", "", *template_table(shown, "../")]
     return _page(lines)
 
 
-def template_table(templates: Iterable[Template], prefix: str) -> list[str]:
-    rows = [f"| [{_cell(t.meta.title)}]({prefix}{template_uri(t)}) | {_cell(t.meta.summary)} | "
-            f"{_cell(', '.join(t.meta.modalities))} |" for t in templates]
+def template_table(shown: Iterable[ShownTemplate], prefix: str) -> list[str]:
+    rows = [f"| [{s.title.text}]({prefix}{template_uri(s.template)}) | {s.summary.cell} | "
+            f"{', '.join(m.text for m in s.modalities)} |" for s in shown]
     return ["| template | summary | modalities |", "| --- | --- | --- |", *rows]
 
 
-def grouped_page(title: str, noun: str, groups: dict[str, list[Template]]) -> str:
+def grouped_page(title: str, noun: str, groups: dict[str, list[ShownTemplate]]) -> str:
     keys = sorted(groups, key=str.casefold)
+    names = {key: AuthorText(key) for key in keys}
     lines = [
         f"# {title}",
         "",
-        " · ".join(f"[{_prose(k)}](#{slugify(k, '-')}) ({len(groups[k])})" for k in keys) or f"No template names a {noun} yet.",
+        " · ".join(f"[{names[k].text}](#{names[k].slug}) ({len(groups[k])})" for k in keys) or f"No template names a {noun} yet.",
     ]
     for key in keys:
-        lines += ["", f"## {_prose(key)}", "", *template_table(groups[key], "")]
+        lines += ["", f"## {names[key].text}", "", *template_table(groups[key], "")]
     return _page(lines)
 
 
@@ -413,6 +570,25 @@ def plan_format_page() -> str:
         "A fictional plan that passes every check; the comments say what each key holds.",
         "",
         fenced(EXAMPLE_PLAN, "yaml"),
+        "",
+        "## Closing a plan",
+        "",
+        "A closed plan says how it ended; its chart then ends with a discharge summary instead of a review date.",
+        "",
+        fenced(CLOSURE_EXAMPLE, "yaml"),
+        "",
+        "## Fields added in version 1.1",
+        "",
+        "Every plan valid under version 1 stays valid; checks on existing fields are warnings unless they guard "
+        "safety.",
+        "",
+        "| field | what it holds | diagnostics |",
+        "| --- | --- | --- |",
+        *(f"| `{name}` | {text} | {', '.join(f'[{c}]({DIAGNOSTICS}#{c.lower()})' for c in codes)} |"
+          for name, text, codes in V1_1_FIELDS),
+        "",
+        "The clinic's policy may name its own 24-hour lines in `[tool.txplan] crisis_lines`; every chart prints "
+        f"them (by default the {DEFAULT_CRISIS_LINE.name}, {DEFAULT_CRISIS_LINE.phone}).",
     ]
     return _page(lines)
 
@@ -438,11 +614,21 @@ def fields_details(model: type[BaseModel]) -> list[str]:
 def field_rule(info: FieldInfo) -> str:
     if get_origin(info.annotation) is Literal:
         return "one of " + ", ".join(f"`{choice}`" for choice in get_args(info.annotation))
+    choices = _literal_in(info.annotation)
+    if choices:  # `format`: one value or a list of them
+        return "one of " + ", ".join(f"`{choice}`" for choice in choices) + ", or a list of them"
     low = next((m.ge for m in info.metadata if isinstance(m, Ge)), None)
     high = next((m.le for m in info.metadata if isinstance(m, Le)), None)
     if low is not None and high is not None:
         return f"a number from {low} to {high}"
     return "text"
+
+
+def _literal_in(annotation: object) -> tuple[object, ...]:
+    """The choices of the first ``Literal`` inside a union or ``Annotated`` type, if any."""
+    if get_origin(annotation) is Literal:
+        return get_args(annotation)
+    return next((found for arg in get_args(annotation) if (found := _literal_in(arg))), ())
 
 
 def crisis_details() -> list[str]:
@@ -456,7 +642,8 @@ def crisis_details() -> list[str]:
         "Optional: " + ", ".join(f"`{name}`" for name in extras) + ".",
         "",
         "The safety plan is written in these keys, not as a list of items. The templates below support the work "
-        f"around it and go in an item list, such as `interventions.{ITEM_ELEMENTS[0]}`.",
+        "around it and go in the element's own list of items, `interventions.crisis.items`, so the chart shows "
+        "them with the safety plan.",
     ]
 
 
@@ -486,16 +673,17 @@ _SHAPE_DETAILS = {
 # -- helpers ---------------------------------------------------------------------------------------------
 
 
-def _grouped(templates: Iterable[Template], keys_of: Callable[[Template], list[str]]) -> dict[str, list[Template]]:
-    groups: dict[str, list[Template]] = defaultdict(list)
-    for template in templates:
-        for key in keys_of(template):
-            groups[key].append(template)
+def _grouped(shown: Iterable[ShownTemplate], keys_of: Callable[[ShownTemplate], Iterable[AuthorText]]
+             ) -> dict[str, list[ShownTemplate]]:
+    groups: dict[str, list[ShownTemplate]] = defaultdict(list)
+    for entry in shown:
+        for key in keys_of(entry):
+            groups[key.raw].append(entry)
     return dict(groups)
 
 
-def _links(names: list[str], page: str) -> str:
-    return ", ".join(f"[{_prose(n)}](../{page}#{slugify(n, '-')})" for n in names)
+def _links(names: Iterable[AuthorText], page: str) -> str:
+    return ", ".join(f"[{n.text}](../{page}#{n.slug})" for n in names)
 
 
 def _bands(bands: tuple[Band, ...]) -> str:
@@ -506,23 +694,17 @@ def _span(low: float, high: float) -> str:
     return f"{low:g}\N{EN DASH}{high:g}"
 
 
-def _front_matter(**fields: object) -> str:
+def _front_matter(**fields: Any) -> str:
     body = "".join(f"{key}: {json.dumps(value, ensure_ascii=False)}\n" for key, value in fields.items())
     return f"---\n{body}---\n"
 
 
-def _prose(text: str) -> str:
-    """Template authors' text as literal text: no raw HTML reaches the page."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+NOWRAP = "white-space: nowrap"  # the one inline style the generated pages use (and the sanitizer keeps)
 
 
-def _cell(text: str) -> str:
-    return _prose(text).replace("|", "\\|").replace("\n", " ")
-
-
-def _identifier(name: str) -> str:
+def _identifier(name: AuthorText) -> str:
     """A parameter name as code that never breaks mid-word (Material lets code wrap anywhere in narrow columns)."""
-    return f'<code style="white-space: nowrap">{_prose(name)}</code>'
+    return f'<code style="{NOWRAP}">{name.html}</code>'
 
 
 def _code(text: str) -> str:

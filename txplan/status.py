@@ -1,8 +1,9 @@
 """Caseload review status: which plans need attention, as of a given day (see docs/status.md).
 
 One row per plan: review date and days until it, objectives past their target
-date, measures not scored within their schedule, high risk, and errors. Rows
-show chart ids, never client names, unless a caller asks for names.
+date, measures not scored within their schedule, high risk, the PHQ-9's latest
+item 9 when it is above 0, and errors. Rows show chart ids, never client names,
+unless a caller asks for names.
 """
 
 from __future__ import annotations
@@ -15,19 +16,18 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from . import cadence
 from .check import CheckedPlan, CheckResult
-from .model import EVERY_PATTERN, Frequency, Measure, Plan
-from .policy import RISK_ORDER
+from .instruments import INSTRUMENTS_BY_NAME
+from .model import Frequency, Measure, Plan
+from .safety import RISK_LEVELS
 
-# Days between sessions for `every: session`; twice-weekly rounds 3.5 up. No frequency: weekly.
-SESSION_DAYS = {"weekly": 7, "twice-weekly": 4, "biweekly": 14, "monthly": 30}
-DEFAULT_SESSION_DAYS = 7
-UNIT_DAYS = {"week": 7, "month": 30}
 FORMATS = ("table", "csv", "json")
 
 RED, RESET = "\x1b[31m", "\x1b[0m"
 TABLE_HEADERS = {"client_id": "client", "client_name": "name", "days_to_review": "days",
-                 "objectives_past_target": "past target", "stale_measures": "stale measures", "high_risk": "high risk"}
+                 "objectives_past_target": "past target", "stale_measures": "stale measures", "high_risk": "high risk",
+                 "item9": "item 9"}
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,7 @@ class StatusRow:
     objectives_past_target: tuple[str, ...] = ()
     stale_measures: tuple[str, ...] = ()
     risk: str | None = None
+    item9: int | None = None  # the PHQ-9's item 9 on its latest score, when above 0
     errors: int = 0
 
     @property
@@ -87,8 +88,23 @@ def status_row(checked: CheckedPlan, today: date) -> StatusRow:
         objectives_past_target=objectives_past_target(plan, today) if attention else (),
         stale_measures=stale_measures(plan, today) if attention else (),
         risk=plan.risk.level,
+        item9=latest_item9(plan) if attention else None,
         errors=errors,
     )
+
+
+def latest_item9(plan: Plan) -> int | None:
+    """The highest answer above 0 to a risk item (the PHQ-9's item 9) on the latest score of its measure; None when
+    every latest answer is 0 or not recorded. An earlier answer above 0 that has since gone to 0 is not listed."""
+    evaluation = plan.interventions.evaluation
+    measures = [m for m in evaluation.measures if m.scores and _has_risk_item(m)] if evaluation is not None else []
+    answers = [sorted(m.scores, key=lambda entry: entry.date)[-1].item9 or 0 for m in measures]  # same day: last written
+    return max(answers, default=0) or None
+
+
+def _has_risk_item(measure: Measure) -> bool:
+    known = INSTRUMENTS_BY_NAME.get(measure.instrument)
+    return known is not None and known.risk_item is not None
 
 
 def unloaded_row(checked: CheckedPlan, errors: int) -> StatusRow:
@@ -115,7 +131,7 @@ def _text_at(data: dict[str, Any], section: str, key: str) -> str | None:
 
 def _risk_level(data: dict[str, Any]) -> str | None:
     level = _text_at(data, "risk", "level")
-    return level if level in RISK_ORDER else None
+    return level if level in RISK_LEVELS else None
 
 
 def objectives_past_target(plan: Plan, today: date) -> tuple[str, ...]:
@@ -137,15 +153,9 @@ def last_scored(measure: Measure, effective: date) -> date:
 
 
 def interval_days(every: str, frequency: Frequency | None) -> int:
-    """Days allowed between scores: `session` follows the plan's schedule, a week is 7 days, a month 30."""
-    match = EVERY_PATTERN.match(every)
-    if match is None:
-        raise ValueError(f"`every` cannot be read: {every!r}")
-    unit = (match.group(1) or match.group(3)).removesuffix("s")
-    count = int(match.group(2) or 1)
-    if unit == "session":
-        return count * (SESSION_DAYS[frequency.schedule] if frequency is not None else DEFAULT_SESSION_DAYS)
-    return count * UNIT_DAYS[unit]
+    """Days allowed between scores: `session` follows the plan's schedule (weekly without one), a week is 7
+    days, a month 30 (``cadence``)."""
+    return cadence.interval_days(every, frequency.schedule if frequency is not None else None)
 
 
 def filter_rows(rows: Sequence[StatusRow], clinician: str | None, due_within: int | None) -> list[StatusRow]:
@@ -182,6 +192,7 @@ def record(row: StatusRow, *, names: bool) -> dict[str, Any]:
         stale_measures=list(row.stale_measures),
         risk=row.risk,
         high_risk=row.high_risk,
+        item9=row.item9,
         errors=row.errors,
     )
     return fields

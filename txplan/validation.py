@@ -53,21 +53,26 @@ def validation_diagnostics(exc: ValidationError, document: Document, model: type
 def _data_path(loc: KeyPath, data: Any, kind: str) -> KeyPath:
     """The part of a pydantic location that names keys and items of the file.
 
-    A union adds its member's name to the location (``baseline.int``); such a
-    step is dropped, so the diagnostic points at the value and names the field.
-    A missing key is kept as the last step: it names the field to add.
+    A union adds its member's name to the location (``baseline.int``,
+    ``format.many.1``); such a step is dropped, so the diagnostic points at the
+    value (or the list entry inside it) and names the field. A missing key is
+    kept as the last step: it names the field to add.
     """
     current = data
+    kept: list[str | int] = []
     for depth, part in enumerate(loc):
         in_dict = isinstance(current, dict) and isinstance(part, str) and part in current
         in_list = isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current)
         if in_dict or in_list:
             current = current[part]
+            kept.append(part)
         elif depth == len(loc) - 1 and kind in ("missing", "extra_forbidden") and isinstance(current, dict):
-            return loc
+            return (*kept, part)
+        elif isinstance(part, str) and not isinstance(current, dict):
+            continue  # a union member's name: lists and scalars have no keys
         else:
-            return loc[:depth]
-    return loc
+            break
+    return tuple(kept)
 
 
 def _joined(name: str, message: str) -> str:

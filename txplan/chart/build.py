@@ -16,7 +16,7 @@ from ..check import CheckedPlan
 from ..elements import ELEMENTS, STANLEY_BROWN_STEPS, Element, Shape
 from ..frontmatter import KeyPath
 from ..history import ChangeSet
-from ..model import Approach, Contact, Crisis, Evaluation, Frequency, Goal, Item, Measure, Plan, Problem
+from ..model import Approach, Closure, Contact, Crisis, Evaluation, Frequency, Goal, Item, Measure, Plan, Problem
 from ..policy import Policy
 from ..progress import long_date
 from ..signatures.records import Method, Role, content_digest
@@ -46,9 +46,15 @@ from .wording import (
     absence_note,
     change_row,
     contact_text,
+    crisis_lines_text,
+    criteria_text,
+    expected_date,
+    final_score_row,
     frequency_sentence,
     instrument_description,
     latest_score_text,
+    reassess_text,
+    screening_text,
     status_of,
 )
 
@@ -64,6 +70,8 @@ def build_chart(checked: CheckedPlan, policy: Policy, history: ChangeSet | None 
     blocks: list[Block] = [*sections.title(), sections.identification(), sections.diagnoses_and_risk(),
                            sections.strengths_and_participation(), sections.problems(), sections.interventions(),
                            Section("Discharge criteria", 1, (BulletList(tuple(plan.discharge)),))]
+    if plan.status == "closed" and plan.closure is not None:
+        blocks.append(sections.discharge_summary(plan.closure))
     if history is not None:
         blocks.append(_history(history))
     blocks.append(_narrative(checked.document.body))
@@ -100,17 +108,30 @@ class _Sections:
             ("Client", plan.client.name, "Chart id", plan.client.id),
             ("Date of birth", long_date(plan.client.dob), "Pronouns", plan.client.pronouns or "Not stated"),
             ("Clinician", plan.clinician.name, "Supervisor", plan.clinician.supervisor or "None"),
-            ("Effective date", long_date(plan.dates.effective), "Review date", long_date(plan.dates.review)),
+            ("Effective date", long_date(plan.dates.effective), *self._review_or_closure()),
             ("Status", plan.status.capitalize()),
         )
         return Section("Identification", 1, (Table(None, rows, (0.19, 0.31, 0.17, 0.33), frozenset({0, 2})),))
+
+    def _review_or_closure(self) -> tuple[str, str]:
+        """A closed plan is not reviewed again: it shows when it closed instead."""
+        closure = self.plan.closure
+        if self.plan.status == "closed" and closure is not None:
+            return "Closed on", long_date(closure.date)
+        return "Review date", long_date(self.plan.dates.review)
 
     def diagnoses_and_risk(self) -> Section:
         diagnoses = Table(("Code", "Diagnosis"), tuple((d.code, d.description) for d in self.plan.diagnoses), (0.15, 0.85))
         risk = self.plan.risk
         return Section("Diagnoses and risk", 1, (
             Section("Diagnoses", 2, (diagnoses,)),
-            Section("Risk", 2, (Paragraph.labelled("Risk level", risk.level.capitalize()), Paragraph.of(risk.summary))),
+            Section("Risk", 2, (
+                Paragraph.labelled("Risk level", risk.level.capitalize()),
+                Paragraph.of(risk.summary),
+                Paragraph.labelled("Screening", screening_text(risk)),
+                Paragraph.labelled("Risk reassessed", reassess_text(risk)),
+                Paragraph.labelled("Crisis lines, at any hour", crisis_lines_text(self.policy.crisis_lines)),
+            )),
         ))
 
     def strengths_and_participation(self) -> Section:
@@ -138,6 +159,8 @@ class _Sections:
         rows = tuple((o.id, o.statement, o.measure, long_date(o.target_date)) for o in goal.objectives)
         return Section(f"Goal {goal.id}" + (" (interpersonal)" if goal.interpersonal else ""), 3, (
             Paragraph.of(f"\u201c{goal.statement}\u201d", Style.QUOTE, keep_with_next=True),  # with its objectives
+            Paragraph.of(f"Expected by {expected_date(goal)}, the latest target date of its objectives.", Style.DETAILS,
+                         keep_with_next=True),
             Table(("Id", "Objective", "Measure", "Target date"), rows, (0.07, 0.45, 0.27, 0.21)),
         ))
 
@@ -158,8 +181,11 @@ class _Sections:
         return Section("Interventions", 1, tuple(elements))
 
     def _items(self, items: list[Item], element: Element) -> Iterator[Block]:
+        return self._item_list(items, ("interventions", element.key))
+
+    def _item_list(self, items: Sequence[Item], base: KeyPath) -> Iterator[Block]:
         for index, item in enumerate(items):
-            yield Markdown(self.rendered[("interventions", element.key, index)], 3)
+            yield Markdown(self.rendered[(*base, index)], 3)
             details = f"Serves: {', '.join(item.for_)} \u00b7 Responsible: {item.by or self.plan.clinician.name}"
             yield Paragraph.of(details, Style.DETAILS)
 
@@ -172,18 +198,17 @@ class _Sections:
     def _frequency(frequency: Frequency, element: Element) -> Iterator[Block]:
         yield Paragraph.of(frequency_sentence(frequency))
 
-    @staticmethod
-    def _crisis(crisis: Crisis, element: Element) -> Iterator[Block]:
-        """The Stanley-Brown form: six numbered steps, then the reasons for living."""
-        rows = [FormRow(f"Step {number}", title, _crisis_entries(getattr(crisis, key)))
-                for number, (key, title) in enumerate(STANLEY_BROWN_STEPS, 1)]
-        if crisis.reasons_for_living:
-            rows.append(FormRow("", "Reasons for living", tuple(crisis.reasons_for_living)))
-        yield Form(tuple(rows), (0.12, 0.88))
+    def _crisis(self, crisis: Crisis, element: Element) -> Iterator[Block]:
+        """The safety plan, then the crisis work around it (lethal-means counselling, CAMS, ...), together."""
+        yield _safety_plan(crisis)
+        if crisis.items:
+            yield Section("Crisis interventions", 3, tuple(self._item_list(crisis.items,
+                                                                           ("interventions", element.key, "items"))))
 
     def _evaluation(self, evaluation: Evaluation, element: Element) -> Iterator[Block]:
-        rows = tuple((instrument_description(m), f"{m.baseline:g}", status_of(m).target_text(), f"Every {m.every}",
-                      latest_score_text(m)) for m in evaluation.measures)
+        statuses = [status_of(m, self.plan) for m in evaluation.measures]
+        rows = tuple((instrument_description(m), f"{m.baseline:g}", status.target_text(), f"Every {m.every}",
+                      latest_score_text(status)) for m, status in zip(evaluation.measures, statuses, strict=True))
         yield Section("Measures", 3, (
             Table(("Instrument", "Baseline", "Target", "Schedule", "Latest score"), rows, (0.29, 0.12, 0.13, 0.16, 0.30)),))
         scored = [m for m in evaluation.measures if m.scores]
@@ -195,9 +220,34 @@ class _Sections:
     def _progress(self, scored: Sequence[Measure]) -> Iterator[Block]:
         """A graph and the status in words for each measure with scores (measurement-based care)."""
         for measure in scored:
-            status = status_of(measure)
+            status = status_of(measure, self.plan)
             yield Graph(status, self.plan.dates.effective, f"Line graph of {status.summary()}")
             yield Paragraph.of(" ".join(status.sentences()))
+
+
+    def discharge_summary(self, closure: Closure) -> Section:
+        """How a closed plan ended: when and why, which criteria were met, the final scores, referrals, summary."""
+        blocks: list[Block] = [Paragraph.labelled("Closed on", long_date(closure.date)),
+                               Paragraph.labelled("Reason", closure.reason),
+                               Paragraph.labelled("Discharge criteria met", criteria_text(closure))]
+        evaluation = self.plan.interventions.evaluation
+        if evaluation is not None:
+            rows = tuple(final_score_row(status_of(m, self.plan)) for m in evaluation.measures)
+            blocks.append(Section("Final scores", 2, (
+                Table(("Instrument", "Baseline", "Final score", "Target"), rows, (0.22, 0.14, 0.34, 0.30)),)))
+        referrals: Block = (BulletList(tuple(closure.referrals)) if closure.referrals
+                            else Paragraph.of("None.", Style.NOTE))
+        blocks += [Section("Referrals", 2, (referrals,)), Section("Summary", 2, (Markdown(closure.summary, 3),))]
+        return Section("Discharge summary", 1, tuple(blocks))
+
+
+def _safety_plan(crisis: Crisis) -> Form:
+    """The Stanley-Brown form: six numbered steps, then the reasons for living."""
+    rows = [FormRow(f"Step {number}", title, _crisis_entries(getattr(crisis, key)))
+            for number, (key, title) in enumerate(STANLEY_BROWN_STEPS, 1)]
+    if crisis.reasons_for_living:
+        rows.append(FormRow("", "Reasons for living", tuple(crisis.reasons_for_living)))
+    return Form(tuple(rows), (0.12, 0.88))
 
 
 def _crisis_entries(entries: Sequence[str | Contact]) -> tuple[str, ...]:

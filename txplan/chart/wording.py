@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from ..cadence import SCHEDULES_BY_NAME
 from ..elements import Element
 from ..history import Change
 from ..instruments import INSTRUMENTS_BY_NAME, Instrument
-from ..model import Contact, Frequency, Measure, Plan
+from ..model import Closure, Contact, Frequency, Goal, Measure, Plan, Risk
 from ..policy import Policy
 from ..progress import MeasureStatus, long_date, measure_status
 from ..rules import element_required, instrument_for
+from ..safety import CrisisLine
 
 __all__ = [
     "CONFIDENTIAL",
@@ -17,11 +21,19 @@ __all__ = [
     "DRAFT_MARK",
     "NOT_INCLUDED",
     "absence_note",
+    "and_list",
+    "capital",
     "change_row",
     "contact_text",
+    "crisis_lines_text",
+    "criteria_text",
+    "expected_date",
+    "final_score_row",
     "frequency_sentence",
     "instrument_description",
     "latest_score_text",
+    "reassess_text",
+    "screening_text",
     "status_of",
 ]
 
@@ -31,21 +43,56 @@ DRAFT_MARK = "DRAFT, not for signature"
 DOCUMENT_TITLE = "Treatment plan"
 DOCUMENT_SUBJECT = "Psychotherapy treatment plan"
 
-SCHEDULES = {  # schedule -> (adjective before "sessions", phrase after the length)
-    "weekly": ("Weekly", ""),
-    "twice-weekly": ("Twice-weekly", ""),
-    "biweekly": ("", " every two weeks"),
-    "monthly": ("Monthly", ""),
-}
 SETTINGS = {"in-person": "in person", "telehealth": "by telehealth", "hybrid": "in person and by telehealth"}
 
 
 def frequency_sentence(frequency: Frequency) -> str:
-    adjective, after = SCHEDULES[frequency.schedule]
-    sessions = f"{frequency.format} sessions of {frequency.minutes} minutes{after}"
-    text = f"{adjective} {sessions}" if adjective else sessions
+    """``Weekly individual and family sessions of 60 minutes, in person, for 13 weeks.``"""
+    schedule = SCHEDULES_BY_NAME[frequency.schedule]
+    sessions = f"{and_list(frequency.formats)} sessions of {frequency.minutes} minutes{schedule.after}"
+    text = f"{schedule.adjective} {sessions}" if schedule.adjective else sessions
     weeks = "1 week" if frequency.weeks == 1 else f"{frequency.weeks} weeks"
     return f"{text[0].upper()}{text[1:]}, {SETTINGS[frequency.setting]}, for {weeks}."
+
+
+def and_list(words: Sequence[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
+def crisis_lines_text(lines: Sequence[CrisisLine]) -> str:
+    return "; ".join(f"{line.name}: {line.phone}" for line in lines)
+
+
+def screening_text(risk: Risk) -> str:
+    screening = risk.screening
+    return "Not recorded" if screening is None else f"{screening.instrument} on {long_date(screening.date)}"
+
+
+def reassess_text(risk: Risk) -> str:
+    return "Not scheduled" if risk.reassess is None else capital(
+        risk.reassess if risk.reassess.startswith("every ") else f"every {risk.reassess}")
+
+
+def expected_date(goal: Goal) -> str:
+    """A goal has no target date of its own; it is expected when its last objective is."""
+    return long_date(max(objective.target_date for objective in goal.objectives))
+
+
+def criteria_text(closure: Closure) -> str:
+    return {"all": "All", "some": "Some", "none": "None"}[closure.criteria_met]
+
+
+def final_score_row(status: MeasureStatus) -> tuple[str, str, str, str]:
+    """Instrument, baseline, final score with its date, and whether the target was met."""
+    latest = status.latest
+    final = "Not measured" if latest is None else f"{latest.score:g} on {long_date(latest.date)}"
+    met = "Not measured" if status.target_met is None else ("Met" if status.target_met else "Not met")
+    return status.instrument.name, f"{status.baseline:g}", final, f"{status.target_text()}: {met}"
+
+
+def capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def absence_note(element: Element, plan: Plan, policy: Policy) -> str:
@@ -69,12 +116,12 @@ def instrument_description(measure: Measure) -> str:
     return f"{name}\nScale {instrument.low:g}\u2013{instrument.high:g}, {instrument.better.value} is better"
 
 
-def status_of(measure: Measure) -> MeasureStatus:
-    return measure_status(measure, _instrument(measure))
+def status_of(measure: Measure, plan: Plan) -> MeasureStatus:
+    """The measure's status, judged by the cutoffs for the client's age."""
+    return measure_status(measure, _instrument(measure), plan.client.dob)
 
 
-def latest_score_text(measure: Measure) -> str:
-    status = status_of(measure)
+def latest_score_text(status: MeasureStatus) -> str:
     if status.latest is None:
         return "Not yet measured"
     text = f"{status.latest.score:g} on {long_date(status.latest.date)}" + (f" ({status.band})" if status.band else "")

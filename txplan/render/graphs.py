@@ -33,8 +33,11 @@ def graph_key(status: MeasureStatus, start: dt.date) -> str:
 
     drawn_by = (__version__, matplotlib.__version__, __freetype_version__, PIL.__version__, features.version("zlib"),
                 getattr(getattr(Image, "core", None), "zlib_ng_version", ""))  # newer Pillow may encode with zlib-ng
-    drawn = (status.instrument, status.baseline, status.target, [(s.date.isoformat(), s.score) for s in status.scores],
-             start.isoformat())  # the instrument table's own dataclasses; never a library's repr
+    drawn = (status.instrument, status.baseline, status.target,
+             [(s.date.isoformat(), s.score, s.item9) for s in status.scores], start.isoformat(),
+             [(c, first.isoformat(), last.isoformat()) for c, first, last in
+              status.cutoff_periods(min(start, *(s.date for s in status.scores[:1])))],
+             )  # the instrument table's own dataclasses and the cutoffs for the client's age; never a library's repr
     return hashlib.sha256(repr((drawn_by, drawn)).encode()).hexdigest()[:32]
 
 

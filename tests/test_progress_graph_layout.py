@@ -1,0 +1,67 @@
+"""Progress graphs a clinician can read: value labels cross no target or cutoff line and no other label, and
+alliance scales (SRS, CSRS) show the top of their range, where their scores gather."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+from docx_helpers import status_for
+from matplotlib.text import Annotation
+
+from txplan.progress import MeasureStatus
+from txplan.progress_chart import progress_figure
+
+TEEN = date(2011, 3, 17)
+CASES = {  # the example clinic's crowded graphs, and a few more
+    "SRS near its cutoff": status_for("SRS", 33, 37, [("2026-11-09", 35), ("2026-11-16", 36), ("2026-11-23", 37.5)]),
+    "ORS of an adolescent": status_for("ORS", 18, 28, [("2026-10-28", 19), ("2026-11-11", 23), ("2026-11-25", 24)],
+                                       dob=TEEN),
+    "ORS around 25": status_for("ORS", 21, 28, [("2026-10-26", 22), ("2026-11-09", 24.5), ("2026-11-23", 26)]),
+    "GAD-7 on its cutoff": status_for("GAD-7", 14, 10, [("2026-11-02", 11), ("2026-11-09", 10), ("2026-11-16", 9)]),
+    "PCL-5 in its cutoff range": status_for("PCL-5", 40, 31, [("2026-11-02", 34), ("2026-11-16", 32)]),
+}
+
+
+def drawn(status: MeasureStatus) -> tuple[Any, list[Any], list[float]]:
+    """The axes, the value labels' boxes and the horizontal lines' heights, in display pixels."""
+    figure = progress_figure(status, date(2026, 10, 19))
+    axes = figure.axes[0]
+    renderer = figure.canvas.get_renderer()  # type: ignore[attr-defined]
+    boxes = [a.get_window_extent(renderer) for a in axes.texts if isinstance(a, Annotation)]
+    heights = [status.target, *(y for c, _, _ in status.cutoff_periods(date(2026, 10, 19)) for y in (c.value, c.high))]
+    lines = [float(axes.transData.transform((0, y))[1]) for y in heights]
+    return axes, boxes, lines
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_value_labels_cross_no_line(name: str) -> None:
+    _, boxes, lines = drawn(CASES[name])
+    assert boxes
+    crossed = [(round(box.y0), round(line), round(box.y1)) for box in boxes for line in lines if box.y0 < line < box.y1]
+    assert crossed == []
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_value_labels_do_not_overlap(name: str) -> None:
+    _, boxes, _ = drawn(CASES[name])
+    overlapping = [(i, j) for i, one in enumerate(boxes) for j, other in enumerate(boxes[i + 1:], i + 1)
+                   if one.overlaps(other)]
+    assert overlapping == []
+
+
+def test_the_srs_axis_shows_20_to_40() -> None:
+    axes, _, _ = drawn(CASES["SRS near its cutoff"])
+    assert axes.get_ylim() == (20, 40)
+    assert [tick.get_text() for tick in axes.get_yticklabels()] == ["20", "25", "30", "35", "40"]
+
+
+def test_the_alliance_axis_grows_to_show_a_low_score() -> None:
+    axes, _, _ = drawn(status_for("SRS", 33, 37, [("2026-11-09", 14)]))
+    assert axes.get_ylim() == (10, 40)
+
+
+def test_other_scales_keep_their_full_range() -> None:
+    axes, _, _ = drawn(CASES["ORS around 25"])
+    assert axes.get_ylim() == (0, 40)
