@@ -8,6 +8,7 @@ code), and ``docs/diagnostics.md`` is generated from the same table.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from enum import StrEnum
@@ -325,10 +326,36 @@ class Diagnostic:
         return self.severity is Severity.ERROR
 
     def format(self) -> str:
-        return f"{self.path}:{self.line}:{self.col}: {self.severity.value} {self.code} {self.message}"
+        """One line, whatever the path or the message hold (see ``printable``)."""
+        return f"{printable(self.path)}:{self.line}:{self.col}: {self.severity.value} {self.code} {printable(self.message)}"
 
     def to_dict(self) -> dict[str, object]:
         return {**asdict(self), "severity": self.severity.value}
+
+
+# What a terminal would act on rather than show: C0 controls (line breaks and tab included: a file name
+# holding a newline could otherwise forge a diagnostic line), DEL and C1 controls (ESC and CSI sequences
+# repaint the screen or set the window title), the bidirectional controls that reorder what is shown
+# (Trojan Source, CVE-2021-42574), line and paragraph separators, and lone surrogates (a file name that
+# is not UTF-8, which printing would otherwise crash on).
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]")
+_SHORT_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def printable(text: str) -> str:
+    """``text`` safe to print on a terminal: each character a terminal would act on is written as an escape
+    (``\\n``, ``\\x1b``, ``\\u202e``), so what is printed is one line, shown as it is stored.
+
+    Text output uses it once, where it is formatted: ``Diagnostic.format`` for diagnostics, the status table
+    and its CSV. JSON needs no help when written in ASCII (``json.dumps``' default), which escapes them all.
+    """
+    return _UNPRINTABLE.sub(_escaped, text)
+
+
+def _escaped(match: re.Match[str]) -> str:
+    character = match.group()
+    code = ord(character)
+    return _SHORT_ESCAPES.get(character) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
 
 
 def make(path: str, pos: tuple[int, int], code: str, message: str) -> Diagnostic:

@@ -4,6 +4,11 @@ Drawn with matplotlib's object API on the Agg canvas (no pyplot, no global
 figure state, no display). Only a plan with scores imports this module, so
 checking plans never loads matplotlib.
 
+Text is drawn literally: mathtext is off (``text.parse_math``), so an instrument a plan names
+``$...$`` is printed as typed rather than parsed as TeX (a parse error once crashed the build), and
+a character the bundled font lacks is drawn as a box without matplotlib's warning, which would
+name the character on stderr.
+
 The bytes are reproducible: every piece of text uses matplotlib's bundled
 DejaVu Sans by file (never a system font found by name), ticks and their labels
 are computed here (dates from a fixed month table, not the locale), and the PNG
@@ -17,6 +22,7 @@ dotted, with a legend under the plot.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -55,7 +61,10 @@ def progress_png(status: MeasureStatus, start: date) -> bytes:
     effective date), or at the first score when that comes earlier."""
     if not status.scores:
         raise ValueError("a progress graph needs at least one score")
-    with matplotlib.style.context("default"):  # whatever a matplotlibrc on this machine says
+    # whatever a matplotlibrc on this machine says; text as typed, never as TeX (see the module docstring)
+    with (matplotlib.style.context("default"), matplotlib.rc_context({"text.parse_math": False, "text.usetex": False}),
+          warnings.catch_warnings()):
+        warnings.filterwarnings("ignore", message="Glyph", category=UserWarning)
         figure = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI, facecolor="white")
         FigureCanvasAgg(figure)
         figure.subplots_adjust(left=MARGINS_IN["left"] / WIDTH_IN, right=1 - MARGINS_IN["right"] / WIDTH_IN,
