@@ -89,7 +89,9 @@ _TABLE: tuple[Code, ...] = (
            "Start the front matter with the top-level keys of the format."),
     _error("TX011", "control character in file",
            "Plans and templates are text. NUL and other control characters (apart from tab "
-           "and line breaks) come from binary files or broken copy and paste.",
+           "and line breaks) come from binary files or broken copy and paste. The rule holds for what "
+           "a double-quoted YAML escape makes too (`\"\\0\"`, `\"\\x1b\"`, `\"\\uFFFE\"`): no chart "
+           "can hold these characters, and some of them act on a terminal.",
            "A NUL byte pasted into a client's name.",
            "Delete the character; retype the text around it if unsure."),
     _error("TX012", "nesting too deep",
@@ -222,7 +224,9 @@ _TABLE: tuple[Code, ...] = (
            "`use: behavioral-activation` without `with: {activities: ...}`.",
            "Add the parameter under `with`."),
     _error("TX223", "template cannot be rendered",
-           "Rendering the template with the item's parameters failed.",
+           "Rendering the template with the item's parameters failed, or produced a character that no "
+           "chart or export can hold (a control character or a lone surrogate). The message names the kind "
+           "of failure and the line of the template body, never the values the template was given.",
            "A template that loops over a parameter given as a number.",
            "Check the parameter values against the template's page."),
     # -- objective quality (warnings) ----------------------------------------
@@ -279,8 +283,8 @@ _TABLE: tuple[Code, ...] = (
     _error("TX406", "template fails with example values",
            "Every template is rendered once at check time with a fictional client and its parameter "
            "defaults (`[name]` for required ones). Rendering failed or passed a limit: output above "
-           "100,000 characters, more than 1,000,000 steps, more than 2 seconds, or an error such as "
-           "dividing by zero.",
+           "100,000 characters, more than 1,000,000 steps, more than 2 seconds, an error such as "
+           "dividing by zero, or output holding a character no chart can hold (`{{ \"\\ud800\" }}`).",
            "`{{ 'a' * 10**9 }}`, or a loop nested inside a loop over 100,000 items.",
            "Fix the expression at the line shown; a template renders a few paragraphs of text."),
     # -- outputs --------------------------------------------------------------
