@@ -154,6 +154,10 @@ def test_a_file_name_cannot_forge_diagnostic_lines_or_send_escapes(tmp_path: Pat
     status = run(root, "status")
     assert "\x1b" not in status.stdout and "\x07" not in status.stdout and "\u202e" not in status.stdout
     assert len(status.stdout.splitlines()) == 3  # the header and one line per plan
+    for arguments, field in ((("check", "--format", "json"), "path"), (("status", "--format", "json"), "client_id")):
+        printed = run(root, *arguments).stdout
+        assert printed.isascii() and all(c >= " " for c in printed.replace("\n", ""))  # JSON escapes them all
+        assert f"plans/evil{forged}.md" in [entry[field] for entry in json.loads(printed)]  # and keeps the name whole
 
 
 def test_a_bidi_override_in_a_clinician_name_is_shown_escaped(tmp_path: Path) -> None:

@@ -14,9 +14,11 @@ reported at its own position like any other invalid value.
 Hostile or broken input is refused with a diagnostic, never an exception:
 files above ``MAX_FILE_BYTES`` (read with a bound, so a device or a growing
 file cannot stall a run), anything but a regular file, bytes that are not
-UTF-8, control characters, nesting deeper than ``MAX_DEPTH``, anchors,
-aliases and tags (the first ``MAX_REFUSALS`` of them are listed, not every
-one of a bomb's thousands). Messages name keys and tokens, never values.
+UTF-8, control characters (raw, or made by a double-quoted value's escapes),
+nesting deeper than ``MAX_DEPTH``, anchors, aliases and tags (the first
+``MAX_REFUSALS`` of them are listed, not every one of a bomb's thousands).
+Messages name keys and tokens, never values; a YAML syntax error is described
+in txplan's words, since the parser's own text quotes what it found.
 """
 
 from __future__ import annotations

@@ -19,8 +19,9 @@ template body is untrusted code and runs in a hardened Jinja sandbox:
   built-in types are limited to a list of harmless ones.
 
 Parameter values are passed as data and never parsed as templates, so a value
-containing ``{{ }}`` is printed as written. Render failures are reported with
-plan values withheld from the message.
+containing ``{{ }}`` is printed as written. A render failure is reported by its
+kind and the line of the body, never with an exception's text (which quotes the
+values), and output no chart can hold (a lone surrogate, NUL) is a failure too.
 """
 
 from __future__ import annotations
@@ -541,7 +542,7 @@ class Template:
     def render(self, params: Mapping[str, Any], context: Mapping[str, Any]) -> str:
         """Render with defaults filled in; bounded in time, steps and size.
 
-        Any failure is a ``RenderError`` whose message withholds the values given.
+        Any failure is a ``RenderError`` that names the kind of failure, never the values given.
         """
         values: dict[str, Any] = {n: p.default for n, p in self.meta.params.items() if p.default is not None}
         values.update(params)
