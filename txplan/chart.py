@@ -155,7 +155,7 @@ class ChartRenderer:
                        graphs or {})
         chart.page_furniture(page_stories(document))
         chart.write(checked.document.body)
-        set_core_properties(document, checked.plan)
+        set_core_properties(document)
         return package_bytes(document)
 
 
@@ -214,7 +214,9 @@ def _open_reference(reference: Path) -> Any:
     try:
         return Document(str(reference))
     except (OSError, KeyError, ValueError, SyntaxError, BadZipFile, PackageNotFoundError) as exc:  # lxml raises SyntaxError
-        raise ChartReferenceError(f"{reference}: not a usable Word document ({exc})") from exc
+        # named by the kind of failure: lxml's and zipfile's own text quotes what they found in the file
+        detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
+        raise ChartReferenceError(f"{reference}: not a usable Word document ({detail})") from exc
 
 
 # --- the base document ---------------------------------------------------------------------------------
@@ -343,17 +345,15 @@ def _set_tab_stops(document: Any, width: int) -> None:
 # --- metadata and packaging ----------------------------------------------------------------------------
 
 
-def set_core_properties(document: Any, plan: Plan) -> None:
-    """Only what an auditor needs; dates are the plan's, so a rebuild changes nothing."""
+def set_core_properties(document: Any) -> None:
+    """What kind of document this is, and nothing from the plan. Metadata is what file managers, search
+    indexes and document servers show and copy without opening the chart, so no plan value goes there: not
+    the clinician (an author name also broke python-docx's 255-character limit), not the plan's dates (a
+    date of service is PHI). No date at all, rather than a made-up one, so a rebuild changes nothing."""
     properties = document.core_properties
-    midnight = dt.datetime.combine(plan.dates.effective, dt.time(), tzinfo=dt.UTC)
     properties.title = DOCUMENT_TITLE
     properties.subject = DOCUMENT_SUBJECT
-    properties.author = plan.clinician.name
-    properties.last_modified_by = plan.clinician.name
     properties.revision = 1
-    properties.created = midnight
-    properties.modified = midnight
 
 
 def package_bytes(document: Any) -> bytes:
