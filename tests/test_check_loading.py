@@ -54,6 +54,23 @@ def test_a_yaml_syntax_error_is_tx005_where_the_parser_stops(check_plan: CheckPl
     assert check_plan(edited_plan(("  name: Test Client", "  name: Test: Client"))) == [("TX005", 4, 13)]
 
 
+@pytest.mark.parametrize(("old", "new", "message"), [
+    ("  name: Test Client", "  name: Qv7731 Test: Client", "`: ` inside a plain value; quote a value that contains `: `"),
+    ("  - PHQ-9 below 10 twice in a row", '  - "Qv7731 PHQ-9 below 10', "a quoted value is not closed"),
+    ("  name: Test Client", '  name: "Qv7731 Test\\q Client"',
+     "an unknown escape in a double-quoted value; write `\\\\` for a backslash"),
+    ("  name: Test Client", '  name: "Qv7731\\ud800"', "an escape that names no character"),
+    ("  name: Test Client", "  name: @Qv7731",
+     "a value starts with a character YAML reserves (`@`, `` ` ``, `%`); quote the value"),
+    ("      for: [O1]\n  frequency:", "      for: [O1, Qv7731\n  frequency:", "a `[` list that is not closed"),
+])
+def test_a_yaml_syntax_error_is_described_in_txplans_words_without_the_value(
+        clinic: Clinic, old: str, new: str, message: str) -> None:
+    """ruamel's own parser quotes the character it found, and anything a parser quotes may be part of a value."""
+    diagnostics = diagnostics_of(clinic({"plan.md": edited_plan((old, new))}))
+    assert [(d.code, d.message) for d in diagnostics] == [("TX005", message)]
+
+
 def test_an_unclosed_flow_list_is_tx005(check_plan: CheckPlan) -> None:
     found = check_plan(edited_plan(("      for: [O1]\n  frequency:", "      for: [O1\n  frequency:")))
     assert [code for code, _, _ in found] == ["TX005"]

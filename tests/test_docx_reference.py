@@ -69,7 +69,7 @@ def test_a_clinic_reference_gives_its_look_but_not_its_body(tmp_path: Path) -> N
     header = [p.text for p in chart.sections[0].header.paragraphs]
     assert header[0] == "Harbor Street Counseling \u00b7 12 Harbor Street"  # the letterhead stays
     assert header[-1].endswith("Confidential: protected health information")
-    assert chart.core_properties.author == "Avery Chen, LCSW"
+    assert chart.core_properties.author == ""  # neither the reference's author nor the plan's clinician
     assert chart.core_properties.comments == ""
 
 

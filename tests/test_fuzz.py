@@ -1,8 +1,13 @@
-"""Fuzz the checker: mutated plans and templates end in diagnostics or a valid result, never an exception.
+"""Fuzz the checker: mutated plans and templates end in diagnostics or a valid result, never an exception;
+and what the checker accepts, every output builds.
 
 Mutations: delete, duplicate and swap lines (which deletes and duplicates
 keys), retype values, re-key and re-indent lines, insert odd Unicode (no
 surrogates), raw bytes or Jinja fragments, and cut the file at a random byte.
+
+Output fuzzing rewrites the plan's text values (as double-quoted YAML, so escapes such as ``\\u0000``
+are in play) and its narrative: every plan that still checks clean must give a chart (DOCX) and a FHIR
+bundle, and every template that checks clean must give its site pages.
 
 CI runs a modest number of examples. For a long session outside CI:
 
@@ -11,22 +16,29 @@ CI runs a modest number of examples. For a long session outside CI:
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from io import BytesIO
 from pathlib import Path
 
 import pytest
+from docx import Document
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from txplan.chart import ChartRenderer, graphs_in
 from txplan.check import check_project
 from txplan.diagnostics import CODES, Diagnostic
+from txplan.fhir import bundle_json, plan_bundle
 from txplan.phi import scan_identifiers
-from txplan.templates import RenderError, example_context, load_template
+from txplan.policy import Policy
+from txplan.site_pages import generate_site
+from txplan.templates import RenderError, example_context, load_library, load_template
 
 REPO = Path(__file__).resolve().parent.parent
 TODAY = date(2026, 11, 20)
@@ -212,5 +224,89 @@ def test_mutated_templates_end_in_diagnostics_or_a_valid_result(clinic: Path, st
                     assert str(exc)
         result = check_project(clinic, today=TODAY)
         assert_sane([d for d in result.diagnostics if d.path == display], raw)
+    finally:
+        target.write_text(TEMPLATE_TEXT, encoding="utf-8")
+
+
+# -- what checks clean, builds ---------------------------------------------------------------------------
+
+PLAN_TEXT_KEYS = ("name", "pronouns", "supervisor", "statement", "measure", "description", "summary", "rationale",
+                  "instrument", "text", "phone", "by")
+TEMPLATE_TEXT_KEYS = ("title", "summary", "description", "default")
+ODD_VALUES = (
+    "$\\frac{$", "$x^2$ and $", "x" * 300, "=HYPERLINK(\"http://x\")", "]]><w:t>&amp;", "\u202eevil", "{{ 7*7 }}",
+    "\x00", "\x1b[31m", "\ufffe", "\x85", "\t tab", "line\nbreak", "\\", "'\"", "  double  spaces  ", "\U0001f600",
+    "e\u0301", "\u2028", "*", "# heading", "- item", "[link](javascript:alert(1))", "<script>x</script>",
+)
+odd_values = st.sampled_from(ODD_VALUES)
+text_values = st.one_of(odd_values, st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=300),
+                        odd_values, st.text(alphabet=st.characters(exclude_categories=["Cs", "Cc"]), max_size=300))
+OUTPUT_PLAN = EXAMPLE_PLAN.replace(  # a custom instrument with a score, so that a progress graph is drawn with its name
+    "        every: month\n", "        every: month\n        scores:\n          - { date: 2026-11-20, score: 12 }\n", 1)
+
+
+Edit = tuple[int, str]
+edits = st.lists(st.tuples(st.integers(min_value=-1, max_value=100), text_values), min_size=1, max_size=3)
+
+
+def rewrite_values(text: str, changes: list[Edit], keys: tuple[str, ...]) -> str:
+    """Each change replaces one text value (chosen among the lines holding one of ``keys``) with the given
+    text, written as a double-quoted YAML scalar; index -1 appends it to the Markdown body instead."""
+    lines = text.split("\n")
+    targets = [i for i, line in enumerate(lines) if line.lstrip(" -").split(":", 1)[0] in keys]
+    for index, value in changes:
+        if index < 0:
+            lines.append(value)
+            continue
+        i = targets[index % len(targets)]
+        key, _, _ = lines[i].partition(":")
+        lines[i] = f"{key}: {json.dumps(value, ensure_ascii=False)}"  # JSON escapes C0 controls, as YAML reads them
+    return "\n".join(lines)
+
+
+@pytest.fixture(scope="module")
+def renderer() -> ChartRenderer:
+    return ChartRenderer(Policy(clinic="Fuzz Clinic"), REPO / "templates" / "chart.docx")
+
+
+@pytest.fixture(scope="module")
+def base_graphs(clinic: Path, renderer: ChartRenderer) -> dict[str, bytes]:
+    """The base plan's two graphs, drawn once: an example redraws only a graph whose data it changed."""
+    (clinic / "plans" / "fuzz.md").write_text(OUTPUT_PLAN, encoding="utf-8")
+    return graphs_in(renderer.render(check_project(clinic, today=TODAY).plans[0]))
+
+
+def test_the_output_base_plan_is_valid_and_draws_a_graph_of_its_own_instrument(
+        clinic: Path, base_graphs: dict[str, bytes]) -> None:
+    (clinic / "plans" / "fuzz.md").write_text(OUTPUT_PLAN, encoding="utf-8")
+    checked = check_project(clinic, today=TODAY).plans[0]
+    assert checked.ok and checked.plan is not None
+    assert checked.plan.interventions.evaluation is not None
+    assert [m.instrument for m in checked.plan.interventions.evaluation.measures if m.scores] == ["PHQ-9", "PDSS"]
+    assert len(base_graphs) == 2
+
+
+@FUZZ_SETTINGS
+@given(changes=edits)
+def test_every_plan_that_checks_clean_gives_a_chart_and_a_fhir_bundle(
+        clinic: Path, renderer: ChartRenderer, base_graphs: dict[str, bytes], changes: list[Edit]) -> None:
+    (clinic / "plans" / "fuzz.md").write_text(rewrite_values(OUTPUT_PLAN, changes, PLAN_TEXT_KEYS), encoding="utf-8")
+    checked = check_project(clinic, today=TODAY).plans[0]
+    if not checked.ok:
+        assert any(d.is_error for d in checked.diagnostics)
+        return
+    Document(BytesIO(renderer.render(checked, graphs=base_graphs)))  # python-docx reads back what was written
+    assert json.loads(bundle_json(plan_bundle(checked)))["resourceType"] == "Bundle"
+
+
+@FUZZ_SETTINGS
+@given(changes=edits)
+def test_every_library_that_checks_clean_gives_its_site_pages(clinic: Path, changes: list[Edit]) -> None:
+    target = clinic / "templates" / "interventions" / f"{FUZZED_TEMPLATE}.md"
+    try:
+        target.write_text(rewrite_values(template_text(), changes, TEMPLATE_TEXT_KEYS), encoding="utf-8")
+        library = load_library(clinic)
+        if not library.diagnostics:
+            assert generate_site(library).pages
     finally:
         target.write_text(TEMPLATE_TEXT, encoding="utf-8")

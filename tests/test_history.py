@@ -56,7 +56,7 @@ class Repo:
         self.git("init", "-q")
 
     def git(self, *arguments: str, day: str = "2026-11-02") -> str:
-        stamp = f"{day}T12:00:00+00:00"
+        stamp = day if day.startswith("@") else f"{day}T12:00:00+00:00"  # "@<seconds> +0000": any instant git takes
         env = {**os.environ, "GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "test@example.org", "GIT_AUTHOR_DATE": stamp,
                "GIT_COMMITTER_NAME": "Test", "GIT_COMMITTER_EMAIL": "test@example.org", "GIT_COMMITTER_DATE": stamp,
                "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
@@ -221,6 +221,19 @@ def test_the_chart_lists_the_changes_after_discharge_and_before_the_narrative(re
     assert ["2027-01-15", "Homework assignments: thought-record (removed)", "serves: O1"] in rows
     assert any(row[:2] == ["2027-02-01", "Objective O2 (added)"] for row in rows)
     assert any(text.startswith("Last review committed on 2027-01-15") for text in paragraph_texts(chart))
+
+
+def test_commits_dated_beyond_what_a_date_can_hold_are_listed_at_the_nearest_date(repo: Repo) -> None:
+    """A wrong clock, or a crafted commit, can date a commit after the year 9999 (git prints ``10000-01-02``);
+    the history is still listed, and the chart still built."""
+    repo.commit("2026-11-02")
+    repo.commit("@253402387200 +0000", *TWEAK)  # 10000-01-02
+    assert repo.git("log", "-1", "--format=%cs") == "10000-01-02"
+    changes = repo.changes()
+    assert changes is not None
+    assert kinds(changes.objectives) == [(Kind.CHANGED, "Objective O1", date.max)]
+    rows = [row for table in table_rows(open_chart(render(repo, changes))) for row in table]
+    assert any(row[:2] == ["9999-12-31", "Objective O1 (changed)"] for row in rows)
 
 
 def test_no_section_without_history(repo: Repo) -> None:

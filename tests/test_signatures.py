@@ -151,7 +151,8 @@ def test_a_key_of_another_person_is_refused_and_nothing_is_written(signed_clinic
 
 @pytest.mark.parametrize(("change", "role", "message"), [
     (("status: active", "status: draft"), "clinician", "is a draft, not for signature; only an active plan is signed"),
-    (("status: active", "status: closed"), "clinician", "is closed; only an active plan is signed"),
+    (("status: active", "status: closed\nclosure: {date: 2026-11-20, reason: Moved away, criteria_met: some, "
+                        "summary: Four sessions.}"), "clinician", "is closed; only an active plan is signed"),
     (("  level: low", "  level: severe"), "clinician", "has errors; run txplan check, fix them, then sign"),
     ((f"  supervisor: {SUPERVISOR}\n", ""), "supervisor", "names no supervisor"),
 ], ids=["draft", "closed", "errors", "no supervisor"])

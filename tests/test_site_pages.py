@@ -184,7 +184,8 @@ def test_a_template_that_cannot_render_with_the_placeholders_says_so_on_its_page
     """The checker renders with its own example values; a body that fails only on the site's placeholders still builds."""
     picky = NEW_TEMPLATE.replace("practise {{ topic }}", 'practise {{ topic if topic.startswith("[") else topic + 1 }}')
     root = site_clinic(tmp_path, templates={"zz-new.md": picky})
-    assert "The example could not be rendered: TypeError" in text_of(page(built(root), "interventions/zz-new"))
+    assert "The example could not be rendered: operation on a value of the wrong type (TypeError)" in text_of(
+        page(built(root), "interventions/zz-new"))
 
 
 def test_a_template_with_errors_stops_the_build_and_names_the_file(tmp_path: Path) -> None:

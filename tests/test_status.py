@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import subprocess
@@ -184,6 +185,39 @@ def test_table_is_aligned_with_one_line_per_row(rows: list[StatusRow]) -> None:
     column = lines[0].index("review")
     assert [line[column:column + 10] for line in lines[1:]] == ["-         ", "2027-02-20", "2027-03-31", "2027-05-31",
                                                                  "2026-11-30"]
+
+
+HOSTILE = StatusRow(client_id="-C1", client_name='=HYPERLINK("http://x.example","open")', clinician="@SUM(A1)\x1b[2J",
+                    status="active", review=date(2027, 3, 1), days_to_review=-5, objectives_past_target=("O1",),
+                    stale_measures=("+cmd|' /C calc'!A0", "PHQ-9"), risk="low", errors=0)
+
+
+def test_csv_cells_that_start_like_a_formula_are_neutralized() -> None:
+    """OWASP's guidance on CSV injection: a leading quote, so a spreadsheet shows the text instead of running it."""
+    header, row = csv.reader(io.StringIO(format_csv([HOSTILE], names=True)))
+    cells = dict(zip(header, row, strict=True))
+    assert cells["client_id"] == "'-C1"
+    assert cells["client_name"] == '\'=HYPERLINK("http://x.example","open")'
+    assert cells["clinician"] == "'@SUM(A1)\\x1b[2J"  # and the escape shown, not sent
+    assert cells["stale_measures"] == "'+cmd|' /C calc'!A0 PHQ-9"
+    assert cells["days_to_review"] == "-5"  # a number txplan computed stays a number
+    assert cells["objectives_past_target"] == "O1"
+
+
+@pytest.mark.parametrize("start", ["\t", "\r"])
+def test_csv_cells_starting_with_a_tab_or_carriage_return_are_neutralized_and_escaped(start: str) -> None:
+    row = dataclasses.replace(HOSTILE, clinician=f"{start}=1+1")
+    _, cells = csv.reader(io.StringIO(format_csv([row], names=False)))
+    assert cells[1] == "'" + {"\t": "\\t", "\r": "\\r"}[start] + "=1+1"
+
+
+def test_table_and_json_send_no_control_or_bidi_character() -> None:
+    row = dataclasses.replace(HOSTILE, clinician="Avery \u202eChen\u00e9\x9b31m\nforged line")
+    table = format_table([row], color=False, names=True)
+    assert len(table.splitlines()) == 2
+    assert "Avery \\u202eChen\u00e9\\x9b31m\\nforged line" in table
+    text = format_json([row], names=True)
+    assert text.isascii() and json.loads(text)[0]["clinician"] == row.clinician
 
 
 @pytest.mark.parametrize("fmt", ["table", "csv", "json"])

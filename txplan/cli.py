@@ -12,7 +12,7 @@ from pathlib import Path
 
 from . import __version__
 from .check import CheckResult, check_project
-from .diagnostics import format_json, format_text
+from .diagnostics import format_json, format_text, printable
 from .errors import EXIT_ERRORS, EXIT_OK, TxplanError
 from .layout import OUTPUTS, SITE, Output, find_root, plan_path
 from .signatures.records import Method, Role
@@ -165,7 +165,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _dispatch(parser, args)
     except TxplanError as exc:
-        sys.stderr.write(f"txplan: {exc}\n")
+        sys.stderr.write(f"txplan: {printable(str(exc))}\n")
         return exc.exit_code
     except KeyboardInterrupt:
         sys.stderr.write("txplan: interrupted; charts already written are complete, the rest were not started\n")
@@ -232,8 +232,8 @@ def _build(root: Path, plans: Sequence[Path], outputs: frozenset[Output], jobs: 
     sys.stderr.write(format_text(report.diagnostics))
     for outcome in report.outcomes:
         if outcome.state is ChartState.STALE:
-            sys.stderr.write(f"{outcome.plan}: {OUTPUTS[outcome.kind].noun} is stale: the plan has errors, so the "
-                             f"earlier {outcome.output.name} was kept\n")
+            sys.stderr.write(printable(f"{outcome.plan}: {OUTPUTS[outcome.kind].noun} is stale: the plan has errors, "
+                                       f"so the earlier {outcome.output.name} was kept") + "\n")
     sys.stderr.write(report.summary() + "\n")
     return EXIT_ERRORS if report.has_errors else EXIT_OK
 
@@ -249,7 +249,7 @@ def _progress_bar() -> Iterator[Callable[[str, int], None] | None]:
     with tqdm(unit="plan", file=sys.stderr, leave=False, dynamic_ncols=True, mininterval=0) as bar:
         def advance(plan: str, total: int) -> None:
             bar.total = total
-            bar.set_postfix_str(plan, refresh=False)
+            bar.set_postfix_str(printable(plan), refresh=False)
             bar.update()
 
         yield advance
@@ -263,7 +263,7 @@ def _site(root: Path) -> int:
         try:
             build_site(root, root / SITE)
         except SiteError as exc:
-            sys.stderr.write(f"txplan: site: {exc}\n")
+            sys.stderr.write(f"txplan: site: {printable(str(exc))}\n")
             return EXIT_ERRORS
     sys.stderr.write(f"built the template site in {SITE}/\n")
     return EXIT_OK
@@ -300,7 +300,7 @@ def _serve(root: Path, address: str) -> int:
     try:
         serve_site(root, address)
     except SiteError as exc:
-        sys.stderr.write(f"txplan: serve: {exc}\n")
+        sys.stderr.write(f"txplan: serve: {printable(str(exc))}\n")
         return EXIT_ERRORS
     return EXIT_OK
 

@@ -8,6 +8,7 @@ code), and ``docs/diagnostics.md`` is generated from the same table.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from enum import StrEnum
@@ -88,7 +89,9 @@ _TABLE: tuple[Code, ...] = (
            "Start the front matter with the top-level keys of the format."),
     _error("TX011", "control character in file",
            "Plans and templates are text. NUL and other control characters (apart from tab "
-           "and line breaks) come from binary files or broken copy and paste.",
+           "and line breaks) come from binary files or broken copy and paste. The rule holds for what "
+           "a double-quoted YAML escape makes too (`\"\\0\"`, `\"\\x1b\"`, `\"\\uFFFE\"`): no chart "
+           "can hold these characters, and some of them act on a terminal.",
            "A NUL byte pasted into a client's name.",
            "Delete the character; retype the text around it if unsure."),
     _error("TX012", "nesting too deep",
@@ -249,7 +252,9 @@ _TABLE: tuple[Code, ...] = (
            "`use: behavioral-activation` without `with: {activities: ...}`.",
            "Add the parameter under `with`."),
     _error("TX223", "template cannot be rendered",
-           "Rendering the template with the item's parameters failed.",
+           "Rendering the template with the item's parameters failed, or produced a character that no "
+           "chart or export can hold (a control character or a lone surrogate). The message names the kind "
+           "of failure and the line of the template body, never the values the template was given.",
            "A template that loops over a parameter given as a number.",
            "Check the parameter values against the template's page."),
     _error("TX224", "closed plan without a closure",
@@ -391,8 +396,8 @@ _TABLE: tuple[Code, ...] = (
     _error("TX406", "template fails with example values",
            "Every template is rendered once at check time with a fictional client and its parameter "
            "defaults (`[name]` for required ones). Rendering failed or passed a limit: output above "
-           "100,000 characters, more than 1,000,000 steps, more than 2 seconds, or an error such as "
-           "dividing by zero.",
+           "100,000 characters, more than 1,000,000 steps, more than 2 seconds, an error such as "
+           "dividing by zero, or output holding a character no chart can hold (`{{ \"\\ud800\" }}`).",
            "`{{ 'a' * 10**9 }}`, or a loop nested inside a loop over 100,000 items.",
            "Fix the expression at the line shown; a template renders a few paragraphs of text."),
     # -- outputs --------------------------------------------------------------
@@ -481,10 +486,36 @@ class Diagnostic:
         return self.severity is Severity.ERROR
 
     def format(self) -> str:
-        return f"{self.path}:{self.line}:{self.col}: {self.severity.value} {self.code} {self.message}"
+        """One line, whatever the path or the message hold (see ``printable``)."""
+        return f"{printable(self.path)}:{self.line}:{self.col}: {self.severity.value} {self.code} {printable(self.message)}"
 
     def to_dict(self) -> dict[str, object]:
         return {**asdict(self), "severity": self.severity.value}
+
+
+# What a terminal would act on rather than show: C0 controls (line breaks and tab included: a file name
+# holding a newline could otherwise forge a diagnostic line), DEL and C1 controls (ESC and CSI sequences
+# repaint the screen or set the window title), the bidirectional controls that reorder what is shown
+# (Trojan Source, CVE-2021-42574), line and paragraph separators, and lone surrogates (a file name that
+# is not UTF-8, which printing would otherwise crash on).
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]")
+_SHORT_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def printable(text: str) -> str:
+    """``text`` safe to print on a terminal: each character a terminal would act on is written as an escape
+    (``\\n``, ``\\x1b``, ``\\u202e``), so what is printed is one line, shown as it is stored.
+
+    Text output uses it once, where it is formatted: ``Diagnostic.format`` for diagnostics, the status table
+    and its CSV. JSON needs no help when written in ASCII (``json.dumps``' default), which escapes them all.
+    """
+    return _UNPRINTABLE.sub(_escaped, text)
+
+
+def _escaped(match: re.Match[str]) -> str:
+    character = match.group()
+    code = ord(character)
+    return _SHORT_ESCAPES.get(character) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
 
 
 def make(path: str, pos: tuple[int, int], code: str, message: str) -> Diagnostic:

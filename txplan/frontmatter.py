@@ -14,9 +14,11 @@ reported at its own position like any other invalid value.
 Hostile or broken input is refused with a diagnostic, never an exception:
 files above ``MAX_FILE_BYTES`` (read with a bound, so a device or a growing
 file cannot stall a run), anything but a regular file, bytes that are not
-UTF-8, control characters, nesting deeper than ``MAX_DEPTH``, anchors,
-aliases and tags (the first ``MAX_REFUSALS`` of them are listed, not every
-one of a bomb's thousands). Messages name keys and tokens, never values.
+UTF-8, control characters (raw, or made by a double-quoted value's escapes),
+nesting deeper than ``MAX_DEPTH``, anchors, aliases and tags (the first
+``MAX_REFUSALS`` of them are listed, not every one of a bomb's thousands).
+Messages name keys and tokens, never values; a YAML syntax error is described
+in txplan's words, since the parser's own text quotes what it found.
 """
 
 from __future__ import annotations
@@ -51,10 +53,12 @@ MAX_REFUSALS = 20
 Pos = tuple[int, int]
 KeyPath = tuple[str | int, ...]
 
-# C0 controls except tab and line breaks, DEL, C1 controls (NEL included) and the two
-# non-characters YAML refuses. Line and paragraph separators (U+2028/9) are refused only
-# in the front matter, where YAML would count them as line breaks and shift positions.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+# C0 controls except tab and line breaks, DEL, C1 controls (NEL included), the two
+# non-characters YAML refuses, and lone surrogates (never in decoded UTF-8, but a template
+# can make one). None of them can be stored in a DOCX (XML) or written as UTF-8 JSON, or means
+# anything in a plan. Line and paragraph separators (U+2028/9) are refused only in the front
+# matter, where YAML would count them as line breaks and shift positions.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 _SEPARATOR = re.compile("[\u2028\u2029]")
 _FIELD_NAME = re.compile(r"^[a-z_][a-z0-9_-]{0,39}$")  # every key of the format looks like this
 _YAML = YAML(typ="safe")
@@ -126,6 +130,11 @@ class _RefusedMany(Exception):
 def is_field_name(key: str) -> bool:
     """Whether a key looks like a key of the format: lowercase letters, digits, `_` and `-`."""
     return bool(_FIELD_NAME.match(key))
+
+
+def forbidden_character(text: str) -> re.Match[str] | None:
+    """The first character that no plan, template or rendered text may hold (TX011), if any."""
+    return _CONTROL.search(text)
 
 
 def shown_key(key: str) -> str:
@@ -236,14 +245,53 @@ def _events(front: str, display: str) -> Iterator[Event]:
         lines = front.split("\n")
         if mark and mark.line < len(lines) and lines[mark.line][mark.column:mark.column + 1] == "\t":
             raise _Refused(make(display, pos, "TX009", "tab character; indent YAML with spaces")) from None
-        problem = (exc.problem or "invalid YAML").strip()
-        raise _Refused(make(display, pos, "TX005", problem)) from None
+        raise _Refused(make(display, pos, "TX005", _yaml_problem(exc.problem or ""))) from None
     except YAMLError as exc:
         offset = getattr(exc, "position", None)
         pos = _offset_pos(front, offset) if isinstance(offset, int) else (0, 1)
         raise _Refused(make(display, (pos[0] + 1, pos[1]), "TX005", "the front matter is not valid YAML")) from None
     except (ValueError, RecursionError, MemoryError):
         raise _Refused(make(display, (1, 1), "TX005", "the front matter is not valid YAML")) from None
+
+
+# What a YAML syntax error is called in a message, found by words in the parser's problem text (libyaml's
+# or ruamel's own parser's; first match wins). The text itself is never shown: ruamel quotes the character
+# it found, and whatever a parser quotes may be part of a value.
+_YAML_PROBLEMS: tuple[tuple[str, str], ...] = (
+    ("mapping values are not allowed", "`: ` inside a plain value; quote a value that contains `: `"),
+    ("could not find expected ':'", "a line that is neither `key: value` nor a list entry"),
+    ("did not find expected key", "a line that does not line up with the keys around it"),
+    ("expected <block end>", "a line that does not line up with the keys around it"),
+    ("did not find expected '-' indicator", "a line that does not line up with the list entries around it"),
+    ("sequence entries are not allowed", "a `- ` list entry where a value was expected"),
+    ("mapping keys are not allowed", "a `? ` complex key, which plans do not use"),
+    ("found unexpected end of stream", "a quoted value is not closed"),
+    ("found unexpected document", "a quoted value is not closed before the `---` line"),
+    ("that cannot start any token", "a value starts with a character YAML reserves (`@`, `` ` ``, `%`); quote the value"),
+    ("unknown escape character", "an unknown escape in a double-quoted value; write `\\\\` for a backslash"),
+    ("escape sequence", "an incomplete `\\x`, `\\u` or `\\U` escape in a double-quoted value"),
+    ("hexdecimal number", "an incomplete `\\x`, `\\u` or `\\U` escape in a double-quoted value"),
+    ("invalid unicode character escape", "an escape that names no character"),
+    ("expected ',' or ']'", "a `[` list that is not closed"),
+    ("expected ',' or '}'", "a `{` mapping that is not closed"),
+    ("expected the node content", "a value is missing"),
+    ("expected node content", "a value is missing"),
+    ("alphabetic or numeric character", "an anchor, alias or tag without a name"),
+    ("comment or line break", "text after a closed value on the same line"),
+    ("chomping or indentation indicators", "`|` or `>` followed by something other than `-`, `+` or a digit"),
+    ("indentation indicator", "`|` or `>` with an indentation of 0"),
+    ("tab character", "a tab character where YAML expects spaces"),
+    ("directive", "a YAML directive (`%YAML`, `%TAG`); plans do not use them"),
+    ("yaml document", "a YAML directive (`%YAML`, `%TAG`); plans do not use them"),
+    ("document start", "a `...` or `%` line inside the front matter, which is one YAML document"),
+    ("expected '>'", "a `!<...>` tag that is not closed"),
+)
+
+
+def _yaml_problem(problem: str) -> str:
+    """The parser's problem in txplan's words (see ``_YAML_PROBLEMS``)."""
+    text = problem.lower()
+    return next((words for start, words in _YAML_PROBLEMS if start in text), "the front matter is not valid YAML")
 
 
 # ruamel's resolver keys its implicit types by first character; text starting with any
@@ -306,6 +354,13 @@ class _Builder:
             self.refusals.append(make(self.display, self.pos(event), code,
                                       f"more anchors, aliases or tags follow; only the first {MAX_REFUSALS} are listed"))
 
+    def check_escapes(self, event: ScalarEvent) -> None:
+        """A double-quoted scalar's escapes (``"\\0"``, ``"\\x1b"``, ``"\\uFFFE"``) can make the characters the
+        raw text may not hold; the value YAML built is held to the same rule (TX011, at the value)."""
+        bad = forbidden_character(event.value) if event.style == '"' else None
+        if bad is not None:
+            raise self.fail(event, "TX011", f"control character U+{ord(bad.group()):04X} (written as an escape) is not allowed")
+
     def expecting_key(self) -> bool:
         return bool(self.stack) and isinstance(self.stack[-1].container, dict) and self.stack[-1].key is None
 
@@ -349,6 +404,7 @@ class _Builder:
         if isinstance(event, ScalarEvent | CollectionStartEvent) and event.tag is not None:
             self.refuse(event, "TX008", f"tag `{_token(event.tag)}` is not allowed")
         if isinstance(event, ScalarEvent):
+            self.check_escapes(event)
             self.place(_scalar(event), event)
         elif isinstance(event, CollectionStartEvent):
             if self.expecting_key():

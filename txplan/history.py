@@ -22,10 +22,11 @@ being charted, each dated by the commit from which it has stood as it is now
 
 from __future__ import annotations
 
+import re
 import subprocess
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import MAXYEAR, MINYEAR, date
 from enum import StrEnum
 from itertools import takewhile
 from pathlib import Path
@@ -104,12 +105,34 @@ def _commits_with_blobs(log: str) -> Iterator[tuple[str, date, str]]:
     commit, day = "", date.min
     for line in log.splitlines():
         if line.startswith("\x01"):
-            commit, stamp = line[1:].split(" ", 1)
-            day = date.fromisoformat(stamp)
+            commit, _, stamp = line[1:].partition(" ")
+            day = _commit_day(stamp)
         elif line.startswith(":"):
             blob = line.split("\t", 1)[0].split()[3]
             if blob != _NO_BLOB:
                 yield commit, day, blob
+
+
+_GIT_DAY = re.compile(r"(-?[0-9]+)-([0-9]{2})-([0-9]{2})")
+
+
+def _commit_day(stamp: str) -> date:
+    """A commit date as ``git log --format=%cs`` prints it. A commit's date is whatever its author's clock or
+    tools wrote, and git prints years past 9999 (``10000-01-01``) that Python's dates cannot hold: such a
+    date reads as the nearest one that can be held, and one that cannot be read at all as the earliest, so
+    history is still listed and a stray commit never stops a build."""
+    match = _GIT_DAY.fullmatch(stamp.strip())
+    if match is None:
+        return date.min
+    year, month, day = (int(part) for part in match.groups())
+    if year > MAXYEAR:
+        return date.max
+    if year < MINYEAR:
+        return date.min
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return date.min
 
 
 def _blobs(root: Path, blobs: Sequence[str]) -> list[bytes] | None:

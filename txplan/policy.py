@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 
@@ -9,8 +10,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .diagnostics import Diagnostic, make
 from .elements import ELEMENTS_BY_KEY
+from .frontmatter import forbidden_character
 from .safety import DEFAULT_CRISIS_LINE, CrisisLine, RiskLevel
 from .signatures.records import Principal, Role
+
+_TOML_POSITION = re.compile(r"\(at line ([0-9]+), column ([0-9]+)\)")
 
 
 class Policy(BaseModel):
@@ -26,6 +30,16 @@ class Policy(BaseModel):
     sign_within_days: int = Field(14, ge=0, le=365)
     signers: dict[str, Principal] = Field(default_factory=dict)  # a name as plans write it -> its key's principal
 
+    @field_validator("clinic")
+    @classmethod
+    def _printable_name(cls, value: str) -> str:
+        """The clinic's name heads every chart page; TOML escapes (``\\u0000``) can make characters a DOCX
+        cannot hold, so they are held to the rule of plan text (TX011)."""
+        bad = forbidden_character(value)
+        if bad is not None:
+            raise ValueError(f"control character U+{ord(bad.group()):04X} is not allowed")
+        return value
+
     @field_validator("optional_elements")
     @classmethod
     def _known_elements(cls, value: tuple[str, ...]) -> tuple[str, ...]:
@@ -40,6 +54,13 @@ class Policy(BaseModel):
         if not value:
             raise ValueError(f"needs at least one line, such as the {DEFAULT_CRISIS_LINE.name}")
         return value
+
+
+def _where(exc: tomllib.TOMLDecodeError) -> str:
+    """Where TOML failed, read from tomllib's message; the message itself is not shown, since it quotes
+    what it found (``Illegal character '\\x1b'``)."""
+    found = _TOML_POSITION.search(str(exc))
+    return f" (line {found.group(1)}, column {found.group(2)})" if found else ""
 
 
 def _table_line(text: str) -> int:
@@ -59,7 +80,7 @@ def load_policy(root: Path) -> tuple[Policy, list[Diagnostic]]:
     try:
         table = tomllib.loads(text).get("tool", {}).get("txplan", {})
     except tomllib.TOMLDecodeError as exc:
-        return Policy(), [make("pyproject.toml", (1, 1), "TX501", f"pyproject.toml is not valid TOML: {exc}")]
+        return Policy(), [make("pyproject.toml", (1, 1), "TX501", f"pyproject.toml is not valid TOML{_where(exc)}")]
     try:
         return Policy.model_validate(table), []
     except ValidationError as exc:

@@ -4,6 +4,11 @@ Drawn with matplotlib's object API on the Agg canvas (no pyplot, no global
 figure state, no display). Only a plan with scores imports this module, so
 checking plans never loads matplotlib.
 
+Text is drawn literally: mathtext is off (``text.parse_math``), so an instrument a plan names
+``$...$`` is printed as typed rather than parsed as TeX (a parse error once crashed the build), and
+a character the bundled font lacks is drawn as a box without matplotlib's warning, which would
+name the character on stderr.
+
 The bytes are reproducible: every piece of text uses matplotlib's bundled
 DejaVu Sans by file (never a system font found by name), ticks and their labels
 are computed here (dates from a fixed month table, not the locale), and the PNG
@@ -21,7 +26,9 @@ their range, where their scores gather.
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from io import BytesIO, StringIO
@@ -65,14 +72,14 @@ def _font(size: float, bold: bool = False) -> FontProperties:
 def progress_png(status: MeasureStatus, start: date) -> bytes:
     """The graph of a measure with at least one score; the baseline is drawn at ``start`` (the plan's
     effective date), or at the first score when that comes earlier."""
-    with matplotlib.style.context("default"):  # whatever a matplotlibrc on this machine says
+    with _drawing():
         return png_of(progress_figure(status, start))
 
 
 def progress_svg(status: MeasureStatus, start: date) -> str:
     """The same graph as an SVG element for HTML charts: text drawn as paths (no font to fetch), no date or
     creator stamp, ids salted with a constant, so the same scores give the same markup."""
-    with matplotlib.style.context("default"):
+    with _drawing():
         figure = progress_figure(status, start)
         matplotlib.rcParams["svg.hashsalt"] = "txplan"
         buffer = StringIO()
@@ -81,11 +88,21 @@ def progress_svg(status: MeasureStatus, start: date) -> str:
     return markup[markup.index("<svg"):]
 
 
+@contextmanager
+def _drawing() -> Iterator[None]:
+    """matplotlib's defaults whatever a matplotlibrc on this machine says; text as typed, never as TeX (see the
+    module docstring); no warning about a missing glyph, which would name the character on stderr."""
+    with (matplotlib.style.context("default"), matplotlib.rc_context({"text.parse_math": False, "text.usetex": False}),
+          warnings.catch_warnings()):
+        warnings.filterwarnings("ignore", message="Glyph", category=UserWarning)
+        yield
+
+
 def progress_figure(status: MeasureStatus, start: date) -> Figure:
     """The graph as a matplotlib figure on the Agg canvas, drawn but not encoded (``progress_png`` encodes it)."""
     if not status.scores:
         raise ValueError("a progress graph needs at least one score")
-    with matplotlib.style.context("default"):
+    with _drawing():
         figure = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI, facecolor="white")
         FigureCanvasAgg(figure)
         figure.subplots_adjust(left=MARGINS_IN["left"] / WIDTH_IN, right=1 - MARGINS_IN["right"] / WIDTH_IN,

@@ -525,10 +525,13 @@ ObjectiveTexts = tuple[str, Sequence[ObjectiveText]]  # a plan's client id and i
 
 
 def objective_texts(document: Document) -> tuple[str, list[ObjectiveText]]:
-    """The client id and objective texts of a plan, read leniently so that plans with errors count too."""
+    """Who the plan is for and its objective texts, read leniently so that plans with errors count too.
+
+    The client is a digest of ``client.id``: only its identity matters here, the build state keeps it, and
+    in a plan with errors the id may be anything typed there (a name and a date of birth)."""
     data = document.data
     client = data.get("client")
-    client_id = str(client.get("id", "")) if isinstance(client, dict) else ""
+    client_id = hashlib.sha256(str(client.get("id", "")).encode()).hexdigest() if isinstance(client, dict) else ""
     texts: list[ObjectiveText] = []
     for p, problem in _dicts(data.get("problems")):
         for g, goal in _dicts(problem.get("goals")):

@@ -16,10 +16,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from pydantic import TypeAdapter, ValidationError
+
 from . import cadence
 from .check import CheckedPlan, CheckResult
+from .diagnostics import printable
 from .instruments import INSTRUMENTS_BY_NAME
-from .model import Frequency, Measure, Plan
+from .model import Frequency, Id, Measure, Plan
 from .safety import RISK_LEVELS
 
 FORMATS = ("table", "csv", "json")
@@ -32,7 +35,7 @@ TABLE_HEADERS = {"client_id": "client", "client_name": "name", "days_to_review":
 
 @dataclass(frozen=True)
 class StatusRow:
-    """One plan's review status. ``client_id`` is the plan's file path when the chart id cannot be read."""
+    """One plan's review status. ``client_id`` is the plan's file path when the plan holds no valid chart id."""
 
     client_id: str
     client_name: str | None
@@ -111,7 +114,7 @@ def unloaded_row(checked: CheckedPlan, errors: int) -> StatusRow:
     """A plan that did not validate: what can be read of who it is for, and its error count."""
     data = checked.document.data if checked.document is not None else {}
     return StatusRow(
-        client_id=_text_at(data, "client", "id") or checked.path,
+        client_id=_chart_id(data) or checked.path,
         client_name=_text_at(data, "client", "name"),
         clinician=_text_at(data, "clinician", "name"),
         status=None,
@@ -127,6 +130,20 @@ def _text_at(data: dict[str, Any], section: str, key: str) -> str | None:
     part = data.get(section)
     value = part.get(key) if isinstance(part, dict) else None
     return value if isinstance(value, str) and value else None
+
+
+_ID = TypeAdapter(Id)
+
+
+def _chart_id(data: dict[str, Any]) -> str | None:
+    """``client.id`` of a plan that did not validate, only when it is a chart id (``[A-Za-z0-9_-]``). Anything
+    else there is likely a name or a date of birth typed in its place (``Dana Example 1991-06-14``), and is
+    withheld like names are."""
+    value = _text_at(data, "client", "id")
+    try:
+        return _ID.validate_python(value) if value is not None else None
+    except ValidationError:
+        return None
 
 
 def _risk_level(data: dict[str, Any]) -> str | None:
@@ -199,11 +216,14 @@ def record(row: StatusRow, *, names: bool) -> dict[str, Any]:
 
 
 def format_json(rows: Sequence[StatusRow], *, names: bool) -> str:
-    return json.dumps([record(r, names=names) for r in rows], indent=2, ensure_ascii=False) + "\n"
+    """JSON in ASCII: every other character as a ``\\u`` escape, so no control or bidi character of a plan
+    reaches a terminal the output is printed on."""
+    return json.dumps([record(r, names=names) for r in rows], indent=2) + "\n"
 
 
 def format_csv(rows: Sequence[StatusRow], *, names: bool) -> str:
-    """CSV with a header row; lists are space-separated, booleans `true`/`false`, missing values empty."""
+    """CSV with a header row; lists are space-separated, booleans `true`/`false`, missing values empty.
+    Text that a spreadsheet would run as a formula is neutralized (see ``_csv_text``)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(columns(names=names))
@@ -221,8 +241,20 @@ def _csv_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list):
-        return " ".join(value)
+        return _csv_text(" ".join(value))
+    if isinstance(value, str):
+        return _csv_text(value)
     return "" if value is None else str(value)
+
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_text(text: str) -> str:
+    """Text from a plan as a CSV cell: a cell starting like a formula (``=HYPERLINK(...)``) gets a leading
+    ``'``, as the OWASP guidance on CSV injection says, and characters a terminal acts on are escaped. Numbers
+    txplan computes (a negative ``days_to_review``) stay numbers."""
+    return printable("'" + text if text.startswith(_FORMULA_STARTS) else text)
 
 
 def format_table(rows: Sequence[StatusRow], *, color: bool, names: bool) -> str:
@@ -245,8 +277,8 @@ def _table_value(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else ""
     if isinstance(value, list):
-        return ", ".join(value) or "-"
-    return "-" if value is None else str(value)
+        return printable(", ".join(value)) or "-"
+    return "-" if value is None else printable(str(value))
 
 
 _FORMATTERS: dict[str, Callable[[Sequence[StatusRow], bool, bool], str]] = {

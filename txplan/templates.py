@@ -19,8 +19,9 @@ template body is untrusted code and runs in a hardened Jinja sandbox:
   built-in types are limited to a list of harmless ones.
 
 Parameter values are passed as data and never parsed as templates, so a value
-containing ``{{ }}`` is printed as written. Render failures are reported with
-plan values withheld from the message.
+containing ``{{ }}`` is printed as written. A render failure is reported by its
+kind and the line of the body, never with an exception's text (which quotes the
+values), and output no chart can hold (a lone surrogate, NUL) is a failure too.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ from pydantic_core import PydanticCustomError
 
 from .diagnostics import Diagnostic, make
 from .elements import TEMPLATE_ELEMENTS
-from .frontmatter import Document, parse_document, read_bounded
+from .frontmatter import Document, forbidden_character, parse_document, read_bounded
 from .model import MAX_ENTRIES, Strict, Text
 from .validation import validation_diagnostics
 
@@ -98,14 +99,23 @@ class TemplateMeta(Strict):
 
 
 class RenderError(Exception):
-    """A template failed to render; the message is safe to show (no plan values).
-
-    ``line`` is the line of the template body (1-based) where it failed, when known.
+    """A template failed to render. ``reason`` is written by txplan from what it knows (the kind of failure,
+    a limit), never taken from an exception's text, which quotes the values a template was given; ``line``
+    is the line of the template body (1-based) where it failed, when known. ``str()`` gives both.
     """
 
-    def __init__(self, message: str, line: int | None = None) -> None:
-        super().__init__(message)
+    def __init__(self, reason: str, line: int | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
         self.line = line
+
+    def __str__(self) -> str:
+        return self.reason if self.line is None else f"{self.reason} (line {self.line} of the template body)"
+
+
+class _Refused(SecurityError):
+    """An operation the budget or the size guards refuse. txplan writes these messages, from limits and
+    method names, never from values, so they are shown as they are."""
 
 
 # -- the render budget ---------------------------------------------------------
@@ -124,14 +134,14 @@ class _Budget:
     def tick(self) -> None:
         self.steps += 1
         if self.steps > MAX_STEPS:
-            raise SecurityError(f"more than {MAX_STEPS:,} steps (loop iterations, calls, filters)")
+            raise _Refused(f"more than {MAX_STEPS:,} steps (loop iterations, calls, filters)")
         if time.monotonic() > self.deadline:
-            raise SecurityError(f"rendering took longer than {MAX_RENDER_SECONDS:g} s")
+            raise _Refused(f"rendering took longer than {MAX_RENDER_SECONDS:g} s")
 
     def produce(self, count: int) -> None:
         self.chars += count
         if self.chars > MAX_WORK_CHARS:
-            raise SecurityError(f"produced more than {MAX_WORK_CHARS:,} characters")
+            raise _Refused(f"produced more than {MAX_WORK_CHARS:,} characters")
 
 
 _BUDGET: contextvars.ContextVar[_Budget | None] = contextvars.ContextVar("txplan_render_budget", default=None)
@@ -176,15 +186,15 @@ def _check_value(value: Any) -> Any:
     """Refuse a value no template needs: text or data above the size limit, huge integers."""
     if isinstance(value, int) and not isinstance(value, bool):
         if value.bit_length() > MAX_INT_BITS:
-            raise SecurityError(f"number larger than {MAX_INT_BITS} bits")
+            raise _Refused(f"number larger than {MAX_INT_BITS} bits")
     elif isinstance(value, (str, dict, *_CONTAINERS)) and _size(value) > MAX_OUTPUT_CHARS:
-        raise SecurityError(f"value larger than {MAX_OUTPUT_CHARS:,} characters")
+        raise _Refused(f"value larger than {MAX_OUTPUT_CHARS:,} characters")
     return value
 
 
 def _refuse_over(estimate: int, what: str) -> None:
     if estimate > MAX_OUTPUT_CHARS:
-        raise SecurityError(f"{what} would be longer than {MAX_OUTPUT_CHARS:,} characters")
+        raise _Refused(f"{what} would be longer than {MAX_OUTPUT_CHARS:,} characters")
 
 
 def _width(value: Any) -> int:
@@ -193,7 +203,7 @@ def _width(value: Any) -> int:
         return int(value)
     if isinstance(value, int):
         if abs(value) > MAX_OUTPUT_CHARS:
-            raise SecurityError(f"width or count larger than {MAX_OUTPUT_CHARS:,}")
+            raise _Refused(f"width or count larger than {MAX_OUTPUT_CHARS:,}")
         return abs(value)
     if isinstance(value, float) and math.isfinite(value):
         return _width(int(value))
@@ -215,12 +225,16 @@ def _items(value: Any) -> list[Any]:
         for item in value:
             items.append(item)
             if len(items) > MAX_OUTPUT_CHARS:
-                raise SecurityError(f"more than {MAX_OUTPUT_CHARS:,} items")
+                raise _Refused(f"more than {MAX_OUTPUT_CHARS:,} items")
         return items
     return []
 
 
-_PRINTF = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?[hlL]?[a-zA-Z%]")
+# One printf field, read as Python reads it: `%`, an optional `(key)`, flags, width, precision, length and
+# the conversion. The format can be a plan's value, so the pattern is linear: every part is optional and
+# possessive, so it matches at every `%` without ever backtracking, and each match resumes the scan where
+# the last one ended (a required conversion letter once made `%` and 20,000 zeros take 15 s).
+_PRINTF = re.compile(r"%(?:\(([^)]*+)\)?+)?+[-#0 +]*+(\*|\d++)?+(?:\.(\*|\d*+))?+[hlL]?+[a-zA-Z%]?+")
 
 
 def _printf_estimate(fmt: str, args: Any) -> None:
@@ -229,8 +243,11 @@ def _printf_estimate(fmt: str, args: Any) -> None:
     largest = max((_size(v) for v in values), default=0)
     total = len(fmt)
     for match in _PRINTF.finditer(fmt):
+        key, *numbers = match.groups()
+        if key is not None and "(" in key:  # Python nests parentheses in keys; the pattern would misread them
+            raise _Refused("a `%(...)` key holding `(` is not allowed")
         total += largest
-        for number in match.groups():
+        for number in numbers:
             if number == "*":
                 for value in values:
                     _width(value)
@@ -248,7 +265,7 @@ def _format_estimate(fmt: str, args: Iterable[Any]) -> None:
         if name is None:
             continue
         if spec and "{" in spec:
-            raise SecurityError("nested fields in a format spec are not allowed")
+            raise _Refused("nested fields in a format spec are not allowed")
         total += largest
         for number in re.findall(r"\d+", spec or ""):
             total += int(number) if len(number) <= 6 else MAX_OUTPUT_CHARS + 1
@@ -306,9 +323,9 @@ def _filter_estimate(name: str, bound: inspect.BoundArguments) -> None:
     elif name == "format":
         _printf_estimate(str(args.get("value", "")), tuple(args.get("args", ())) or dict(args.get("kwargs", {})))
     elif name == "sum" and not isinstance(args.get("start", 0), int | float):
-        raise SecurityError("`sum` adds numbers only")
+        raise _Refused("`sum` adds numbers only")
     elif name == "tojson" and isinstance(args.get("indent"), int) and args["indent"] > 16:
-        raise SecurityError("`tojson` indent above 16")
+        raise _Refused("`tojson` indent above 16")
 
 
 def _guard_filter(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
@@ -419,16 +436,16 @@ class _Sandbox(ImmutableSandboxedEnvironment):
         _tick()
         if operator == "**" and isinstance(left, int | float) and isinstance(right, int | float):
             if abs(right) > MAX_POWER:
-                raise SecurityError("exponent too large")
+                raise _Refused("exponent too large")
             if isinstance(left, int) and isinstance(right, int) and right > 0 \
                     and left.bit_length() * right > MAX_INT_BITS:
-                raise SecurityError(f"number larger than {MAX_INT_BITS} bits")
+                raise _Refused(f"number larger than {MAX_INT_BITS} bits")
         if operator == "*":
             for seq, count in ((left, right), (right, left)):
                 if isinstance(seq, str | list | tuple) and isinstance(count, int) and not isinstance(count, bool):
                     _refuse_over(_size(seq) * max(count, 0), "repetition")
             if isinstance(left, int) and isinstance(right, int) and left.bit_length() + right.bit_length() > MAX_INT_BITS:
-                raise SecurityError(f"number larger than {MAX_INT_BITS} bits")
+                raise _Refused(f"number larger than {MAX_INT_BITS} bits")
         if operator == "%" and isinstance(left, str):
             _printf_estimate(left, right)
         return _check_value(super().call_binop(context, operator, left, right))
@@ -444,7 +461,7 @@ class _Sandbox(ImmutableSandboxedEnvironment):
         if isinstance(owner, _BUILTIN_OWNERS):
             allowed = next((names for kind, names in _SAFE_METHODS.items() if isinstance(owner, kind)), frozenset())
             if name not in allowed:
-                raise SecurityError(f"method `{name}` is not available in templates")
+                raise _Refused(f"method `{name}` is not available in templates")
             if isinstance(owner, str):
                 _check_str_method(owner, name, args, kwargs)
         return _check_value(super().call(__context, __obj, *args, **kwargs))
@@ -525,15 +542,12 @@ class Template:
     def render(self, params: Mapping[str, Any], context: Mapping[str, Any]) -> str:
         """Render with defaults filled in; bounded in time, steps and size.
 
-        Any failure is a ``RenderError`` whose message withholds the values given.
+        Any failure is a ``RenderError`` that names the kind of failure, never the values given.
         """
         values: dict[str, Any] = {n: p.default for n, p in self.meta.params.items() if p.default is not None}
         values.update(params)
-        if self.pieces is not None:
-            text = _substitute(self.pieces, {**values, **context})
-            if text is not None:
-                return text
-        return self._render_compiled(values, context)
+        text = _substitute(self.pieces, {**values, **context}) if self.pieces is not None else None
+        return _writable(text if text is not None else self._render_compiled(values, context))
 
     def _render_compiled(self, values: dict[str, Any], context: Mapping[str, Any]) -> str:
         budget = _Budget()
@@ -543,7 +557,7 @@ class Template:
         except RenderError:
             raise
         except Exception as exc:  # any failure of an untrusted body is the template's, never a crash
-            raise RenderError(_describe(exc, [*values.values(), *context.values()]), _failing_line(exc)) from None
+            raise RenderError(_describe(exc), _failing_line(exc)) from None
         finally:
             _BUDGET.reset(token)
 
@@ -579,21 +593,33 @@ def _substitute(pieces: Iterable[Piece], values: Mapping[str, Any]) -> str | Non
 _SCALARS = (str, int, float)  # bool is an int
 
 
-def _describe(exc: BaseException, values: Iterable[Any]) -> str:
-    """``Type: message``, cut short, with every given text value blanked out."""
-    message = " ".join(str(exc).split())[:200]
-    secrets: list[str] = []
-    pending = list(values)
-    while pending:
-        value = pending.pop()
-        if isinstance(value, dict):
-            pending.extend(value.values())
-        elif isinstance(value, str) and len(value.strip()) >= 2:
-            secrets.append(value.strip())
-    for secret in sorted(secrets, key=len, reverse=True):
-        message = message.replace(secret, "[value]")
-    kind = "limit" if isinstance(exc, SecurityError) else type(exc).__name__
-    return f"{kind}: {message[:120]}" if message else kind
+# What a failure is called in a message, by the exception's type, first match wins. An exception's own
+# text is never shown: Jinja and Python quote the values involved (`'dict object' has no attribute
+# 'xe/xem (out to sister only)'`, `KeyError: 'name'` from a value used as a format string), and no amount
+# of blanking after the fact finds a value that was cut, re-quoted or re-spaced.
+_FAILURES: tuple[tuple[type[BaseException], str], ...] = (
+    (jinja2.UndefinedError, "undefined name, attribute or item"),
+    (SecurityError, "operation not allowed in the template sandbox"),
+    (ZeroDivisionError, "division by zero"),
+    (OverflowError, "number too large"),
+    (RecursionError, "calls nested too deeply"),
+    (MemoryError, "out of memory"),
+    (UnicodeError, "text that cannot be encoded"),
+    (KeyError, "missing key"),
+    (IndexError, "index out of range"),
+    (TypeError, "operation on a value of the wrong type"),
+    (ValueError, "operation on an unsuitable value"),
+    (AttributeError, "missing attribute"),
+    (jinja2.TemplateError, "template error"),
+)
+
+
+def _describe(exc: BaseException) -> str:
+    """The kind of failure, in words and by exception type; a refusal by txplan's own guards, as written."""
+    if isinstance(exc, _Refused):
+        return str(exc)
+    kind = next((words for kind, words in _FAILURES if isinstance(exc, kind)), "unexpected error")
+    return f"{kind} ({type(exc).__name__})"
 
 
 def _failing_line(exc: BaseException) -> int | None:
@@ -615,6 +641,16 @@ def _limited(chunks: Iterator[str], budget: _Budget) -> Iterator[str]:
         if time.monotonic() > budget.deadline:
             raise RenderError(f"rendering took longer than {MAX_RENDER_SECONDS:g} s")
         yield chunk
+
+
+def _writable(text: str) -> str:
+    """Output every format can hold. A body can make characters no file may hold (`{{ "\\ud800" }}`, a
+    NUL from `"\\x00"`); refused here, by the rule plans and templates themselves are held to, they fail
+    the check (TX406, TX223) instead of the chart or the FHIR export."""
+    bad = forbidden_character(text)
+    if bad is not None:
+        raise RenderError(f"the output holds U+{ord(bad.group()):04X}, a character that charts and exports cannot hold")
+    return text
 
 
 def _bounded(text: str) -> str:
@@ -783,7 +819,7 @@ def _trial_render(template: Template) -> list[Diagnostic]:
         template.render(examples, example_context())
     except RenderError as exc:
         line = template.body_line + (exc.line or 1) - 1
-        return [make(template.path, (line, 1), "TX406", f"rendering with example values fails: {exc}")]
+        return [make(template.path, (line, 1), "TX406", f"rendering with example values fails: {exc.reason}")]
     return []
 
 

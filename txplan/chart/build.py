@@ -87,7 +87,7 @@ def _furniture(plan: Plan, policy: Policy) -> Furniture:
 
 
 def _metadata(plan: Plan) -> Metadata:
-    return Metadata(DOCUMENT_TITLE, DOCUMENT_SUBJECT, plan.clinician.name, plan.dates.effective)
+    return Metadata(DOCUMENT_TITLE, DOCUMENT_SUBJECT)
 
 
 class _Sections:

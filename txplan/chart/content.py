@@ -179,12 +179,12 @@ class Furniture:
 
 @dataclass(frozen=True)
 class Metadata:
-    """A document's own properties. Generic on purpose: metadata travels where the chart's body does not."""
+    """A document's own properties: what kind of document it is, and nothing from the plan. File managers,
+    search indexes and document servers show and copy metadata without opening the chart, so no plan value goes
+    there (not the clinician, not the plan's dates: a date of service is PHI)."""
 
     title: str
     subject: str
-    author: str
-    created: date
 
 
 @dataclass(frozen=True)

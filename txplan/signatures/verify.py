@@ -12,10 +12,13 @@ For each record beside the plan:
   changed after that person signed (TX701, a warning, so charts still build,
   and the chart shows the signature as given to an earlier version).
 
-An active plan missing a signature the policy requires (``signatures_required``,
-plus the guardian's when the client is under 18 on the effective date and the
-supervisor's when one is named) is a warning (TX704). Drafts are not for
-signature; a closed plan's chart has lines for signing its discharge summary.
+Once a clinic signs electronically (it has an allowed-signers file), an active
+plan missing a signature the policy requires (``signatures_required``, plus the
+guardian's when the client is under 18 on the effective date and the
+supervisor's when one is named) is a warning (TX704). A clinic without one signs
+on the chart's lines by hand, which txplan cannot see, so it is not warned.
+Drafts are not for signature; a closed plan's chart has lines for signing its
+discharge summary.
 """
 
 from __future__ import annotations
@@ -98,10 +101,11 @@ def signature_states(plan: Plan, text: str, records: Sequence[SignedRecord], pol
         witness = staff.get(record.signer) if record.role.witnessed else None
         valid[record.role] = Signature(record.role, record.name, record, witness, current)
     shown: list[Signature] = []
+    signing = (root / policy.allowed_signers).is_file()  # the clinic signs electronically; without it, by hand
     for role in required_roles(plan, policy) if plan.status != "draft" else ():
         signature = valid.get(role) or Signature(role, people.get(role, (None, None))[0] or "")
         shown.append(signature)
-        if plan.status == "active" and (signature.record is None or not signature.current):
+        if signing and plan.status == "active" and (signature.record is None or not signature.current):
             found.append(make(plan_path, (1, 1), "TX704", f"the plan has no current {role.value} signature; "
                                                           f"sign it with `txplan sign {plan_path} --role {role.value}`"))
     shown += [s for role, s in valid.items() if s not in shown]

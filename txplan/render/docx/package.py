@@ -10,7 +10,6 @@ own metadata. ``graphs_in`` reads back the progress graphs of an earlier chart.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
 from io import BytesIO
 from pathlib import Path
@@ -115,7 +114,9 @@ def open_reference(reference: Path) -> Any:
     try:
         return Document(str(reference))
     except (OSError, KeyError, ValueError, SyntaxError, BadZipFile, PackageNotFoundError) as exc:  # lxml raises SyntaxError
-        raise ChartReferenceError(f"{reference}: not a usable Word document ({exc})") from exc
+        # named by the kind of failure: lxml's and zipfile's own text quotes what they found in the file
+        detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
+        raise ChartReferenceError(f"{reference}: not a usable Word document ({detail})") from exc
 
 
 
@@ -246,16 +247,12 @@ def _set_tab_stops(document: Any, width: int) -> None:
 
 
 def set_core_properties(document: Any, metadata: Metadata) -> None:
-    """Only what an auditor needs; dates are the plan's, so a rebuild changes nothing."""
+    """The chart's metadata (see ``Metadata``): no date at all rather than a made-up one, so a rebuild changes
+    nothing."""
     properties = document.core_properties
-    midnight = dt.datetime.combine(metadata.created, dt.time(), tzinfo=dt.UTC)
     properties.title = metadata.title
     properties.subject = metadata.subject
-    properties.author = metadata.author
-    properties.last_modified_by = metadata.author
     properties.revision = 1
-    properties.created = midnight
-    properties.modified = midnight
 
 
 def package_bytes(document: Any) -> bytes:
