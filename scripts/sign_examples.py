@@ -12,7 +12,6 @@ clinic shows a plan changed after signing: its chart says so, and ``txplan check
 
 from __future__ import annotations
 
-import re
 import subprocess
 import tempfile
 from datetime import UTC, datetime, time
@@ -27,12 +26,6 @@ CHANGED_AFTER_SIGNING = "plans/c-1003-high-risk-safety-plan.md"
 GUARDIANS = {"plans/c-1005-adolescent-ocd-family.md": "Morgan Placeholder"}  # fictional
 
 
-def principal(name: str) -> str:
-    """``Dr. Sam Sample, PsyD`` -> ``sam.sample@riverside.example``."""
-    words = [w for w in re.sub(r",.*$", "", name).replace(".", " ").split() if w not in ("Dr",)]
-    return ".".join(w.lower() for w in words) + "@riverside.example"
-
-
 def main() -> None:
     result = check_project(ROOT)
     policy = result.policy
@@ -40,11 +33,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="txplan-example-keys-") as folder:
         keys = {}
         lines = []
-        for name in staff:
-            key = Path(folder) / principal(name)
+        for index, name in enumerate(staff):
+            key = Path(folder) / f"key-{index}"
             subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "", "-f", str(key)], check=True)
             keys[name] = str(key)
-            lines.append(f"{policy.signers[name]} {key.with_suffix('.pub').read_text().strip()}\n")
+            public = Path(f"{key}.pub").read_text(encoding="utf-8").strip()
+            lines.append(f"{policy.signers[name]} {public}\n")
         allowed = ROOT / policy.allowed_signers
         allowed.parent.mkdir(exist_ok=True)
         allowed.write_text("".join(lines), encoding="utf-8")

@@ -101,7 +101,7 @@ def test_an_edit_after_signing_is_a_warning_at_each_record_and_the_chart_shows_a
     positions = record_positions(root)
     found = findings(root)
     assert [f for f in found if f[1] == "TX701"] == [(f"{PLAN}.signatures", "TX701", *p) for p in positions]
-    assert [f[1] for f in found if f[1] != "TX701"] == ["TX704", "TX704", "TX704"]
+    assert [f[1] for f in found if f[1] != "TX701"] == []  # each signature is there, for an earlier version
     done = txplan(root, "check")
     assert done.returncode == 0  # warnings: the chart still builds
     assert "the plan changed after the clinician signed it on" in done.stderr

@@ -25,23 +25,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 from ..diagnostics import Diagnostic, make
+from ..instruments import age_on
 from ..model import Plan
 from ..policy import Policy
 from .records import Record, Role, SignedRecord, content_digest
 from .ssh import verify
 
-__all__ = ["ADULT_AGE", "Signature", "age_on", "expected_signers", "required_roles", "signature_states"]
+__all__ = ["ADULT_AGE", "Signature", "expected_signers", "required_roles", "signature_states"]
 
 ADULT_AGE = 18
-
-
-def age_on(born: date, day: date) -> int:
-    """Whole years of age on ``day``."""
-    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
 def required_roles(plan: Plan, policy: Policy) -> tuple[Role, ...]:
@@ -105,7 +100,7 @@ def signature_states(plan: Plan, text: str, records: Sequence[SignedRecord], pol
     for role in required_roles(plan, policy) if plan.status != "draft" else ():
         signature = valid.get(role) or Signature(role, people.get(role, (None, None))[0] or "")
         shown.append(signature)
-        if signing and plan.status == "active" and (signature.record is None or not signature.current):
+        if signing and plan.status == "active" and signature.record is None:  # an outdated one is a TX701
             found.append(make(plan_path, (1, 1), "TX704", f"the plan has no current {role.value} signature; "
                                                           f"sign it with `txplan sign {plan_path} --role {role.value}`"))
     shown += [s for role, s in valid.items() if s not in shown]
