@@ -31,12 +31,14 @@ from docx import Document
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from txplan.chart import ChartRenderer, graphs_in
+from txplan.chart import build_chart
 from txplan.check import check_project
 from txplan.diagnostics import CODES, Diagnostic
 from txplan.fhir import bundle_json, plan_bundle
 from txplan.phi import scan_identifiers
 from txplan.policy import Policy
+from txplan.render.docx import DocxRenderer, graphs_in
+from txplan.render.html import html_page
 from txplan.site_pages import generate_site
 from txplan.templates import RenderError, example_context, load_library, load_template
 
@@ -264,16 +266,25 @@ def rewrite_values(text: str, changes: list[Edit], keys: tuple[str, ...]) -> str
     return "\n".join(lines)
 
 
-@pytest.fixture(scope="module")
-def renderer() -> ChartRenderer:
-    return ChartRenderer(Policy(clinic="Fuzz Clinic"), REPO / "templates" / "chart.docx")
+FUZZ_POLICY = Policy(clinic="Fuzz Clinic")
 
 
 @pytest.fixture(scope="module")
-def base_graphs(clinic: Path, renderer: ChartRenderer) -> dict[str, bytes]:
+def renderer() -> DocxRenderer:
+    return DocxRenderer(REPO / "templates" / "chart.docx")
+
+
+@pytest.fixture(scope="module")
+def base_graphs(clinic: Path, renderer: DocxRenderer) -> dict[str, bytes]:
     """The base plan's two graphs, drawn once: an example redraws only a graph whose data it changed."""
     (clinic / "plans" / "fuzz.md").write_text(OUTPUT_PLAN, encoding="utf-8")
-    return graphs_in(renderer.render(check_project(clinic, today=TODAY).plans[0]))
+    return graphs_in(renderer.render(build_chart(check_project(clinic, today=TODAY).plans[0], FUZZ_POLICY)))
+
+
+@pytest.fixture(scope="module")
+def drawn_svgs() -> dict[str, str]:
+    """SVG graphs kept by key across examples, as the live preview keeps them."""
+    return {}
 
 
 def test_the_output_base_plan_is_valid_and_draws_a_graph_of_its_own_instrument(
@@ -288,14 +299,17 @@ def test_the_output_base_plan_is_valid_and_draws_a_graph_of_its_own_instrument(
 
 @FUZZ_SETTINGS
 @given(changes=edits)
-def test_every_plan_that_checks_clean_gives_a_chart_and_a_fhir_bundle(
-        clinic: Path, renderer: ChartRenderer, base_graphs: dict[str, bytes], changes: list[Edit]) -> None:
+def test_every_plan_that_checks_clean_gives_a_chart_an_html_chart_and_a_fhir_bundle(
+        clinic: Path, renderer: DocxRenderer, base_graphs: dict[str, bytes], drawn_svgs: dict[str, str],
+        changes: list[Edit]) -> None:
     (clinic / "plans" / "fuzz.md").write_text(rewrite_values(OUTPUT_PLAN, changes, PLAN_TEXT_KEYS), encoding="utf-8")
     checked = check_project(clinic, today=TODAY).plans[0]
     if not checked.ok:
         assert any(d.is_error for d in checked.diagnostics)
         return
-    Document(BytesIO(renderer.render(checked, graphs=base_graphs)))  # python-docx reads back what was written
+    content = build_chart(checked, FUZZ_POLICY)
+    Document(BytesIO(renderer.render(content, graphs=base_graphs)))  # python-docx reads back what was written
+    assert "<main>" in html_page(content, drawn=drawn_svgs)
     assert json.loads(bundle_json(plan_bundle(checked)))["resourceType"] == "Bundle"
 
 

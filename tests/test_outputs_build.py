@@ -29,8 +29,7 @@ from conftest import (
 )
 from docx_helpers import open_chart
 
-from txplan.chart import ChartReferenceError, ChartRenderer
-from txplan.policy import Policy
+from txplan.render.docx import ChartReferenceError, DocxRenderer
 
 CUSTOM_MEASURE = ("        every: 2 weeks\n",
                   "        every: 2 weeks\n"
@@ -174,6 +173,6 @@ def test_a_broken_reference_is_named_by_the_kind_of_failure_not_by_what_the_pars
     with zipfile.ZipFile(reference, "w") as archive:
         archive.writestr("[Content_Types].xml", "<Types><Qv7731mark")
     with pytest.raises(ChartReferenceError) as failure:
-        ChartRenderer(Policy(), reference)
+        DocxRenderer(reference)
     assert "not a usable Word document" in str(failure.value)
     assert "Qv7731mark" not in str(failure.value)

@@ -6,6 +6,7 @@ import csv
 import dataclasses
 import io
 import json
+import shutil
 import subprocess
 import sys
 from datetime import date
@@ -33,7 +34,7 @@ CASELOAD = sorted((Path(__file__).resolve().parent / "fixtures" / "status").glob
 TODAY = date(2027, 3, 1)
 NAMES = ("Robin Vale", "Casey Lund", "Morgan Ash", "Jamie Holt", "Drew Quinn")
 COLUMNS = ["client_id", "clinician", "status", "review", "days_to_review", "overdue", "objectives_past_target",
-           "stale_measures", "risk", "high_risk", "item9", "errors"]
+           "stale_measures", "risk", "high_risk", "item9", "unsigned", "unsigned_days", "signing_overdue", "errors"]
 
 
 def rows_on(today: date) -> list[StatusRow]:
@@ -139,7 +140,8 @@ def test_csv_shape(rows: list[StatusRow]) -> None:
     assert table[1] == {"client_id": "S-102", "clinician": "Blake Morgan, LMFT", "status": "active",
                         "review": "2027-02-20", "days_to_review": "-9", "overdue": "true",
                         "objectives_past_target": "O1", "stale_measures": "ORS", "risk": "high",
-                        "high_risk": "true", "item9": "2", "errors": "0"}
+                        "high_risk": "true", "item9": "2", "unsigned": "clinician client", "unsigned_days": "90",
+                        "signing_overdue": "true", "errors": "0"}  # the repository's clinic signs electronically
     assert table[0]["status"] == table[0]["days_to_review"] == ""
 
 
@@ -149,7 +151,8 @@ def test_json_shape(rows: list[StatusRow]) -> None:
     assert data[2] == {"client_id": "S-101", "clinician": "Avery Chen, LCSW", "status": "active",
                        "review": "2027-03-31", "days_to_review": 30, "overdue": False,
                        "objectives_past_target": ["O2"], "stale_measures": ["GAD-7"], "risk": "low",
-                       "high_risk": False, "item9": None, "errors": 0}
+                       "high_risk": False, "item9": None, "unsigned": ["clinician", "client"], "unsigned_days": 56,
+                       "signing_overdue": True, "errors": 0}
     assert data[0]["review"] is None and data[0]["days_to_review"] is None and data[0]["status"] is None
 
 
@@ -239,3 +242,22 @@ def test_status_of_the_example_clinic_against_a_fixed_today() -> None:
     assert rows["C-1004"]["status"] == "draft" and rows["C-1006"]["status"] == "closed"
     assert {k: r["item9"] for k, r in rows.items() if r["item9"]} == {"C-1003": "1"}  # C-1001's latest item 9 is 0
     assert "name" not in run.stdout.splitlines()[0].split(",")  # chart ids only, never names
+    # C-1003 was signed at an earlier version: its signatures do not count, 36 days after it took effect
+    assert {k: (r["unsigned"], r["unsigned_days"], r["signing_overdue"]) for k, r in rows.items() if r["unsigned"]} == {
+        "C-1003": ("clinician supervisor client", "36", "true")}
+
+
+def test_unsigned_plans_are_listed_with_their_days_only_in_a_clinic_that_signs(tmp_path: Path) -> None:
+    root = tmp_path / "clinic"
+    shutil.copytree(REPO / "templates", root / "templates")
+    (root / "plans").mkdir()
+    shutil.copy(CASELOAD[0], root / "plans" / CASELOAD[0].name)
+    (root / "pyproject.toml").write_text("[tool.txplan]\nsign_within_days = 30\n", encoding="utf-8")
+    result = check_project(root, today=TODAY)
+    assert caseload(result, TODAY)[0].unsigned == ()  # signed by hand, as far as txplan can know
+    (root / "signers").mkdir()
+    (root / "signers" / "allowed_signers").write_text("", encoding="utf-8")
+    row = caseload(check_project(root, today=TODAY), TODAY)[0]
+    assert row.unsigned == ("clinician", "client")
+    assert row.unsigned_days == (TODAY - result.plans[0].plan.dates.effective).days  # type: ignore[union-attr]
+    assert row.signing_overdue == (row.unsigned_days > 30)

@@ -30,7 +30,7 @@ FORMATS = ("table", "csv", "json")
 RED, RESET = "\x1b[31m", "\x1b[0m"
 TABLE_HEADERS = {"client_id": "client", "client_name": "name", "days_to_review": "days",
                  "objectives_past_target": "past target", "stale_measures": "stale measures", "high_risk": "high risk",
-                 "item9": "item 9"}
+                 "item9": "item 9", "unsigned_days": "days unsigned", "signing_overdue": "signing overdue"}
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,9 @@ class StatusRow:
     stale_measures: tuple[str, ...] = ()
     risk: str | None = None
     item9: int | None = None  # the PHQ-9's item 9 on its latest score, when above 0
+    unsigned: tuple[str, ...] = ()  # roles whose signature is missing or for an earlier version (clinics that sign)
+    unsigned_days: int | None = None  # days since the effective date, while any signature is missing
+    signing_overdue: bool = False  # unsigned for longer than the policy's sign_within_days
     errors: int = 0
 
     @property
@@ -66,7 +69,9 @@ class StatusRow:
 
 def caseload(result: CheckResult, today: date) -> list[StatusRow]:
     """A row for every plan of a checked clinic, most urgent first: unreadable, then by review date, closed last."""
-    rows = [status_row(checked, today) for checked in result.plans]
+    signing = (result.root / result.policy.allowed_signers).is_file()  # see signatures.verify
+    sign_within = result.policy.sign_within_days if signing else None
+    rows = [status_row(checked, today, sign_within) for checked in result.plans]
     return sorted(rows, key=_urgency)
 
 
@@ -75,12 +80,17 @@ def _urgency(row: StatusRow) -> tuple[bool, int, str]:
     return row.closed, days, row.client_id
 
 
-def status_row(checked: CheckedPlan, today: date) -> StatusRow:
+def status_row(checked: CheckedPlan, today: date, sign_within: int | None = None) -> StatusRow:
+    """One plan's row; ``sign_within`` is the policy's days to sign in a clinic that signs electronically
+    (None: it signs by hand, and unsigned plans are not listed)."""
     errors = sum(d.is_error for d in checked.diagnostics)
     plan = checked.plan
     if plan is None:
         return unloaded_row(checked, errors)
     attention = plan.status != "closed"
+    unsigned = tuple(s.role.value for s in checked.signatures if s.record is None or not s.current) \
+        if sign_within is not None and plan.status == "active" else ()
+    days = (today - plan.dates.effective).days if unsigned else None
     return StatusRow(
         client_id=plan.client.id,
         client_name=plan.client.name,
@@ -92,6 +102,9 @@ def status_row(checked: CheckedPlan, today: date) -> StatusRow:
         stale_measures=stale_measures(plan, today) if attention else (),
         risk=plan.risk.level,
         item9=latest_item9(plan) if attention else None,
+        unsigned=unsigned,
+        unsigned_days=days,
+        signing_overdue=days is not None and sign_within is not None and days > sign_within,
         errors=errors,
     )
 
@@ -210,6 +223,9 @@ def record(row: StatusRow, *, names: bool) -> dict[str, Any]:
         risk=row.risk,
         high_risk=row.high_risk,
         item9=row.item9,
+        unsigned=list(row.unsigned),
+        unsigned_days=row.unsigned_days,
+        signing_overdue=row.signing_overdue,
         errors=row.errors,
     )
     return fields
