@@ -37,6 +37,7 @@ from txplan.render.docx.styles import (
     QUOTE,
     SIGNATURE_CAPTION,
     SIGNATURE_LINE,
+    SIGNATURE_SIGNED,
     SOURCE_CODE,
     SUBTITLE,
     TABLE,
@@ -76,6 +77,7 @@ LOOK: tuple[StyleSpec, ...] = (
     StyleSpec(FOOTER, P, size=8, color=GREY, space_after=0),
     StyleSpec(SIGNATURE_LINE, P, space_before=30, space_after=0),
     StyleSpec(SIGNATURE_CAPTION, P, size=8.5, color=GREY, space_after=4),
+    StyleSpec(SIGNATURE_SIGNED, P, size=10, bold=True, color=SLATE, space_before=14, space_after=4),
     StyleSpec(HYPERLINK, C, underline=True, color="1F5C99"),
     StyleSpec(VERBATIM, C, size=9, font=MONO),
 )

@@ -100,6 +100,19 @@ def make_clinic(
     return root
 
 
+def example_clinic(root: Path, plans: Iterable[str] | None = None) -> Path:
+    """A copy of the repository's example clinic at ``root``: its policy, signers and templates, and its plans
+    (those named, or all) with their signatures."""
+    shutil.copytree(REPO / "templates", root / "templates")
+    shutil.copytree(REPO / "signers", root / "signers")
+    shutil.copy(REPO / "pyproject.toml", root / "pyproject.toml")
+    (root / "plans").mkdir()
+    for path in sorted((REPO / "plans").iterdir()):
+        if plans is None or path.name.split(".md")[0] + ".md" in plans:
+            shutil.copy(path, root / "plans" / path.name)
+    return root
+
+
 def _write(path: Path, content: str | bytes) -> None:
     if isinstance(content, bytes):
         path.write_bytes(content)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import example_clinic
 from fixtures.site.helpers import CHROMIUM_ARGS, require_chromium
 from playwright.sync_api import Browser, sync_playwright
 
@@ -30,10 +31,7 @@ EXAMPLES = sorted(p.stem for p in (REPO / "plans").glob("*.md"))
 @pytest.fixture(scope="module")
 def example_html(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The example clinic's HTML charts, built by the command a user runs."""
-    root = tmp_path_factory.mktemp("clinic") / "clinic"
-    shutil.copytree(REPO / "plans", root / "plans")
-    shutil.copytree(REPO / "templates", root / "templates")
-    shutil.copy(REPO / "pyproject.toml", root / "pyproject.toml")
+    root = example_clinic(tmp_path_factory.mktemp("clinic") / "clinic")
     done = subprocess.run([sys.executable, str(REPO / "build.py"), "html"], cwd=root, capture_output=True, text=True,
                           timeout=600, check=False)
     assert done.returncode == 0, done.stderr

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import example_clinic
 
 REPO = Path(__file__).resolve().parent.parent
 SOFFICE = shutil.which("soffice")
@@ -26,13 +27,7 @@ def txplan(root: Path, *args: str, path: str | None = None) -> subprocess.Comple
 
 @pytest.fixture
 def pdf_clinic(tmp_path: Path) -> Path:
-    root = tmp_path / "clinic"
-    shutil.copytree(REPO / "templates", root / "templates")
-    (root / "plans").mkdir()
-    for name in PLANS:
-        shutil.copy(REPO / "plans" / name, root / "plans" / name)
-    shutil.copy(REPO / "pyproject.toml", root / "pyproject.toml")
-    return root
+    return example_clinic(tmp_path / "clinic", PLANS)
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from __future__ import annotations
 import html
 import http.client
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -17,7 +16,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import default_sigint
+from conftest import default_sigint, example_clinic
 from fixtures.site.helpers import CHROMIUM_ARGS, require_chromium
 from playwright.sync_api import expect, sync_playwright
 
@@ -30,12 +29,7 @@ TODAY = date(2026, 12, 15)
 
 @pytest.fixture
 def preview_clinic(tmp_path: Path) -> Path:
-    root = tmp_path / "clinic"
-    shutil.copytree(REPO / "templates", root / "templates")
-    (root / "plans").mkdir()
-    shutil.copy(REPO / "plans" / PLAN, root / "plans" / PLAN)
-    shutil.copy(REPO / "pyproject.toml", root / "pyproject.toml")
-    return root
+    return example_clinic(tmp_path / "clinic", [PLAN])
 
 
 @pytest.fixture

@@ -228,3 +228,13 @@ def test_each_current_signature_is_a_provenance_in_the_fhir_bundle(signed_clinic
     plan.write_text(plan.read_text(encoding="utf-8") + "\nChanged after signing.\n", encoding="utf-8")
     later = plan_bundle(check_project(root).plans[0])
     assert not [e for e in later["entry"] if e["resource"]["resourceType"] == "Provenance"]  # none covers this version
+
+
+def test_a_signature_of_someone_the_plan_does_not_name_is_an_error(signed_clinic: tuple[Path, dict[str, Path]]) -> None:
+    root, keys = signed_clinic
+    sign_all(root, keys)
+    supervisor = record_positions(root)[1]
+    pyproject = root / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text(encoding="utf-8").replace(
+        f'"{SUPERVISOR}" = "{SUPERVISOR_ID}"', f'"{SUPERVISOR}" = "someone.else@clinic.example"'), encoding="utf-8")
+    assert findings(root) == [(PLAN, "TX704", 1, 1), (f"{PLAN}.signatures", "TX703", *supervisor)]

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -57,7 +56,6 @@ __all__ = [
 SIDECAR_SUFFIX = ".signatures"
 PAYLOAD_HEADER = b"txplan signature record 1\n"
 DIGEST_PREFIX = "sha256:"
-_TRAILING_SPACE = re.compile(r"[ \t]+$", re.MULTILINE)
 _NOTE = ("Signatures of the plan beside this file, written by `txplan sign`. Each one covers a digest of the plan's "
          "text and the record itself: editing a record makes its signature fail, and editing the plan shows every "
          "signature as given to an earlier version.\n")
@@ -84,7 +82,8 @@ class Method(StrEnum):
 def content_digest(text: str) -> str:
     """The digest a signature binds to: the text with line endings, trailing spaces and trailing blank lines
     normalized away (``text`` is the decoded file; a byte-order mark is not part of it)."""
-    normalized = _TRAILING_SPACE.sub("", text.replace("\r\n", "\n").replace("\r", "\n")).rstrip("\n") + "\n"
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    normalized = "\n".join(line.rstrip(" \t") for line in lines).rstrip("\n") + "\n"  # linear, unlike a regex
     return DIGEST_PREFIX + hashlib.sha256(normalized.encode("utf-8")).hexdigest()
 
 
