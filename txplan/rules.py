@@ -69,9 +69,12 @@ NO_HARM_CONTRACT = re.compile(
     re.IGNORECASE)
 
 
+_WILL = re.compile(r"(?<=\s)will\b", re.IGNORECASE)  # one character of lookbehind: linear on any run of spaces
+
+
 def _subject(statement: str) -> str:
     """The words before the first "will", or "" when the statement has no "will"."""
-    match = re.search(r"\s+will\b", statement, re.IGNORECASE)
+    match = _WILL.search(statement)
     return " ".join(statement[:match.start()].split()) if match else ""
 
 
