@@ -10,6 +10,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+__all__ = [
+    "ELEMENTS",
+    "ELEMENTS_BY_KEY",
+    "ITEM_ELEMENTS",
+    "STANLEY_BROWN_STEPS",
+    "TEMPLATE_ELEMENTS",
+    "Element",
+    "Shape",
+    "When",
+]
+
 
 class When(StrEnum):
     ALWAYS = "always"

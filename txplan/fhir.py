@@ -23,11 +23,53 @@ from markdown_it.token import Token
 from .cadence import SCHEDULES_BY_NAME
 from .check import CheckedPlan
 from .elements import ELEMENTS_BY_KEY
+from .errors import TxplanError
 from .instruments import Better, instrument_named
 from .layout import plan_name
 from .model import Frequency, Item, Measure, Objective, Plan
 from .rules import instrument_for
 from .signatures.records import Role
+
+__all__ = [
+    "ACTIVITY_STATUS",
+    "AUTHOR",
+    "BETWEEN_SESSIONS",
+    "CAREPLAN_CATEGORY",
+    "CAREPLAN_STATUS",
+    "CHART_ID_SYSTEM",
+    "COAUTHOR",
+    "GOAL_STATUS",
+    "ICD10_CM",
+    "IDENTIFIER_TYPE",
+    "ID_NAMESPACE",
+    "PARTICIPANT_TYPE",
+    "SIGNATURE_TYPE",
+    "SSH_SIGNATURE",
+    "UCUM",
+    "WITNESS",
+    "XHTML",
+    "NotExportable",
+    "Reference",
+    "Resource",
+    "activity_detail",
+    "bundle_json",
+    "careplan_resource",
+    "condition_resources",
+    "goal_resources",
+    "goal_target_detail",
+    "intervention_items",
+    "markdown_text",
+    "narrative_div",
+    "patient_resource",
+    "period_end",
+    "plan_bundle",
+    "practitioner_resource",
+    "provenance_resources",
+    "reference",
+    "resource_id",
+    "session_timing",
+    "transaction",
+]
 
 # Fixed forever: changing it would change every exported id.
 ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:txplan:fhir")
@@ -59,7 +101,7 @@ def _image_as_text(renderer: Any, tokens: Sequence[Token], index: int, options: 
 _MARKDOWN.add_render_rule("image", _image_as_text)
 
 
-class NotExportable(ValueError):
+class NotExportable(TxplanError):
     """The plan has errors; only a plan that checks clean is exported."""
 
 

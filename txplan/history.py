@@ -35,9 +35,19 @@ from pydantic import ValidationError
 
 from .elements import ELEMENTS_BY_KEY, TEMPLATE_ELEMENTS
 from .frontmatter import parse_document
+from .layout import PLANS
 from .model import Item, Plan
 
-PLAN_DIR = "plans"
+__all__ = [
+    "GIT_TIMEOUT_SECONDS",
+    "Change",
+    "ChangeSet",
+    "Kind",
+    "Revision",
+    "changes_since_last_review",
+    "plan_revisions",
+]
+
 GIT_TIMEOUT_SECONDS = 60
 _NO_BLOB = "0" * 40
 _TEXT_SHOWN = 80  # characters of a text item that name it in the list of changes
@@ -56,7 +66,7 @@ def _git(root: Path, *arguments: str, stdin: bytes | None = None) -> bytes | Non
 def plan_revisions(root: Path) -> dict[str, str]:
     """Each plan's path (``plans/x.md``) with the latest commit that changed it, from one ``git log`` for the
     whole folder: a fingerprint of the plan's history (a commit names all its ancestors), for build keys."""
-    output = _git(root, "log", "--first-parent", "-z", "--relative", "--name-only", "--format=%x01%H", "--", PLAN_DIR)
+    output = _git(root, "log", "--first-parent", "-z", "--relative", "--name-only", "--format=%x01%H", "--", PLANS.as_posix())
     if output is None:
         return {}
     latest: dict[str, str] = {}

@@ -41,6 +41,44 @@ from .elements import ELEMENTS, Shape
 from .frontmatter import KeyPath
 from .safety import RiskLevel
 
+__all__ = [
+    "FIRST_YEAR",
+    "LAST_YEAR",
+    "MAX_ENTRIES",
+    "MAX_SCORE",
+    "Approach",
+    "Client",
+    "Clinician",
+    "Closure",
+    "Contact",
+    "Crisis",
+    "Date",
+    "Dates",
+    "Diagnosis",
+    "Evaluation",
+    "Feedback",
+    "Formats",
+    "Frequency",
+    "Goal",
+    "Id",
+    "Interventions",
+    "Item",
+    "Measure",
+    "Objective",
+    "ParamArgument",
+    "Phone",
+    "Plan",
+    "Problem",
+    "Risk",
+    "Score",
+    "ScoreEntry",
+    "Screening",
+    "SessionFormat",
+    "Strict",
+    "Text",
+    "Usable",
+]
+
 MAX_ENTRIES = 200
 MAX_SCORE = 1_000_000_000
 FIRST_YEAR, LAST_YEAR = 1900, 2199

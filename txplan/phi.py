@@ -19,6 +19,10 @@ import re
 
 from .diagnostics import Diagnostic, make
 
+__all__ = [
+    "scan_identifiers",
+]
+
 # Both patterns run on every plan, whatever is in it, so they are linear in the text: every repetition
 # is possessive (``*+``, ``++``: it never gives back what it took), and each part starts with characters
 # the part before cannot take, so there is only one way to match. (The MRN pattern once had two

@@ -14,6 +14,16 @@ from datetime import date, timedelta
 from .instruments import Better, Cutoff, Instrument, age_on, percent
 from .model import Measure, ScoreEntry
 
+__all__ = [
+    "MONTHS",
+    "MeasureStatus",
+    "birthday",
+    "cutoff_sentence",
+    "long_date",
+    "measure_status",
+    "points",
+]
+
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
           "October", "November", "December")
 

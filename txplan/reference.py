@@ -15,6 +15,14 @@ from .diagnostics import CODES
 from .elements import ELEMENTS, Shape
 from .templates import Library, Template, load_library
 
+__all__ = [
+    "COVERAGE_PAGE",
+    "DIAGNOSTICS_PAGE",
+    "diagnostics_reference",
+    "library_coverage",
+    "main",
+]
+
 DIAGNOSTICS_PAGE = Path("docs") / "diagnostics.md"
 COVERAGE_PAGE = Path("docs") / "library-coverage.md"
 

@@ -36,6 +36,7 @@ from mkdocs.structure.pages import Page
 from mkdocs.theme import Theme
 
 from .check import PLAN_DIR
+from .errors import TxplanError
 from .site_guard import SiteAddress, page_problems, sanitized
 from .site_pages import GeneratedSite, NavItem, generate_site
 from .templates import TEMPLATE_DIR, Library, load_library
@@ -54,7 +55,7 @@ ADDRESS_SETTINGS = ("extra_css", "extra_javascript", "theme.logo", "theme.favico
 SNIPPETS = "pymdownx.snippets"
 
 
-class SiteError(Exception):
+class SiteError(TxplanError):
     """The site could not be built or served; the message is safe to print."""
 
 

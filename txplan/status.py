@@ -25,6 +25,29 @@ from .instruments import INSTRUMENTS_BY_NAME
 from .model import Frequency, Id, Measure, Plan
 from .safety import RISK_LEVELS
 
+__all__ = [
+    "FORMATS",
+    "RED",
+    "RESET",
+    "TABLE_HEADERS",
+    "StatusRow",
+    "caseload",
+    "columns",
+    "filter_rows",
+    "format_csv",
+    "format_json",
+    "format_rows",
+    "format_table",
+    "interval_days",
+    "last_scored",
+    "latest_item9",
+    "objectives_past_target",
+    "record",
+    "stale_measures",
+    "status_row",
+    "unloaded_row",
+]
+
 FORMATS = ("table", "csv", "json")
 
 RED, RESET = "\x1b[31m", "\x1b[0m"

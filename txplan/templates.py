@@ -51,6 +51,7 @@ from pydantic_core import PydanticCustomError
 
 from .diagnostics import Diagnostic, make
 from .elements import TEMPLATE_ELEMENTS
+from .errors import TxplanError
 from .frontmatter import Document, forbidden_character, parse_document, read_bounded
 from .model import MAX_ENTRIES, Strict, Text
 from .validation import validation_diagnostics
@@ -98,7 +99,7 @@ class TemplateMeta(Strict):
         return value
 
 
-class RenderError(Exception):
+class RenderError(TxplanError):
     """A template failed to render. ``reason`` is written by txplan from what it knows (the kind of failure,
     a limit), never taken from an exception's text, which quotes the values a template was given; ``line``
     is the line of the template body (1-based) where it failed, when known. ``str()`` gives both.

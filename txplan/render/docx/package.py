@@ -18,18 +18,20 @@ from xml.sax.saxutils import quoteattr
 from zipfile import ZIP_DEFLATED, BadZipFile, ZipFile, ZipInfo
 
 from docx import Document
+from docx.document import Document as DocxDocument
 from docx.enum.text import WD_TAB_ALIGNMENT, WD_TAB_LEADER
 from docx.opc.constants import CONTENT_TYPE as CT
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.exceptions import PackageNotFoundError
 from docx.opc.packuri import PackURI
-from docx.opc.part import Part
+from docx.opc.part import Part, XmlPart
 from docx.oxml import parse_xml
 from docx.oxml.ns import qn
 from docx.parts.numbering import NumberingPart
 from docx.shared import Twips
 
 from ...chart.content import Metadata
+from ...errors import TxplanError
 from .oxml import W_DRAWING, W_P, W_PPR, ensure_list_definitions
 from .styles import (
     BUILT_IN_STYLES,
@@ -83,7 +85,7 @@ APP_XML = (
 )
 
 
-class ChartReferenceError(ValueError):
+class ChartReferenceError(TxplanError):
     """The clinic's reference document cannot be used."""
 
 
@@ -130,7 +132,7 @@ def default_reference() -> Any:
     return document
 
 
-def prune_styles(document: Any, keep: Iterable[str]) -> None:
+def prune_styles(document: DocxDocument, keep: Iterable[str]) -> None:
     """Remove every style not in ``keep``, except defaults and the styles the kept ones build on."""
     styles = {style.style_id: style for style in document.styles}
     names = set(keep)
@@ -147,7 +149,7 @@ def prune_styles(document: Any, keep: Iterable[str]) -> None:
             style.element.getparent().remove(style.element)
 
 
-def prepare_base(document: Any) -> tuple[int, int]:
+def prepare_base(document: DocxDocument) -> tuple[int, int]:
     """Turn a reference document into a base: its look without its content or its history.
 
     Returns the abstract numbering ids of the bullet and numbered list definitions.
@@ -159,6 +161,7 @@ def prepare_base(document: Any) -> tuple[int, int]:
     for name in list(body.sectPr.attrib):
         del body.sectPr.attrib[name]  # rsid revision marks
     settings = document.part.part_related_by(RT.SETTINGS)
+    assert isinstance(settings, XmlPart)
     _clean_settings(settings.element)
     _drop_unreferenced(document.part, STRUCTURAL_RELATIONSHIPS)
     _drop_unreferenced(settings, frozenset())
@@ -169,13 +172,13 @@ def prepare_base(document: Any) -> tuple[int, int]:
     return ensure_list_definitions(_numbering_part(document).element)
 
 
-def text_width(document: Any) -> int:
+def text_width(document: DocxDocument) -> int:
     """Width between the margins, in twips."""
     section = document.sections[-1]
-    sizes = (section.page_width, section.left_margin, section.right_margin)
-    if None in sizes:
+    width, left, right = section.page_width, section.left_margin, section.right_margin
+    if width is None or left is None or right is None:
         raise ChartReferenceError("the reference document does not set its page size and margins")
-    return int((sizes[0] - sizes[1] - sizes[2]) / 635)
+    return int((width - left - right) / 635)
 
 
 def _clean_settings(settings: Any) -> None:
@@ -191,7 +194,7 @@ def _drop_unreferenced(part: Any, keep: frozenset[str]) -> None:
             del part.rels[rel_id]
 
 
-def _replace_package_properties(document: Any) -> None:
+def _replace_package_properties(document: DocxDocument) -> None:
     """Fresh core properties and a minimal app.xml: nothing of the machine or person that made the reference."""
     package = document.part.package
     for rel_id, rel in list(package.rels.items()):
@@ -204,26 +207,29 @@ def _replace_package_properties(document: Any) -> None:
         core.remove(child)
 
 
-def _numbering_part(document: Any) -> Any:
+def _numbering_part(document: DocxDocument) -> NumberingPart:
     """The numbering part; python-docx cannot create one, so add an empty one when the reference has none."""
     try:
-        return document.part.numbering_part
+        existing = document.part.numbering_part
     except NotImplementedError:
         blob = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
                 b'<w:numbering xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"/>')
-        part = NumberingPart.load(PackURI("/word/numbering.xml"), CT.WML_NUMBERING, blob, document.part.package)
+        part: NumberingPart = NumberingPart.load(PackURI("/word/numbering.xml"), CT.WML_NUMBERING, blob,
+                                                 document.part.package)
         document.part.relate_to(part, RT.NUMBERING)
         return part
+    assert isinstance(existing, NumberingPart)
+    return existing
 
 
-def _indent_lists_by_numbering(document: Any) -> None:
+def _indent_lists_by_numbering(document: DocxDocument) -> None:
     """Word lets a paragraph style's indent override a list level's, so list items take theirs from the list."""
     style = document.styles[LIST_PARAGRAPH].element
     for indent in style.findall(f"{qn('w:pPr')}/{qn('w:ind')}"):
         indent.getparent().remove(indent)
 
 
-def _set_tab_stops(document: Any, width: int) -> None:
+def _set_tab_stops(document: DocxDocument, width: int) -> None:
     """Header, footer and signature tab stops follow the page's text width, whatever the reference's margins."""
     split = int(width * SIGNATURE_SPLIT)
     gap = int(width * (SIGNATURE_SPLIT + 0.05))
@@ -246,7 +252,7 @@ def _set_tab_stops(document: Any, width: int) -> None:
 # --- metadata and packaging ----------------------------------------------------------------------------
 
 
-def set_core_properties(document: Any, metadata: Metadata) -> None:
+def set_core_properties(document: DocxDocument, metadata: Metadata) -> None:
     """The chart's metadata (see ``Metadata``): no date at all rather than a made-up one, so a rebuild changes
     nothing."""
     properties = document.core_properties
@@ -255,7 +261,7 @@ def set_core_properties(document: Any, metadata: Metadata) -> None:
     properties.revision = 1
 
 
-def package_bytes(document: Any) -> bytes:
+def package_bytes(document: DocxDocument) -> bytes:
     """The package as a zip with fixed entry dates, order and compression (python-docx stamps the time)."""
     package = document.part.package
     parts = list(package.iter_parts())
@@ -286,7 +292,7 @@ def _content_types(parts: Sequence[Any]) -> bytes:
             f'<Default Extension="xml" ContentType="{CT.XML}"/>{defaults}{overrides}</Types>').encode()
 
 
-def page_stories(document: Any) -> Iterator[tuple[Any, Any]]:
+def page_stories(document: DocxDocument) -> Iterator[tuple[Any, Any]]:
     """Header and footer elements the first section shows (default, and first-page or even-page when used),
     each emptied of the blank paragraph a new one starts with."""
     section = document.sections[0]

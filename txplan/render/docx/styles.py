@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
+from docx.document import Document as DocxDocument
 from docx.enum.style import WD_STYLE_TYPE
 from docx.shared import Pt, RGBColor
+from docx.styles.style import BaseStyle, CharacterStyle, ParagraphStyle
 
 __all__ = [
     "BUILT_IN_STYLES",
@@ -106,7 +107,7 @@ BUILT_IN_STYLES = frozenset({"Normal", "Default Paragraph Font", "Normal Table",
                              *(heading_style(level) for level in range(1, 7))})
 
 
-def ensure_styles(document: Any, specs: Iterable[StyleSpec]) -> None:
+def ensure_styles(document: DocxDocument, specs: Iterable[StyleSpec]) -> None:
     """Add each style the document lacks, so rendering never depends on what a reference defines."""
     styles = document.styles
     present = {style.name for style in styles}
@@ -121,7 +122,10 @@ def ensure_styles(document: Any, specs: Iterable[StyleSpec]) -> None:
             apply_look(style, spec)
 
 
-def apply_look(style: Any, spec: StyleSpec) -> None:
+def apply_look(style: BaseStyle, spec: StyleSpec) -> None:
+    """A character or paragraph style's look from its spec (python-docx gives both a font; a paragraph style also
+    a paragraph format)."""
+    assert isinstance(style, CharacterStyle)  # ParagraphStyle is a CharacterStyle
     font = style.font
     for attribute in ("bold", "italic", "underline"):
         if getattr(spec, attribute) is not None:
@@ -132,7 +136,7 @@ def apply_look(style: Any, spec: StyleSpec) -> None:
         font.color.rgb = RGBColor.from_string(spec.color)
     if spec.font is not None:
         font.name = spec.font
-    if spec.kind is WD_STYLE_TYPE.PARAGRAPH:
+    if isinstance(style, ParagraphStyle):
         paragraph = style.paragraph_format
         if spec.space_before is not None:
             paragraph.space_before = Pt(spec.space_before)
@@ -142,7 +146,7 @@ def apply_look(style: Any, spec: StyleSpec) -> None:
             paragraph.keep_with_next = spec.keep_with_next
 
 
-def style_ids(document: Any) -> dict[str, str]:
+def style_ids(document: DocxDocument) -> dict[str, str]:
     """Style ids by style name, read once per reference document."""
     return {style.name: style.style_id for style in document.styles}
 
