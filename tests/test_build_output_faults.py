@@ -15,6 +15,7 @@ import pytest
 from conftest import default_sigint
 
 from benchmarks.generate import generate
+from txplan.lock import OutputFolderError
 from txplan.pipeline import ChartState, build_charts
 from txplan.state import STATE_FILE
 
@@ -227,3 +228,29 @@ def test_a_chart_that_cannot_be_made_is_tx603_and_the_others_build(fresh: Path, 
     assert charts(fresh)["c-00001.docx"] == before["c-00001.docx"]
     monkeypatch.undo()
     assert {o.plan: o.state for o in build_charts(fresh, jobs=1).outcomes}["plans/c-00001.md"] is ChartState.WRITTEN
+
+
+def test_a_read_only_build_folder_is_one_error_line_and_nothing_changes(fresh: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests run as root, whom a read-only mode does not stop, so the file system's refusal is simulated for every
+    file opened: the first is the build lock, and the build stops there, before any output is touched."""
+    import errno
+
+    assert not build_charts(fresh, jobs=1).has_errors
+    before = charts(fresh)
+    state = (fresh / STATE_FILE).read_bytes()
+    refused: list[str] = []
+    real_open = os.open
+
+    def read_only(path: object, flags: int, *args: object, **kwargs: object) -> int:
+        if flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT):
+            refused.append(str(path))
+            raise OSError(errno.EROFS, "Read-only file system", str(path))
+        return real_open(path, flags, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "open", read_only)
+    with pytest.raises(OutputFolderError, match=r"^cannot use build/ for outputs: read-only file system; "):
+        build_charts(fresh, jobs=1, force=True)
+    assert refused and refused[0].endswith(".txplan.lock")  # the fault fired, at the lock
+    monkeypatch.undo()
+    assert charts(fresh) == before and (fresh / STATE_FILE).read_bytes() == state
