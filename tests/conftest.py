@@ -86,10 +86,13 @@ def make_clinic(
     pyproject: str | None = None,
     templates: Mapping[str, str | bytes] | None = None,
     library: Iterable[str] | None = None,
+    reference: bool = False,
+    build_py: bool = False,
 ) -> Path:
     """Lay out a clinic in ``root``: the given plans, the repository's templates (those named in ``library``,
     or all), extra ``templates`` by file name, and a pyproject.toml (an empty ``[tool.txplan]`` table, which is
-    what makes the folder a clinic, unless ``pyproject`` is given)."""
+    what makes the folder a clinic, unless ``pyproject`` is given); with ``reference``, the repository's
+    templates/chart.docx, and with ``build_py`` its build.py, as a clinic has them."""
     folder = root / "templates" / "interventions"
     folder.mkdir(parents=True)
     source = REPO / "templates" / "interventions"
@@ -101,6 +104,10 @@ def make_clinic(
     for name, content in (plans or {}).items():
         _write(root / "plans" / name, content)
     (root / "pyproject.toml").write_text(MINIMAL_POLICY if pyproject is None else pyproject, encoding="utf-8")
+    if reference:
+        shutil.copyfile(REPO / "templates" / "chart.docx", root / "templates" / "chart.docx")
+    if build_py:
+        shutil.copyfile(REPO / "build.py", root / "build.py")
     return root
 
 

@@ -9,7 +9,6 @@ raw XML.
 from __future__ import annotations
 
 import dataclasses
-import shutil
 import subprocess
 import sys
 import zipfile
@@ -19,6 +18,7 @@ from io import BytesIO
 from pathlib import Path
 from typing import Any
 
+from conftest import make_clinic
 from docx import Document
 from docx.oxml.ns import qn
 from docx.table import _Cell
@@ -39,16 +39,10 @@ CLINIC = "Harbor Street Counseling"
 POLICY = f'[tool.txplan]\nclinic = "{CLINIC}"\noptional_elements = ["homework"]\n'
 
 
-def make_clinic(root: Path, plans: Mapping[str, str], policy: str = POLICY, reference: bool = True) -> Path:
-    """A clinic with the repository's templates (and its chart.docx unless ``reference`` is false)."""
-    shutil.copytree(REPO / "templates", root / "templates")
-    if not reference:
-        (root / "templates" / "chart.docx").unlink()
-    (root / "plans").mkdir()
-    for name, text in plans.items():
-        (root / "plans" / name).write_text(text, encoding="utf-8")
-    (root / "pyproject.toml").write_text(policy, encoding="utf-8")
-    return root
+def docx_clinic(root: Path, plans: Mapping[str, str], policy: str = POLICY, reference: bool = True) -> Path:
+    """A clinic for the chart tests: the repository's templates, its chart.docx unless ``reference`` is false, and
+    the policy naming the clinic."""
+    return make_clinic(root, plans, pyproject=policy, reference=reference)
 
 
 def run_build(root: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
@@ -59,7 +53,7 @@ def run_build(root: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
 
 def built_clinic(root: Path, plans: Mapping[str, str]) -> Path:
     """A clinic with these plans whose charts ``python build.py docx`` has just written, without errors."""
-    make_clinic(root, plans)
+    docx_clinic(root, plans)
     result = run_build(root)
     assert result.returncode == 0, result.stderr
     return root
@@ -79,7 +73,7 @@ def checked_plan(root: Path, name: str) -> CheckedPlan:
 
 def render_plan(root: Path, text: str, policy: str = POLICY) -> Any:
     """The chart of one plan, rendered in-process in a new clinic at ``root`` and opened with python-docx."""
-    make_clinic(root, {"c-0001.md": text}, policy)
+    docx_clinic(root, {"c-0001.md": text}, policy)
     return open_chart(chart_docx(checked_plan(root, "c-0001.md"), load_policy(root)[0], root / "templates" / "chart.docx"))
 
 
@@ -128,7 +122,7 @@ class NarrativeRenderer:
 
     @classmethod
     def in_clinic(cls, root: Path) -> NarrativeRenderer:
-        make_clinic(root, {"c-0042.md": PLAN})
+        docx_clinic(root, {"c-0042.md": PLAN})
         checked = checked_plan(root, "c-0042.md")
         return cls(DocxRenderer(root / "templates" / "chart.docx"), load_policy(root)[0], checked)
 

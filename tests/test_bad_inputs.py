@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import make_clinic
 
 from txplan.check import CheckResult, check_project
 from txplan.diagnostics import Diagnostic
@@ -66,18 +67,11 @@ def load_cases() -> list[Case]:
 CASES = load_cases()
 
 
-def make_clinic(root: Path, templates: tuple[str, ...] | None = USED_TEMPLATES) -> Path:
-    """A clinic with the repository's templates (all, or only the ones the example plan uses)."""
-    folder = root / "templates" / "interventions"
-    folder.mkdir(parents=True)
-    source = REPO / "templates" / "interventions"
-    for path in sorted(source.glob("*.md")):
-        if templates is None or path.stem in templates:
-            shutil.copy(path, folder)
-    (root / "plans").mkdir()
-    shutil.copy(REPO / "pyproject.toml", root)
-    shutil.copy(REPO / "build.py", root)
-    return root
+def corpus_clinic(root: Path, templates: tuple[str, ...] | None = USED_TEMPLATES) -> Path:
+    """A clinic for the corpus: the repository's policy and build.py, and its templates (all, or only the ones the
+    example plan uses)."""
+    return make_clinic(root, pyproject=(REPO / "pyproject.toml").read_text(encoding="utf-8"), library=templates,
+                       build_py=True)
 
 
 def place(case: Case, clinic: Path) -> None:
@@ -113,7 +107,7 @@ def test_the_corpus_is_large_and_covers_plans_templates_and_valid_edges() -> Non
 
 @pytest.mark.parametrize("case", CASES, ids=[c.file for c in CASES])
 def test_corpus_case(case: Case, tmp_path: Path) -> None:
-    clinic = make_clinic(tmp_path)
+    clinic = corpus_clinic(tmp_path)
     place(case, clinic)
     result, seconds = timed_check(clinic)
     assert seconds < SECONDS, f"{case.file} took {seconds:.1f} s"
@@ -138,7 +132,7 @@ def test_corpus_case(case: Case, tmp_path: Path) -> None:
 
 
 def test_a_parameter_value_with_jinja_syntax_renders_literally(tmp_path: Path) -> None:
-    clinic = make_clinic(tmp_path)
+    clinic = corpus_clinic(tmp_path)
     (clinic / "plans" / "c.md").write_text(
         EXAMPLE.replace('with: { frequency: "three times a week" }', 'with: { frequency: "{{ 7*7 }} {% if 1 %}x{% endif %}" }'),
         encoding="utf-8")
@@ -153,7 +147,7 @@ def test_a_parameter_value_with_jinja_syntax_renders_literally(tmp_path: Path) -
 
 
 def check_one_plan(tmp_path: Path, content: bytes) -> tuple[CheckResult, float, list[Diagnostic]]:
-    clinic = make_clinic(tmp_path)
+    clinic = corpus_clinic(tmp_path)
     (clinic / "plans" / "big.md").write_bytes(content)
     result, seconds = timed_check(clinic)
     assert seconds < SECONDS, f"took {seconds:.1f} s"
@@ -222,7 +216,7 @@ def test_a_hundred_thousand_aliases_are_reported_in_21_lines(tmp_path: Path) -> 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="POSIX only")
 def test_a_fifo_or_a_device_is_not_read(tmp_path: Path) -> None:
-    clinic = make_clinic(tmp_path)
+    clinic = corpus_clinic(tmp_path)
     os.mkfifo(clinic / "plans" / "fifo.md")  # opening it for reading would block forever
     (clinic / "plans" / "zero.md").symlink_to("/dev/zero")  # reading it would never end
     (clinic / "plans" / "folder.md").mkdir()  # a folder, read like any sub-folder of plans/ (here: empty)
@@ -247,7 +241,7 @@ def run_cli(clinic: Path) -> subprocess.CompletedProcess[str]:
 @pytest.mark.parametrize("file", CLI_CASES)
 def test_cli_reports_the_case_and_exits_1(file: str, tmp_path: Path) -> None:
     case = next(c for c in CASES if c.file == file)
-    clinic = make_clinic(tmp_path, templates=None)
+    clinic = corpus_clinic(tmp_path, templates=None)
     place(case, clinic)
     shutil.copy(CORPUS / "plans" / "valid-example.md", clinic / "plans" / "valid.md")
     run = run_cli(clinic)
@@ -259,7 +253,7 @@ def test_cli_reports_the_case_and_exits_1(file: str, tmp_path: Path) -> None:
 
 
 def test_cli_refuses_a_50_mb_plan_and_exits_1(tmp_path: Path) -> None:
-    clinic = make_clinic(tmp_path, templates=None)
+    clinic = corpus_clinic(tmp_path, templates=None)
     (clinic / "plans" / "big.md").write_bytes(b"---\n" + b"x" * (50 * 1024 * 1024))
     run = run_cli(clinic)
     assert run.returncode == 1
@@ -268,7 +262,7 @@ def test_cli_refuses_a_50_mb_plan_and_exits_1(tmp_path: Path) -> None:
 
 
 def test_cli_passes_a_valid_edge_case(tmp_path: Path) -> None:
-    clinic = make_clinic(tmp_path, templates=None)
+    clinic = corpus_clinic(tmp_path, templates=None)
     place(next(c for c in CASES if c.file == "plans/jinja-in-param.md"), clinic)
     run = run_cli(clinic)
     assert run.returncode == 0, run.stderr
@@ -331,7 +325,7 @@ def phi_plans() -> dict[str, str]:
 
 
 def test_diagnostics_never_echo_plan_values(tmp_path: Path) -> None:
-    clinic = make_clinic(tmp_path, templates=None)
+    clinic = corpus_clinic(tmp_path, templates=None)
     (clinic / "templates" / "interventions" / "phi-probe.md").write_text(PHI_TEMPLATE, encoding="utf-8")
     for name, text in phi_plans().items():
         (clinic / "plans" / name).write_text(text, encoding="utf-8")
@@ -354,7 +348,7 @@ def test_diagnostics_never_echo_plan_values(tmp_path: Path) -> None:
 
 def test_key_names_that_look_like_field_names_are_shown(tmp_path: Path) -> None:
     """The documented exception: a mistyped field name is the offending token and is shown."""
-    clinic = make_clinic(tmp_path)
+    clinic = corpus_clinic(tmp_path)
     (clinic / "plans" / "c.md").write_text(EXAMPLE.replace("  homework:  ", "  homwork:   ", 1), encoding="utf-8")
     result = check_project(clinic, today=TODAY)
     assert any(d.code == "TX102" and "`homwork`" in d.message and "`homework`" in d.message for d in result.diagnostics)

@@ -26,7 +26,7 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 @pytest.fixture
-def clinic(tmp_path: Path) -> Path:
+def generated_clinic(tmp_path: Path) -> Path:
     return generate(tmp_path / "clinic", plans=4)  # one PHQ-9 graph per plan
 
 
@@ -56,53 +56,53 @@ def append_to(plan: Path, text: str) -> None:
     plan.write_text(plan.read_text() + text)
 
 
-def test_a_template_change_rebuilds_charts_without_drawing_their_graphs(clinic: Path, drawn: list[str]) -> None:
-    build(clinic)
+def test_a_template_change_rebuilds_charts_without_drawing_their_graphs(generated_clinic: Path, drawn: list[str]) -> None:
+    build(generated_clinic)
     assert drawn == ["PHQ-9"] * 4
     for template in ("behavioral-activation", "thought-record"):  # used by every plan
-        append_to(clinic / "templates" / "interventions" / f"{template}.md", "\nReviewed at the next session.\n")
-    assert set(build(clinic).values()) == {ChartState.WRITTEN}
+        append_to(generated_clinic / "templates" / "interventions" / f"{template}.md", "\nReviewed at the next session.\n")
+    assert set(build(generated_clinic).values()) == {ChartState.WRITTEN}
     assert len(drawn) == 4
-    reused = charts(clinic)
-    build(clinic, force=True)
+    reused = charts(generated_clinic)
+    build(generated_clinic, force=True)
     assert len(drawn) == 8  # --force draws every graph again...
-    assert charts(clinic) == reused  # ...and gets the very bytes the reused graphs gave
+    assert charts(generated_clinic) == reused  # ...and gets the very bytes the reused graphs gave
 
 
-def test_a_rebuild_that_reuses_every_graph_never_loads_matplotlibs_drawing_stack(clinic: Path) -> None:
-    build(clinic)
-    append_to(clinic / "templates" / "interventions" / "thought-record.md", "\nReviewed at the next session.\n")
+def test_a_rebuild_that_reuses_every_graph_never_loads_matplotlibs_drawing_stack(generated_clinic: Path) -> None:
+    build(generated_clinic)
+    append_to(generated_clinic / "templates" / "interventions" / "thought-record.md", "\nReviewed at the next session.\n")
     script = ("import sys\nfrom pathlib import Path\nfrom txplan.build.pipeline import build_charts\n"
-              f"report = build_charts(Path({str(clinic)!r}), jobs=1)\n"
+              f"report = build_charts(Path({str(generated_clinic)!r}), jobs=1)\n"
               "print(*sorted({o.state.value for o in report.outcomes}), 'matplotlib.figure' in sys.modules)\n")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True)
     assert done.stdout.split() == ["written", "False"]  # every plan uses the template: all rebuilt, none drawn
 
 
-def test_a_new_score_draws_that_plans_graph_again(clinic: Path, drawn: list[str]) -> None:
-    build(clinic)
-    plan = clinic / "plans" / "c-00001.md"
+def test_a_new_score_draws_that_plans_graph_again(generated_clinic: Path, drawn: list[str]) -> None:
+    build(generated_clinic)
+    plan = generated_clinic / "plans" / "c-00001.md"
     plan.write_text(re.sub(r"score: (\d+) }", lambda m: f"score: {int(m[1]) - 1} }}", plan.read_text()))
-    states = build(clinic)
+    states = build(generated_clinic)
     assert states["plans/c-00001.md"] is ChartState.WRITTEN
     assert len(drawn) == 5
 
 
-def test_a_narrative_edit_keeps_the_graph(clinic: Path, drawn: list[str]) -> None:
-    build(clinic)
-    append_to(clinic / "plans" / "c-00002.md", "\nA further note from the review session.\n")
-    assert build(clinic)["plans/c-00002.md"] is ChartState.WRITTEN
+def test_a_narrative_edit_keeps_the_graph(generated_clinic: Path, drawn: list[str]) -> None:
+    build(generated_clinic)
+    append_to(generated_clinic / "plans" / "c-00002.md", "\nA further note from the review session.\n")
+    assert build(generated_clinic)["plans/c-00002.md"] is ChartState.WRITTEN
     assert len(drawn) == 4
 
 
-def test_a_chart_changed_outside_the_build_is_not_a_source_of_graphs(clinic: Path, drawn: list[str]) -> None:
-    build(clinic)
-    chart = clinic / "build" / "docx" / "c-00003.docx"
+def test_a_chart_changed_outside_the_build_is_not_a_source_of_graphs(generated_clinic: Path, drawn: list[str]) -> None:
+    build(generated_clinic)
+    chart = generated_clinic / "build" / "docx" / "c-00003.docx"
     (key, true_graph), = graphs_in(chart.read_bytes()).items()
-    (other_graph,) = graphs_in((clinic / "build" / "docx" / "c-00000.docx").read_bytes()).values()
+    (other_graph,) = graphs_in((generated_clinic / "build" / "docx" / "c-00000.docx").read_bytes()).values()
     with_picture(chart, other_graph)  # same picture name and key, someone else's pixels
-    append_to(clinic / "plans" / "c-00003.md", "\nA further note from the review session.\n")
-    assert build(clinic)["plans/c-00003.md"] is ChartState.WRITTEN
+    append_to(generated_clinic / "plans" / "c-00003.md", "\nA further note from the review session.\n")
+    assert build(generated_clinic)["plans/c-00003.md"] is ChartState.WRITTEN
     assert len(drawn) == 5
     assert graphs_in(chart.read_bytes()) == {key: true_graph}
 
@@ -116,40 +116,40 @@ def with_picture(chart: Path, png: bytes) -> None:
             package.writestr(name, png if name.startswith("word/media/") else data)
 
 
-def test_a_damaged_chart_with_its_recorded_size_and_time_is_drawn_again(clinic: Path, drawn: list[str]) -> None:
-    build(clinic)
-    chart = clinic / "build" / "docx" / "c-00001.docx"
+def test_a_damaged_chart_with_its_recorded_size_and_time_is_drawn_again(generated_clinic: Path, drawn: list[str]) -> None:
+    build(generated_clinic)
+    chart = generated_clinic / "build" / "docx" / "c-00001.docx"
     before = chart.stat()
     data = bytearray(chart.read_bytes())
     data[len(data) // 2] ^= 0xFF  # bit rot: same size, and the time is put back
     chart.write_bytes(bytes(data))
     os.utime(chart, ns=(before.st_atime_ns, before.st_mtime_ns))
-    append_to(clinic / "plans" / "c-00001.md", "\nA further note from the review session.\n")
-    assert build(clinic)["plans/c-00001.md"] is ChartState.WRITTEN
+    append_to(generated_clinic / "plans" / "c-00001.md", "\nA further note from the review session.\n")
+    assert build(generated_clinic)["plans/c-00001.md"] is ChartState.WRITTEN
     assert len(drawn) == 5
 
 
-def test_a_chart_replaced_with_its_recorded_size_and_time_is_not_a_source_of_graphs(clinic: Path,
+def test_a_chart_replaced_with_its_recorded_size_and_time_is_not_a_source_of_graphs(generated_clinic: Path,
                                                                                      drawn: list[str]) -> None:
     """Only the digest tells this chart from the one the build wrote: its picture is someone else's."""
-    build(clinic)
-    chart = clinic / "build" / "docx" / "c-00003.docx"
+    build(generated_clinic)
+    chart = generated_clinic / "build" / "docx" / "c-00003.docx"
     (key, true_graph), = graphs_in(chart.read_bytes()).items()
-    (other_graph,) = graphs_in((clinic / "build" / "docx" / "c-00000.docx").read_bytes()).values()
+    (other_graph,) = graphs_in((generated_clinic / "build" / "docx" / "c-00000.docx").read_bytes()).values()
     with_picture(chart, other_graph)
-    state = json.loads((clinic / STATE_FILE).read_text())
+    state = json.loads((generated_clinic / STATE_FILE).read_text())
     entry = state["plans"]["plans/c-00003.md"]
     entry["outputs"]["docx"]["size"] = chart.stat().st_size  # what the state recorded, but for the digest
-    (clinic / STATE_FILE).write_text(json.dumps(state))
-    append_to(clinic / "plans" / "c-00003.md", "\nA further note from the review session.\n")
-    assert build(clinic)["plans/c-00003.md"] is ChartState.WRITTEN
+    (generated_clinic / STATE_FILE).write_text(json.dumps(state))
+    append_to(generated_clinic / "plans" / "c-00003.md", "\nA further note from the review session.\n")
+    assert build(generated_clinic)["plans/c-00003.md"] is ChartState.WRITTEN
     assert len(drawn) == 5
     assert graphs_in(chart.read_bytes()) == {key: true_graph}
 
 
-def test_graphs_are_read_by_key_and_a_damaged_package_gives_none(clinic: Path) -> None:
-    build(clinic)
-    package = (clinic / "build" / "docx" / "c-00000.docx").read_bytes()
+def test_graphs_are_read_by_key_and_a_damaged_package_gives_none(generated_clinic: Path) -> None:
+    build(generated_clinic)
+    package = (generated_clinic / "build" / "docx" / "c-00000.docx").read_bytes()
     graphs = graphs_in(package)
     assert len(graphs) == 1
     assert all(len(key) == 32 and png.startswith(PNG_SIGNATURE) for key, png in graphs.items())

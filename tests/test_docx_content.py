@@ -26,18 +26,18 @@ from txplan.model import Frequency
 
 
 @pytest.fixture(scope="module")
-def clinic(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def built_charts(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return built_clinic(tmp_path_factory.mktemp("content"), {"c-0042.md": PLAN, "c-0107.md": LOW_RISK_PLAN})
 
 
 @pytest.fixture(scope="module")
-def chart(clinic: Path) -> Any:
-    return open_chart(chart_file(clinic, "c-0042"))
+def chart(built_charts: Path) -> Any:
+    return open_chart(chart_file(built_charts, "c-0042"))
 
 
 @pytest.fixture(scope="module")
-def low_risk(clinic: Path) -> Any:
-    return open_chart(chart_file(clinic, "c-0107"))
+def low_risk(built_charts: Path) -> Any:
+    return open_chart(chart_file(built_charts, "c-0107"))
 
 
 def test_sections_and_elements_come_in_chart_order(chart: Any) -> None:
@@ -189,8 +189,8 @@ def test_header_names_the_clinic_and_marks_drafts(chart: Any, low_risk: Any) -> 
     assert draft == f"{CLINIC}\tDRAFT, not for signature\t{CONFIDENTIAL}"
 
 
-def test_footer_has_client_and_real_page_fields(clinic: Path) -> None:
-    footer = part_text(chart_file(clinic, "c-0042"), "word/footer1.xml")
+def test_footer_has_client_and_real_page_fields(built_charts: Path) -> None:
+    footer = part_text(chart_file(built_charts, "c-0042"), "word/footer1.xml")
     assert "Jordan Rivera \u00b7 Chart C-0042" in footer
     assert "Page </w:t>" in footer and " of </w:t>" in footer
     for field in ("PAGE", "NUMPAGES"):

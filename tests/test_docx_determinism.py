@@ -22,21 +22,21 @@ from txplan.render.docx.package import ZIP_DATE
 
 
 @pytest.fixture(scope="module")
-def clinic(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def built_charts(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return built_clinic(tmp_path_factory.mktemp("determinism"), {"c-0042.md": PLAN, "c-0107.md": LOW_RISK_PLAN})
 
 
 @pytest.fixture(scope="module")
-def chart(clinic: Path) -> bytes:
-    return chart_file(clinic, "c-0042").read_bytes()
+def chart(built_charts: Path) -> bytes:
+    return chart_file(built_charts, "c-0042").read_bytes()
 
 
-def test_rebuilding_gives_identical_bytes(clinic: Path, chart: bytes) -> None:
-    other = chart_file(clinic, "c-0107").read_bytes()
-    result = run_build(clinic, "--force", "--jobs", "2")
+def test_rebuilding_gives_identical_bytes(built_charts: Path, chart: bytes) -> None:
+    other = chart_file(built_charts, "c-0107").read_bytes()
+    result = run_build(built_charts, "--force", "--jobs", "2")
     assert result.returncode == 0, result.stderr
-    assert chart_file(clinic, "c-0042").read_bytes() == chart
-    assert chart_file(clinic, "c-0107").read_bytes() == other
+    assert chart_file(built_charts, "c-0042").read_bytes() == chart
+    assert chart_file(built_charts, "c-0107").read_bytes() == other
 
 
 def test_a_chart_does_not_depend_on_what_was_rendered_before(tmp_path: Path) -> None:

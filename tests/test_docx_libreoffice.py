@@ -12,7 +12,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from docx_helpers import LOW_RISK_PLAN, PLAN, chart_file, make_clinic, run_build
+from docx_helpers import LOW_RISK_PLAN, PLAN, chart_file, docx_clinic, run_build
 
 from txplan.elements import ELEMENTS, STANLEY_BROWN_STEPS
 
@@ -44,7 +44,7 @@ def pdf_text(pdf: Path) -> str:
 
 @pytest.fixture(scope="module")
 def printed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    root = make_clinic(tmp_path_factory.mktemp("libreoffice"), {"c-0042.md": PLAN, "c-0107.md": LOW_RISK_PLAN})
+    root = docx_clinic(tmp_path_factory.mktemp("libreoffice"), {"c-0042.md": PLAN, "c-0107.md": LOW_RISK_PLAN})
     build = run_build(root)
     assert build.returncode == 0, build.stderr
     charts = [chart_file(root, "c-0042"), chart_file(root, "c-0107")]

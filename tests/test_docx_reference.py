@@ -11,7 +11,7 @@ import pytest
 from docx import Document
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.shared import Inches
-from docx_helpers import PLAN, REPO, checked_plan, make_clinic, open_chart, paragraph_texts, part_text
+from docx_helpers import PLAN, REPO, checked_plan, docx_clinic, open_chart, paragraph_texts, part_text
 
 from txplan.policy import Policy
 from txplan.render.docx import ChartReferenceError, DocxRenderer, chart_docx
@@ -22,7 +22,7 @@ POLICY = Policy(clinic="Harbor Street Counseling")
 
 
 def render_with(tmp_path: Path, reference: Path | None) -> Any:
-    root = make_clinic(tmp_path / "clinic", {"c-0042.md": PLAN}, reference=False)
+    root = docx_clinic(tmp_path / "clinic", {"c-0042.md": PLAN}, reference=False)
     return open_chart(chart_docx(checked_plan(root, "c-0042.md"), POLICY, reference))
 
 

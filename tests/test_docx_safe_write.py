@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from docx_helpers import PLAN, chart_file, make_clinic, run_build
+from docx_helpers import PLAN, chart_file, docx_clinic, run_build
 
 from txplan.build.writer import write_atomic
 
@@ -64,13 +64,13 @@ def test_an_unwritable_folder_raises_oserror(tmp_path: Path) -> None:
 
 
 def test_built_charts_are_private(tmp_path: Path) -> None:
-    root = make_clinic(tmp_path, {"c-0042.md": PLAN})
+    root = docx_clinic(tmp_path, {"c-0042.md": PLAN})
     assert run_build(root).returncode == 0
     assert mode_of(chart_file(root, "c-0042")) == 0o600
 
 
 def test_a_plan_that_breaks_keeps_its_earlier_chart(tmp_path: Path) -> None:
-    root = make_clinic(tmp_path, {"c-0042.md": PLAN})
+    root = docx_clinic(tmp_path, {"c-0042.md": PLAN})
     first = run_build(root)
     assert first.returncode == 0, first.stderr
     chart = chart_file(root, "c-0042")

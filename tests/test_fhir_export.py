@@ -4,7 +4,6 @@ field by field, and ids are stable so a re-export updates instead of duplicating
 from __future__ import annotations
 
 import json
-import shutil
 import stat
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -13,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import make_clinic
 from fhir.resources.R4B import get_fhir_model_class
 from fhir.resources.R4B.bundle import Bundle
 
@@ -299,18 +299,9 @@ def test_a_plan_with_errors_is_not_exported(tmp_path: Path) -> None:
         plan_bundle(checked)
 
 
-def make_clinic(root: Path, plans: dict[str, str]) -> Path:
-    shutil.copytree(REPO / "templates", root / "templates")
-    (root / "plans").mkdir()
-    for name, text in plans.items():
-        (root / "plans" / name).write_text(text, encoding="utf-8")
-    return root
-
-
 def test_the_fhir_build_writes_private_deterministic_json_for_valid_plans_only_and_incrementally(tmp_path: Path) -> None:
     good = EXAMPLE.read_text(encoding="utf-8")
     root = make_clinic(tmp_path, {"c-0042.md": good, "broken.md": good.replace("for: [O2]", "for: [O9]")})
-    (root / "pyproject.toml").write_text("[tool.txplan]\n", encoding="utf-8")
     stale = root / "build" / "fhir" / "broken.json"
     stale.parent.mkdir(parents=True)
     stale.write_text("earlier export\n", encoding="utf-8")

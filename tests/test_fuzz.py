@@ -161,7 +161,7 @@ def assert_sane(diagnostics: list[Diagnostic], raw: bytes) -> None:
 
 
 @pytest.fixture(scope="module")
-def clinic() -> Iterator[Path]:
+def fuzz_clinic() -> Iterator[Path]:
     root = Path(tempfile.mkdtemp(prefix="txplan-fuzz-"))
     (root / "plans").mkdir()
     folder = root / "templates" / "interventions"
@@ -185,18 +185,18 @@ def template_text() -> str:
     return TEMPLATE_TEXT
 
 
-def test_the_unmutated_inputs_are_valid(clinic: Path) -> None:
-    (clinic / "plans" / "fuzz.md").write_text(example_plan(), encoding="utf-8")
-    result = check_project(clinic, today=TODAY)
+def test_the_unmutated_inputs_are_valid(fuzz_clinic: Path) -> None:
+    (fuzz_clinic / "plans" / "fuzz.md").write_text(example_plan(), encoding="utf-8")
+    result = check_project(fuzz_clinic, today=TODAY)
     assert not result.has_errors, [d.format() for d in result.diagnostics]
 
 
 @FUZZ_SETTINGS
 @given(steps=st.lists(mutations, min_size=1, max_size=6))
-def test_mutated_plans_end_in_diagnostics_or_a_valid_result(clinic: Path, steps: list[Mutation]) -> None:
+def test_mutated_plans_end_in_diagnostics_or_a_valid_result(fuzz_clinic: Path, steps: list[Mutation]) -> None:
     raw = mutate(example_plan(), steps)
-    (clinic / "plans" / "fuzz.md").write_bytes(raw)
-    result = check_project(clinic, today=TODAY)
+    (fuzz_clinic / "plans" / "fuzz.md").write_bytes(raw)
+    result = check_project(fuzz_clinic, today=TODAY)
     assert_sane([d for d in result.diagnostics if d.path == "plans/fuzz.md"], raw)
     checked = result.plans[0]
     if checked.document is not None:
@@ -209,10 +209,10 @@ def test_mutated_plans_end_in_diagnostics_or_a_valid_result(clinic: Path, steps:
 
 @FUZZ_SETTINGS
 @given(steps=st.lists(mutations, min_size=1, max_size=6))
-def test_mutated_templates_end_in_diagnostics_or_a_valid_result(clinic: Path, steps: list[Mutation]) -> None:
+def test_mutated_templates_end_in_diagnostics_or_a_valid_result(fuzz_clinic: Path, steps: list[Mutation]) -> None:
     raw = mutate(template_text(), steps)
-    target = clinic / "templates" / "interventions" / f"{FUZZED_TEMPLATE}.md"
-    (clinic / "plans" / "fuzz.md").write_text(example_plan(), encoding="utf-8")
+    target = fuzz_clinic / "templates" / "interventions" / f"{FUZZED_TEMPLATE}.md"
+    (fuzz_clinic / "plans" / "fuzz.md").write_text(example_plan(), encoding="utf-8")
     try:
         target.write_bytes(raw)
         display = f"templates/interventions/{FUZZED_TEMPLATE}.md"
@@ -224,7 +224,7 @@ def test_mutated_templates_end_in_diagnostics_or_a_valid_result(clinic: Path, st
                     assert isinstance(template.render(params, example_context()), str)
                 except RenderError as exc:
                     assert str(exc)
-        result = check_project(clinic, today=TODAY)
+        result = check_project(fuzz_clinic, today=TODAY)
         assert_sane([d for d in result.diagnostics if d.path == display], raw)
     finally:
         target.write_text(TEMPLATE_TEXT, encoding="utf-8")
@@ -275,10 +275,10 @@ def renderer() -> DocxRenderer:
 
 
 @pytest.fixture(scope="module")
-def base_graphs(clinic: Path, renderer: DocxRenderer) -> dict[str, bytes]:
+def base_graphs(fuzz_clinic: Path, renderer: DocxRenderer) -> dict[str, bytes]:
     """The base plan's two graphs, drawn once: an example redraws only a graph whose data it changed."""
-    (clinic / "plans" / "fuzz.md").write_text(OUTPUT_PLAN, encoding="utf-8")
-    return graphs_in(renderer.render(build_chart(check_project(clinic, today=TODAY).plans[0], FUZZ_POLICY)))
+    (fuzz_clinic / "plans" / "fuzz.md").write_text(OUTPUT_PLAN, encoding="utf-8")
+    return graphs_in(renderer.render(build_chart(check_project(fuzz_clinic, today=TODAY).plans[0], FUZZ_POLICY)))
 
 
 @pytest.fixture(scope="module")
@@ -288,9 +288,9 @@ def drawn_svgs() -> dict[str, str]:
 
 
 def test_the_output_base_plan_is_valid_and_draws_a_graph_of_its_own_instrument(
-        clinic: Path, base_graphs: dict[str, bytes]) -> None:
-    (clinic / "plans" / "fuzz.md").write_text(OUTPUT_PLAN, encoding="utf-8")
-    checked = check_project(clinic, today=TODAY).plans[0]
+        fuzz_clinic: Path, base_graphs: dict[str, bytes]) -> None:
+    (fuzz_clinic / "plans" / "fuzz.md").write_text(OUTPUT_PLAN, encoding="utf-8")
+    checked = check_project(fuzz_clinic, today=TODAY).plans[0]
     assert checked.ok and checked.plan is not None
     assert checked.plan.interventions.evaluation is not None
     assert [m.instrument for m in checked.plan.interventions.evaluation.measures if m.scores] == ["PHQ-9", "PDSS"]
@@ -300,10 +300,10 @@ def test_the_output_base_plan_is_valid_and_draws_a_graph_of_its_own_instrument(
 @FUZZ_SETTINGS
 @given(changes=edits)
 def test_every_plan_that_checks_clean_gives_a_chart_an_html_chart_and_a_fhir_bundle(
-        clinic: Path, renderer: DocxRenderer, base_graphs: dict[str, bytes], drawn_svgs: dict[str, str],
+        fuzz_clinic: Path, renderer: DocxRenderer, base_graphs: dict[str, bytes], drawn_svgs: dict[str, str],
         changes: list[Edit]) -> None:
-    (clinic / "plans" / "fuzz.md").write_text(rewrite_values(OUTPUT_PLAN, changes, PLAN_TEXT_KEYS), encoding="utf-8")
-    checked = check_project(clinic, today=TODAY).plans[0]
+    (fuzz_clinic / "plans" / "fuzz.md").write_text(rewrite_values(OUTPUT_PLAN, changes, PLAN_TEXT_KEYS), encoding="utf-8")
+    checked = check_project(fuzz_clinic, today=TODAY).plans[0]
     if not checked.ok:
         assert any(d.is_error for d in checked.diagnostics)
         return
@@ -315,11 +315,11 @@ def test_every_plan_that_checks_clean_gives_a_chart_an_html_chart_and_a_fhir_bun
 
 @FUZZ_SETTINGS
 @given(changes=edits)
-def test_every_library_that_checks_clean_gives_its_site_pages(clinic: Path, changes: list[Edit]) -> None:
-    target = clinic / "templates" / "interventions" / f"{FUZZED_TEMPLATE}.md"
+def test_every_library_that_checks_clean_gives_its_site_pages(fuzz_clinic: Path, changes: list[Edit]) -> None:
+    target = fuzz_clinic / "templates" / "interventions" / f"{FUZZED_TEMPLATE}.md"
     try:
         target.write_text(rewrite_values(template_text(), changes, TEMPLATE_TEXT_KEYS), encoding="utf-8")
-        library = load_library(clinic)
+        library = load_library(fuzz_clinic)
         if not library.diagnostics:
             assert generate_site(library).pages
     finally:
