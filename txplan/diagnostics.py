@@ -7,6 +7,7 @@ code), and ``docs/diagnostics.md`` is generated from the same table.
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 from collections.abc import Iterable
@@ -522,6 +523,23 @@ def make(path: str, pos: tuple[int, int], code: str, message: str) -> Diagnostic
     if code not in CODES:
         raise KeyError(f"undefined diagnostic code {code}")
     return Diagnostic(path, pos[0], pos[1], code, message)
+
+
+def did_you_mean(typed: str, known: Iterable[str]) -> str:
+    """``; did you mean `NAME`?`` for the known name closest to what was typed, or "" when none is close.
+
+    One helper for every misspelling txplan can guess at (keys of the format, policy keys, template ids, element
+    keys, instrument names), so that all suggestions read alike. Only a name from ``known`` is ever shown, never
+    what was typed, which may be a value. Case, spaces and punctuation are ignored when comparing, so `PHQ9`,
+    `phq 9` and `Phq-9` all find `PHQ-9`, and `emotional-processing` finds `emotional_processing`.
+    """
+    names = {_folded(name): name for name in known}
+    close = difflib.get_close_matches(_folded(typed), list(names), n=1)
+    return f"; did you mean `{names[close[0]]}`?" if close else ""
+
+
+def _folded(name: str) -> str:
+    return re.sub(r"[\W_]+", "", name.casefold())
 
 
 def format_text(diagnostics: Iterable[Diagnostic]) -> str:

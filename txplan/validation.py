@@ -6,13 +6,12 @@ beyond a key name: a plan's values are protected health information.
 
 from __future__ import annotations
 
-import difflib
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from .diagnostics import CODES, Diagnostic, make
+from .diagnostics import CODES, Diagnostic, did_you_mean, make
 from .frontmatter import Document, KeyPath, is_field_name, shown_key
 
 _KINDS = {
@@ -135,8 +134,7 @@ def _shape_hint(kind: str, ctx: dict[str, Any]) -> str:
 def _unknown_key_message(path: KeyPath, model: type[BaseModel] | None) -> str:
     key = str(path[-1])
     allowed = _allowed_keys(path[:-1], model)
-    close = difflib.get_close_matches(key, allowed, n=1)
-    hint = f"; did you mean `{close[0]}`?" if close else (f"; allowed: {', '.join(allowed)}" if allowed else "")
+    hint = did_you_mean(key, allowed) or (f"; allowed: {', '.join(allowed)}" if allowed else "")
     return f"unknown key {shown_key(key)}{hint}"
 
 
