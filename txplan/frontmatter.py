@@ -202,12 +202,13 @@ def _decode(raw: bytes, display: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     bad = _CONTROL.search(text)
     if bad:
-        raise _Refused(make(display, _offset_pos(text, bad.start()), "TX011",
+        raise _Refused(make(display, offset_position(text, bad.start()), "TX011",
                             f"control character U+{ord(bad.group()):04X} is not allowed"))
     return text
 
 
-def _offset_pos(text: str, offset: int) -> Pos:
+def offset_position(text: str, offset: int) -> Pos:
+    """The 1-based line and column of a character offset into ``text``."""
     line = text.count("\n", 0, offset) + 1
     return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
 
@@ -228,7 +229,7 @@ def _split(text: str, display: str) -> tuple[str, str, int]:
     front = text[start:start + closing.start()]
     separator = _SEPARATOR.search(front)
     if separator:
-        raise _Refused(make(display, _offset_pos(text, start + separator.start()), "TX011",
+        raise _Refused(make(display, offset_position(text, start + separator.start()), "TX011",
                             f"line separator U+{ord(separator.group()):04X} is not allowed in the front matter"))
     rest = text[start + closing.end():]
     body = rest[1:] if rest.startswith("\n") else rest
@@ -245,7 +246,7 @@ def _events(front: str, display: str) -> Iterator[Event]:
         raise _Refused(_runaway_quote(last, exc, display) or _syntax_error(exc, front.split("\n"), display)) from None
     except YAMLError as exc:
         offset = getattr(exc, "position", None)
-        pos = _offset_pos(front, offset) if isinstance(offset, int) else (0, 1)
+        pos = offset_position(front, offset) if isinstance(offset, int) else (0, 1)
         raise _Refused(make(display, (pos[0] + 1, pos[1]), "TX005", "the front matter is not valid YAML")) from None
     except (ValueError, RecursionError, MemoryError):
         raise _Refused(make(display, (1, 1), "TX005", "the front matter is not valid YAML")) from None

@@ -21,6 +21,7 @@ _KINDS = {
     "float_type": "a number",
     "bool_type": "true or false",
     "list_type": "a list",
+    "tuple_type": "a list",
     "dict_type": "a mapping of `key: value` pairs",
     "model_type": "a mapping of `key: value` pairs",
     "model_attributes_type": "a mapping of `key: value` pairs",
@@ -106,8 +107,12 @@ def _diagnostic(error: ErrorDetails, path: KeyPath, document: Document, model: t
         return make(document.path, where.of_value(path), "TX107", f"{name} needs at least one entry")
     if kind == "string_too_short":
         return make(document.path, where.of_value(path), "TX101", f"{name} is empty")
+    if kind == "string_too_long":
+        return make(document.path, where.of_value(path), "TX108", f"{name} is longer than {ctx['max_length']} characters")
     if kind in ("too_short", "too_long", "string_pattern_mismatch"):
         return make(document.path, where.of_value(path), "TX108", f"{name}: {_shape_hint(kind, ctx)}")
+    if kind == "value_error":  # a ValueError of txplan's own validators, whose texts name rules, never values
+        return make(document.path, where.of_value(path), "TX108", _joined(name, str(ctx.get("error", "is malformed"))))
     expected = _KINDS.get(kind, "a value of another kind")
     return make(document.path, where.of_value(path), "TX103", f"{name} must be {expected}")
 
