@@ -297,9 +297,13 @@ def _preview(root: Path, plan: str | None, port: int) -> int:
 def _serve(root: Path, address: str) -> int:
     from .site import SiteError, serve_site
 
+    def failed(problems: str) -> None:
+        lines = "".join(f"{printable(line)}\n" for line in problems.splitlines())
+        sys.stderr.write(f"txplan: serve: the site was not rebuilt; still serving the last good one\n{lines}")
+
     sys.stderr.write(f"serving the template site on http://{address}/ (Ctrl-C to stop)\n")
     try:
-        serve_site(root, address)
+        serve_site(root, address, failed)
     except SiteError as exc:
         sys.stderr.write(f"txplan: serve: {printable(str(exc))}\n")
         return EXIT_ERRORS
