@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 from benchmarks.generate import generate
-from txplan.pipeline import build_charts
+from txplan.build.pipeline import build_charts
 from txplan.render.pdf import EXPORT_FILTER, convert_to_pdf, find_soffice
 
 

@@ -8,16 +8,20 @@ from __future__ import annotations
 
 import shutil
 import signal
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, sync_playwright
 
 from txplan.check import check_project
 from txplan.diagnostics import Diagnostic
 
 REPO = Path(__file__).resolve().parent.parent
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's, which ./scripts/test installs; Playwright drives it
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run", "--disable-sync"]
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "check"
 VALID_PLAN_PATH = FIXTURES / "valid-plan.md"
 VALID_PLAN = VALID_PLAN_PATH.read_text(encoding="utf-8")
@@ -168,3 +172,18 @@ def check_edit(check_plan: CheckPlan) -> CheckEdit:
         return check_plan(edited_plan(*replacements), pyproject=pyproject)
 
     return run
+
+
+def require_chromium() -> Path:
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package (./scripts/test does) to run the browser tests")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Headless Chromium, for the tests that look at pages as a reader's browser does."""
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(require_chromium()), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()

@@ -13,7 +13,7 @@ import zipfile
 from pathlib import Path
 
 from benchmarks.generate import generate
-from txplan.pipeline import ChartState, build_charts
+from txplan.build.pipeline import ChartState, build_charts
 
 REPO = Path(__file__).resolve().parent.parent
 

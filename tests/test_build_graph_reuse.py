@@ -17,10 +17,10 @@ import pytest
 
 from benchmarks.generate import generate
 from txplan import progress_chart
-from txplan.pipeline import ChartState, build_charts
+from txplan.build.pipeline import ChartState, build_charts
+from txplan.build.state import STATE_FILE
 from txplan.progress import MeasureStatus
 from txplan.render.docx import graphs_in
-from txplan.state import STATE_FILE
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -72,7 +72,7 @@ def test_a_template_change_rebuilds_charts_without_drawing_their_graphs(clinic: 
 def test_a_rebuild_that_reuses_every_graph_never_loads_matplotlibs_drawing_stack(clinic: Path) -> None:
     build(clinic)
     append_to(clinic / "templates" / "interventions" / "thought-record.md", "\nReviewed at the next session.\n")
-    script = ("import sys\nfrom pathlib import Path\nfrom txplan.pipeline import build_charts\n"
+    script = ("import sys\nfrom pathlib import Path\nfrom txplan.build.pipeline import build_charts\n"
               f"report = build_charts(Path({str(clinic)!r}), jobs=1)\n"
               "print(*sorted({o.state.value for o in report.outcomes}), 'matplotlib.figure' in sys.modules)\n")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True)

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from benchmarks.generate import generate
+from txplan.build.pipeline import ChartState, build_charts
 from txplan.layout import PlansUnreadable
-from txplan.pipeline import ChartState, build_charts
 
 REPO = Path(__file__).resolve().parent.parent
 

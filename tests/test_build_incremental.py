@@ -10,8 +10,8 @@ import pytest
 
 from benchmarks.generate import generate
 from txplan import __version__
-from txplan.pipeline import ChartState, build_charts
-from txplan.state import FORMAT, STATE_FILE
+from txplan.build.pipeline import ChartState, build_charts
+from txplan.build.state import FORMAT, STATE_FILE
 
 
 @pytest.fixture

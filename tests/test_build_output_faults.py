@@ -15,9 +15,9 @@ import pytest
 from conftest import default_sigint
 
 from benchmarks.generate import generate
-from txplan.lock import OutputFolderError
-from txplan.pipeline import ChartState, build_charts
-from txplan.state import STATE_FILE
+from txplan.build.lock import OutputFolderError
+from txplan.build.pipeline import ChartState, build_charts
+from txplan.build.state import STATE_FILE
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -128,7 +128,7 @@ def test_two_builds_started_together_both_end_with_whole_charts(tmp_path: Path) 
 
 
 def test_a_second_build_waits_for_the_first_and_its_temp_files_survive(fresh: Path) -> None:
-    from txplan.lock import clinic_lock
+    from txplan.build.lock import clinic_lock
 
     with clinic_lock(fresh):  # the first build, in this process
         (fresh / "build" / "docx").mkdir(mode=0o700)
@@ -206,11 +206,11 @@ def test_a_chart_swapped_for_another_of_the_same_size_and_time_is_rebuilt(tmp_pa
 
 
 def test_a_chart_that_cannot_be_made_is_tx603_and_the_others_build(fresh: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import txplan.pipeline
+    import txplan.build.pipeline
 
     assert not build_charts(fresh, jobs=1).has_errors
     before = charts(fresh)
-    real_build_chart = txplan.pipeline.build_chart
+    real_build_chart = txplan.build.pipeline.build_chart
     failed: list[str] = []
 
     def build_chart(checked: Any, *args: Any) -> Any:
@@ -219,7 +219,7 @@ def test_a_chart_that_cannot_be_made_is_tx603_and_the_others_build(fresh: Path, 
             raise ZeroDivisionError("a value the message must not show")
         return real_build_chart(checked, *args)
 
-    monkeypatch.setattr(txplan.pipeline, "build_chart", build_chart)
+    monkeypatch.setattr(txplan.build.pipeline, "build_chart", build_chart)
     report = build_charts(fresh, jobs=1, force=True)
     assert failed == ["plans/c-00001.md"]  # the fault fired
     assert [(d.path, d.line, d.col, d.code) for d in report.diagnostics] == [("plans/c-00001.md", 1, 1, "TX603")]

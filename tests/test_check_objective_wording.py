@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from conftest import FIXTURE_TEMPLATES, TODAY, VALID_PLAN, CheckEdit, Clinic, diagnostics_of, edit, edited_plan, found_in
 
-from txplan.pipeline import build_charts
+from txplan.build.pipeline import build_charts
 
 STATEMENT = "Test will complete 3 planned activities each week"  # line 30, column 24
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from docx_helpers import PLAN, chart_file, make_clinic, run_build
 
-from txplan.writer import write_atomic
+from txplan.build.writer import write_atomic
 
 
 @pytest.fixture

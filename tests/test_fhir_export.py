@@ -16,9 +16,10 @@ import pytest
 from fhir.resources.R4B import get_fhir_model_class
 from fhir.resources.R4B.bundle import Bundle
 
+from txplan.build.pipeline import ChartState, build_charts
 from txplan.check import CheckedPlan, check_project
 from txplan.elements import ITEM_ELEMENTS
-from txplan.fhir import (
+from txplan.export.fhir import (
     CAREPLAN_CATEGORY,
     CHART_ID_SYSTEM,
     ICD10_CM,
@@ -28,7 +29,6 @@ from txplan.fhir import (
     plan_bundle,
 )
 from txplan.layout import Output
-from txplan.pipeline import ChartState, build_charts
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "fhir"

@@ -34,7 +34,7 @@ from hypothesis import strategies as st
 from txplan.chart import build_chart
 from txplan.check import check_project
 from txplan.diagnostics import CODES, Diagnostic
-from txplan.fhir import bundle_json, plan_bundle
+from txplan.export.fhir import bundle_json, plan_bundle
 from txplan.phi import scan_identifiers
 from txplan.policy import Policy
 from txplan.render.docx import DocxRenderer, graphs_in

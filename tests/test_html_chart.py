@@ -10,17 +10,15 @@ import shutil
 import stat
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import example_clinic
-from fixtures.site.helpers import CHROMIUM_ARGS, require_chromium
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser
 
+from txplan.build.pipeline import ChartState, build_charts
 from txplan.layout import Output
-from txplan.pipeline import ChartState, build_charts
 
 REPO = Path(__file__).resolve().parent.parent
 AXE = REPO / ".cache" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
@@ -37,15 +35,6 @@ def example_html(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert done.returncode == 0, done.stderr
     assert done.stderr.splitlines()[-1].startswith(f"built {len(EXAMPLES)} HTML chart(s), 0 unchanged")
     return root / "build" / "html"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    executable = require_chromium()
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(executable), args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 def require_axe() -> str:

@@ -17,8 +17,7 @@ from pathlib import Path
 
 import pytest
 from conftest import default_sigint, example_clinic
-from fixtures.site.helpers import CHROMIUM_ARGS, require_chromium
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import Browser, expect
 
 from txplan.preview import Preview, _Server
 
@@ -122,19 +121,18 @@ def test_a_plan_with_errors_shows_them_at_their_lines_over_the_last_good_chart(s
     assert "<h1>Treatment plan</h1>" in body
 
 
-def test_the_browser_reloads_when_the_plan_changes(served: tuple[Preview, _Server], preview_clinic: Path) -> None:
+def test_the_browser_reloads_when_the_plan_changes(served: tuple[Preview, _Server], preview_clinic: Path,
+                                                   browser: Browser) -> None:
     _, server = served
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(require_chromium()), args=CHROMIUM_ARGS)
-        page = browser.new_page()
-        off_site: list[str] = []
-        page.on("request", lambda r: off_site.append(r.url) if not r.url.startswith(f"http://127.0.0.1:{server.port}/")
-                else None)
-        page.goto(server.address)
-        expect(page.locator("h1")).to_have_text("Treatment plan")
-        append_to(preview_clinic / "plans" / PLAN, "\nWritten while the page was open.\n")
-        expect(page.locator("main")).to_contain_text("Written while the page was open.", timeout=20_000)
-        browser.close()
+    page = browser.new_page()
+    off_site: list[str] = []
+    page.on("request", lambda r: off_site.append(r.url) if not r.url.startswith(f"http://127.0.0.1:{server.port}/")
+            else None)
+    page.goto(server.address)
+    expect(page.locator("h1")).to_have_text("Treatment plan")
+    append_to(preview_clinic / "plans" / PLAN, "\nWritten while the page was open.\n")
+    expect(page.locator("main")).to_contain_text("Written while the page was open.", timeout=20_000)
+    page.close()
     assert off_site == []
 
 

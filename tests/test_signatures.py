@@ -13,9 +13,9 @@ import pytest
 from conftest import FIXTURE_TEMPLATES, VALID_PLAN, edit, make_clinic, position_of
 from docx import Document
 
+from txplan.build.pipeline import build_charts
 from txplan.check import check_project
 from txplan.layout import Output
-from txplan.pipeline import build_charts
 from txplan.signatures.records import content_digest, sidecar_path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -206,7 +206,7 @@ def test_a_draft_chart_has_no_signature_block_and_says_so_on_every_page(signed_c
 def test_each_current_signature_is_a_provenance_in_the_fhir_bundle(signed_clinic: tuple[Path, dict[str, Path]]) -> None:
     from fhir.resources.R4B.bundle import Bundle
 
-    from txplan.fhir import plan_bundle
+    from txplan.export.fhir import plan_bundle
 
     root, keys = signed_clinic
     sign_all(root, keys)

@@ -10,8 +10,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fixtures.site.helpers import CHROMIUM_ARGS, PWNED, built, hostile_clinic, repo_clinic, require_chromium, served
-from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
+from fixtures.site.helpers import PWNED, built, hostile_clinic, repo_clinic, served
+from playwright.sync_api import Browser, Page, Route, expect
 
 TIMEOUT_MS = 20_000
 
@@ -20,15 +20,6 @@ TIMEOUT_MS = 20_000
 def site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with served(built(repo_clinic(tmp_path_factory.mktemp("clinic")))) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    executable = require_chromium()
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(executable), args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture

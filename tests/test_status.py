@@ -15,8 +15,7 @@ from pathlib import Path
 import pytest
 
 from txplan.check import check_project
-from txplan.model import Frequency
-from txplan.status import (
+from txplan.export.status import (
     RED,
     RESET,
     StatusRow,
@@ -28,6 +27,7 @@ from txplan.status import (
     format_table,
     interval_days,
 )
+from txplan.model import Frequency
 
 REPO = Path(__file__).resolve().parent.parent
 CASELOAD = sorted((Path(__file__).resolve().parent / "fixtures" / "status").glob("*.md"))

@@ -216,7 +216,7 @@ def _say_waiting() -> None:
 
 
 def _status(root: Path, args: argparse.Namespace) -> int:
-    from .status import caseload, filter_rows, format_rows
+    from .export.status import caseload, filter_rows, format_rows
 
     today = args.today or date.today()
     rows = filter_rows(caseload(check_project(root, today=today), today), args.clinician, args.due_within)
@@ -225,7 +225,7 @@ def _status(root: Path, args: argparse.Namespace) -> int:
 
 
 def _build(root: Path, plans: Sequence[Path], outputs: frozenset[Output], jobs: int | None, force: bool) -> int:
-    from .pipeline import ChartState, build_charts
+    from .build.pipeline import ChartState, build_charts
 
     with _progress_bar() as progress:
         report = build_charts(root, list(plans) or None, outputs=outputs, jobs=jobs, force=force, progress=progress,
@@ -257,7 +257,7 @@ def _progress_bar() -> Iterator[Callable[[str, int], None] | None]:
 
 
 def _site(root: Path) -> int:
-    from .lock import clinic_lock
+    from .build.lock import clinic_lock
     from .site import SiteError, build_site
 
     with clinic_lock(root, on_wait=_say_waiting):

@@ -24,7 +24,7 @@ HTML disabled (it is shown as text), as in the DOCX.
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Iterable, MutableMapping, Sequence
+from collections.abc import MutableMapping, Sequence
 from typing import Any
 
 from markdown_it import MarkdownIt
@@ -32,7 +32,6 @@ from markdown_it.common.utils import escapeHtml
 from markdown_it.token import Token
 
 from ..chart.content import (
-    Block,
     BulletList,
     ChartContent,
     Form,
@@ -47,6 +46,7 @@ from ..chart.content import (
 )
 from ..progress import long_date
 from .graphs import graph_svg
+from .walker import BlockWalker
 
 __all__ = ["CONTENT_SECURITY_POLICY", "CSS", "html_page", "render_html", "render_markdown"]
 
@@ -142,22 +142,13 @@ def _heading(level: int) -> int:
     return min(level + 1, MAX_HEADING)
 
 
-class _Body:
-    """Collects the page's main content, one method per kind of block."""
+class _Body(BlockWalker):
+    """Collects the page's main content."""
 
     def __init__(self, drawn: MutableMapping[str, str] | None) -> None:
         self.parts: list[str] = []
         self.graphs = 0
         self.drawn = drawn
-        self._write: dict[type, Callable[[Any], None]] = {
-            Section: self.section, Heading: self.heading, Paragraph: self.paragraph, BulletList: self.bullets,
-            Table: self.table, Form: self.form, Markdown: self.markdown, Graph: self.graph,
-            SignatureBlock: self.signatures,
-        }
-
-    def blocks(self, blocks: Iterable[Block]) -> None:
-        for block in blocks:
-            self._write[type(block)](block)
 
     def section(self, section: Section) -> None:
         level = _heading(section.level)

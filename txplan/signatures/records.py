@@ -34,10 +34,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.scalarstring import LiteralScalarString
 
+from ..build.writer import write_atomic
 from ..diagnostics import Diagnostic
 from ..frontmatter import KeyPath, Positions, load_document
 from ..validation import validation_diagnostics
-from ..writer import write_atomic
 
 __all__ = [
     "SIDECAR_SUFFIX",

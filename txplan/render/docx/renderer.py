@@ -14,7 +14,7 @@ it again (``graphs_in`` reads them back).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -24,7 +24,6 @@ from docx.image.image import Image as DocxImage
 from docx.shared import Emu
 
 from ...chart.content import (
-    Block,
     BulletList,
     ChartContent,
     Form,
@@ -39,6 +38,7 @@ from ...chart.content import (
     Table,
 )
 from ..graphs import graph_key, graph_png
+from ..walker import BlockWalker
 from .markdown import write_markdown
 from .oxml import W_DRAWING, W_R, DocxWriter, SubElement, next_num_id
 from .package import (
@@ -137,22 +137,13 @@ def _furniture(writer: DocxWriter, furniture: Furniture, stories: Iterable[tuple
         writer.field(page, "NUMPAGES")
 
 
-class _Body:
-    """Writes blocks into the document body, one method per kind of block."""
+class _Body(BlockWalker):
+    """Writes blocks into the document body."""
 
     def __init__(self, writer: DocxWriter, body: Any, graphs: Mapping[str, bytes]) -> None:
         self.writer = writer
         self.body = body
         self.graphs = graphs
-        self._write: dict[type, Callable[[Any], None]] = {
-            Section: self.section, Heading: self.heading, Paragraph: self.paragraph, BulletList: self.bullets,
-            Table: self.table, Form: self.form, Markdown: self.markdown, Graph: self.graph,
-            SignatureBlock: self.signatures,
-        }
-
-    def blocks(self, blocks: Iterable[Block]) -> None:
-        for block in blocks:
-            self._write[type(block)](block)
 
     def section(self, section: Section) -> None:
         self.writer.paragraph(self.body, heading_style(section.level), section.title)
@@ -161,12 +152,11 @@ class _Body:
     def heading(self, heading: Heading) -> None:
         self.writer.paragraph(self.body, heading_style(heading.level), heading.text)
 
-    def paragraph(self, paragraph: Paragraph) -> Any:
+    def paragraph(self, paragraph: Paragraph) -> None:
         p = self.writer.paragraph(self.body, PARAGRAPH_STYLES[paragraph.style], keep_next=paragraph.keep_with_next)
         for run in paragraph.runs:
             if run.text:
                 self.writer.run(p, run.text, bold=run.bold)
-        return p
 
     def bullets(self, bullets: BulletList) -> None:
         self.writer.plain_list(self.body, bullets.items)

@@ -24,11 +24,11 @@ from typing import Any
 
 from pydantic import ConfigDict, TypeAdapter, ValidationError
 
-from . import __version__
-from .diagnostics import CODES, Diagnostic, make
-from .layout import PLAN_SUFFIX, PLANS, STATE_FILE, Output
-from .rules import ObjectiveText
-from .signatures.records import SIDECAR_SUFFIX
+from .. import __version__
+from ..diagnostics import CODES, Diagnostic, make
+from ..layout import PLAN_SUFFIX, PLANS, STATE_FILE, Output
+from ..rules import ObjectiveText
+from ..signatures.records import SIDECAR_SUFFIX
 
 __all__ = ["FORMAT", "BuildState", "OutputRecord", "PlanEntry", "digest", "load_state"]
 

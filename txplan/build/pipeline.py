@@ -34,24 +34,24 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import __version__
-from .chart import ChartContent, build_chart
-from .check import CheckedPlan, clinic_copies, display_path
-from .check import check_plan as run_checks
-from .diagnostics import Diagnostic, make
-from .frontmatter import read_bounded
-from .history import ChangeSet, changes_since_last_review, plan_revisions
-from .layout import BUILD, OUTPUTS, REFERENCE_DOCX, STATE_FILE, Output, discover_plans, output_path, plan_path
+from .. import __version__
+from ..chart import ChartContent, build_chart
+from ..check import CheckedPlan, clinic_copies, display_path
+from ..check import check_plan as run_checks
+from ..diagnostics import Diagnostic, make
+from ..frontmatter import read_bounded
+from ..history import ChangeSet, changes_since_last_review, plan_revisions
+from ..layout import BUILD, OUTPUTS, REFERENCE_DOCX, STATE_FILE, Output, discover_plans, output_path, plan_path
+from ..policy import Policy, load_policy
+from ..rules import objective_texts
+from ..signatures.records import sidecar_path
+from ..templates import Library, load_library
 from .lock import OutputFolderError, clinic_lock
-from .policy import Policy, load_policy
-from .rules import objective_texts
-from .signatures.records import sidecar_path
 from .state import BuildState, OutputRecord, PlanEntry, digest, load_state
-from .templates import Library, load_library
 from .writer import TEMP_SUFFIX, private_folder, sync_folder, write_atomic
 
 if TYPE_CHECKING:
-    from .render.docx import DocxRenderer
+    from ..render.docx import DocxRenderer
 
 __all__ = ["BuildReport", "ChartOutcome", "ChartState", "build_charts", "chart_path"]
 
@@ -180,7 +180,7 @@ def build_charts(root: Path, plans: Sequence[Path] | None = None, *, outputs: Co
     started = time.monotonic()
     kinds = _with_prerequisites(outputs)
     if Output.PDF in kinds:
-        from .render.pdf import find_soffice
+        from ..render.pdf import find_soffice
 
         find_soffice()
     named = [plan_path(root, source, root) for source in plans] if plans is not None else None
@@ -321,7 +321,7 @@ _WORKER: dict[str, Any] = {}
 
 def _prepare_workers(inputs: Inputs) -> Diagnostic | None:
     """Keep the inputs and make the DOCX renderer once; an unusable reference document is reported."""
-    from .render.docx import ChartReferenceError, DocxRenderer
+    from ..render.docx import ChartReferenceError, DocxRenderer
 
     _WORKER["inputs"] = inputs
     try:
@@ -373,11 +373,11 @@ class _Renderings:
             graphs = _earlier_graphs(output, self.job.earlier_docx) if self.job.earlier_docx else {}
             return self.renderer.render(self.content, graphs)
         if kind is Output.HTML:
-            from .render.html import render_html
+            from ..render.html import render_html
 
             return render_html(self.content)
         if kind is Output.FHIR:
-            from .fhir import bundle_json, plan_bundle
+            from ..export.fhir import bundle_json, plan_bundle
 
             return bundle_json(plan_bundle(self.checked))
         raise ValueError(f"{kind} is not made per plan")
@@ -419,7 +419,7 @@ def _failed(result: JobResult, failure: Diagnostic, kind: Output) -> None:
 
 def _convert_pdfs(root: Path, results: dict[str, JobResult], jobs: int | None) -> None:
     """PDFs of the plans whose DOCX is current and whose PDF is not, many per LibreOffice process."""
-    from .render.pdf import convert_to_pdf
+    from ..render.pdf import convert_to_pdf
 
     wanted: list[tuple[str, JobResult, bytes]] = []
     for path, result in results.items():
@@ -455,7 +455,7 @@ def _convert_pdfs(root: Path, results: dict[str, JobResult], jobs: int | None) -
 
 def _earlier_graphs(chart: Path, recorded: str) -> dict[str, bytes]:
     """The graphs of the chart this build state wrote, only while the file still has those very bytes."""
-    from .render.docx import graphs_in
+    from ..render.docx import graphs_in
 
     try:
         package = chart.read_bytes()

@@ -18,12 +18,12 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from . import cadence
-from .check import CheckedPlan, CheckResult
-from .diagnostics import printable
-from .instruments import INSTRUMENTS_BY_NAME
-from .model import Frequency, Id, Measure, Plan
-from .safety import RISK_LEVELS
+from .. import cadence
+from ..check import CheckedPlan, CheckResult
+from ..diagnostics import printable
+from ..instruments import INSTRUMENTS_BY_NAME
+from ..model import Frequency, Id, Measure, Plan
+from ..safety import RISK_LEVELS
 
 __all__ = [
     "FORMATS",

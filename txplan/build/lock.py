@@ -19,8 +19,8 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from .errors import EXIT_ERRORS, EXIT_USAGE, TxplanError
-from .layout import BUILD, LOCK_FILE
+from ..errors import EXIT_ERRORS, EXIT_USAGE, TxplanError
+from ..layout import BUILD, LOCK_FILE
 from .writer import private_folder
 
 __all__ = ["LOCK_WAIT_SECONDS", "BuildLocked", "OutputFolderError", "clinic_lock"]

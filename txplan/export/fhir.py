@@ -20,15 +20,15 @@ from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
 from markdown_it.token import Token
 
-from .cadence import SCHEDULES_BY_NAME
-from .check import CheckedPlan
-from .elements import ELEMENTS_BY_KEY
-from .errors import TxplanError
-from .instruments import Better, instrument_named
-from .layout import plan_name
-from .model import Frequency, Item, Measure, Objective, Plan
-from .rules import instrument_for
-from .signatures.records import Role
+from ..cadence import SCHEDULES_BY_NAME
+from ..check import CheckedPlan
+from ..elements import ELEMENTS_BY_KEY
+from ..errors import TxplanError
+from ..instruments import Better, instrument_named
+from ..layout import plan_name
+from ..model import Frequency, Item, Measure, Objective, Plan
+from ..rules import instrument_for
+from ..signatures.records import Role
 
 __all__ = [
     "ACTIVITY_STATUS",
