@@ -122,5 +122,5 @@ def test_the_default_crisis_line_is_988() -> None:
 ], ids=["phone not dialable", "empty", "no phone", "unknown key", "text"])
 def test_invalid_crisis_lines_are_tx501(clinic: Clinic, table: str) -> None:
     root = clinic({}, pyproject=f"[tool.txplan]\n{table}\n", library=())
-    assert [(d.path, d.code, d.line) for d in diagnostics_of(root)] == [("pyproject.toml", "TX501", 1)]
+    assert [(d.path, d.code, d.line) for d in diagnostics_of(root)] == [("pyproject.toml", "TX501", 2)]  # at the key
     assert load_policy(root)[0] == Policy()

@@ -4,8 +4,19 @@ from __future__ import annotations
 
 import pytest
 from conftest import VALID_PLAN, CheckPlan, Clinic, diagnostics_of, edited_plan, found_in
+from ruamel.yaml import YAML
 
+from txplan import frontmatter
 from txplan.frontmatter import MAX_DEPTH, MAX_FILE_BYTES
+
+COLON_IN_VALUE = "`: ` inside a value; put the value in quotes (`name: \"Follow-up: weekly\"`)"
+UNCLOSED_QUOTE = "a quoted value is not closed; the quote opens here"
+INDENTED_TOO_FAR = ("a key indented more than the key above it, so YAML reads it as more of that key's value; the keys "
+                    "of one mapping start in the same column")
+INDENTED_TOO_LITTLE = "a line indented differently from the keys around it; the keys of one mapping start in the same column"
+NOT_AN_ENTRY = "a list entry without `- `, or a line that is not `key: value`; a list entry starts with `- `"
+NOT_LINED_UP = "a list entry without `- `, or a line that does not line up with the entries of the list above it"
+STRENGTH = "    - Keeps appointments\n"  # line 7, the client's only strength
 
 
 def test_the_valid_fixture_plan_checks_clean(check_plan: CheckPlan) -> None:
@@ -55,8 +66,8 @@ def test_a_yaml_syntax_error_is_tx005_where_the_parser_stops(check_plan: CheckPl
 
 
 @pytest.mark.parametrize(("old", "new", "message"), [
-    ("  name: Test Client", "  name: Qv7731 Test: Client", "`: ` inside a plain value; quote a value that contains `: `"),
-    ("  - PHQ-9 below 10 twice in a row", '  - "Qv7731 PHQ-9 below 10', "a quoted value is not closed"),
+    ("  name: Test Client", "  name: Qv7731 Test: Client", COLON_IN_VALUE),
+    ("  - PHQ-9 below 10 twice in a row", '  - "Qv7731 PHQ-9 below 10', UNCLOSED_QUOTE),
     ("  name: Test Client", '  name: "Qv7731 Test\\q Client"',
      "an unknown escape in a double-quoted value; write `\\\\` for a backslash"),
     ("  name: Test Client", '  name: "Qv7731\\ud800"', "an escape that names no character"),
@@ -69,6 +80,34 @@ def test_a_yaml_syntax_error_is_described_in_txplans_words_without_the_value(
     """ruamel's own parser quotes the character it found, and anything a parser quotes may be part of a value."""
     diagnostics = diagnostics_of(clinic({"plan.md": edited_plan((old, new))}))
     assert [(d.code, d.message) for d in diagnostics] == [("TX005", message)]
+
+
+@pytest.fixture(params=["libyaml", "pure Python"])
+def parser(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both of ruamel's parsers: libyaml's (with ruamel.yaml.clib, the usual one) and its own, whose texts differ."""
+    if request.param == "pure Python":
+        monkeypatch.setattr(frontmatter, "_YAML", YAML(typ="safe", pure=True))
+
+
+@pytest.mark.usefixtures("parser")
+@pytest.mark.parametrize(("old", "new", "expected"), [
+    ("  name: Test Client", "  name: Test: Client", ("TX005", 4, 13, COLON_IN_VALUE)),
+    ("  name: Test Client", "\tname: Test Client", ("TX009", 4, 1, "tab character; indent YAML with spaces")),
+    ("  name: Test Client", "   name: Test Client", ("TX005", 4, 8, INDENTED_TOO_FAR)),
+    ("  name: Test Client", " name: Test Client", ("TX005", 4, 2, INDENTED_TOO_LITTLE)),
+    ("  name: Test Client", '  name: "Test Client', ("TX005", 4, 9, f"{UNCLOSED_QUOTE} (YAML read on to line 39 looking "
+                                                                   "for its end)")),
+    ("  name: Test Client", "  name: 'Test Client", ("TX005", 4, 9, UNCLOSED_QUOTE)),
+    (STRENGTH, f"{STRENGTH}    Curious\n", ("TX005", 8, 5, NOT_AN_ENTRY)),
+    (STRENGTH, f"{STRENGTH}    Curious: yes\n", ("TX005", 8, 5, NOT_LINED_UP)),
+], ids=["colon in a value", "tab", "indented too far", "indented too little", "quote closed lines later",
+        "unclosed single quote", "list entry without a dash", "mapping line in a list"])
+def test_the_usual_yaml_mistakes_get_a_hint_at_their_cause(clinic: Clinic, old: str, new: str,
+                                                           expected: tuple[str, int, int, str]) -> None:
+    """Each usual cause of a YAML syntax error is reported where the clinician has to act (the value's colon,
+    the opening quote, the line without `- `), in plain words, with either of ruamel's parsers."""
+    diagnostics = diagnostics_of(clinic({"plan.md": edited_plan((old, new))}))
+    assert [(d.code, d.line, d.col, d.message) for d in diagnostics] == [expected]
 
 
 def test_an_unclosed_flow_list_is_tx005(check_plan: CheckPlan) -> None:

@@ -124,7 +124,7 @@ def test_a_broken_policy_exits_1(tmp_path: Path) -> None:
     root = clinic_dir(tmp_path, {"plan.md": VALID_PLAN}, pyproject='[tool.txplan]\nreview_interval_days = "ninety"\n')
     done = run(root, "check")
     assert done.returncode == 1
-    assert found(done.stderr) == [("pyproject.toml", "TX501", 1, 1)]
+    assert found(done.stderr) == [("pyproject.toml", "TX501", 2, 1)]
 
 
 # -- naming plans ------------------------------------------------------------------------------------

@@ -95,7 +95,7 @@ def test_the_nearest_clinic_wins(rooted_clinic: Path) -> None:
 def test_a_clinic_whose_pyproject_is_not_valid_toml_is_still_found_and_reported(rooted_clinic: Path) -> None:
     (rooted_clinic / "pyproject.toml").write_text("[tool.txplan]\nclinic = \n", encoding="utf-8")
     done = txplan(rooted_clinic / "plans", "check")
-    assert "pyproject.toml:1:1: error TX501" in done.stderr
+    assert "pyproject.toml:2:10: error TX501" in done.stderr  # where the value is missing
 
 
 def test_every_command_takes_dash_c_in_its_help(rooted_clinic: Path) -> None:

@@ -20,9 +20,10 @@ from docx_helpers import (
     table_rows,
 )
 
-from txplan.chart.wording import CONFIDENTIAL, NOT_INCLUDED, frequency_sentence
+from txplan.chart.wording import NOT_INCLUDED, frequency_sentence
 from txplan.elements import ELEMENTS, ELEMENTS_BY_KEY, STANLEY_BROWN_STEPS
 from txplan.model import Frequency
+from txplan.policy import DEFAULT_NOTICE
 
 
 @pytest.fixture(scope="module")
@@ -185,8 +186,8 @@ def test_signature_block(chart: Any, low_risk: Any) -> None:
 def test_header_names_the_clinic_and_marks_drafts(chart: Any, low_risk: Any) -> None:
     active = chart.sections[0].header.paragraphs[-1].text
     draft = low_risk.sections[0].header.paragraphs[-1].text
-    assert active == f"{CLINIC}\t\t{CONFIDENTIAL}"
-    assert draft == f"{CLINIC}\tDRAFT, not for signature\t{CONFIDENTIAL}"
+    assert active == f"{CLINIC}\t\t{DEFAULT_NOTICE}"
+    assert draft == f"{CLINIC}\tDRAFT, not for signature\t{DEFAULT_NOTICE}"
 
 
 def test_footer_has_client_and_real_page_fields(built_charts: Path) -> None:

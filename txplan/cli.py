@@ -12,7 +12,7 @@ from pathlib import Path
 
 from . import __version__
 from .check import CheckResult, check_project
-from .diagnostics import format_json, format_text, printable
+from .diagnostics import FORMATS, format_text, printable
 from .errors import EXIT_ERRORS, EXIT_OK, TxplanError
 from .layout import OUTPUTS, SITE, Output, find_root, plan_path
 from .signatures.records import Method, Role
@@ -101,8 +101,9 @@ def build_parser() -> argparse.ArgumentParser:
                     "Diagnostics go to stderr as path:line:col: severity CODE message. "
                     "Exit status: 0 no errors (warnings allowed), 1 errors, 2 usage error.")
     check.add_argument("plans", nargs="*", type=Path, metavar="PLAN", help="plan files to check")
-    check.add_argument("--format", choices=("text", "json"), default="text",
-                       help="text diagnostics on stderr (default) or a JSON list on stdout")
+    check.add_argument("--format", choices=("text", *FORMATS), default="text",
+                       help="text diagnostics on stderr (default); on stdout, a JSON list, GitHub Actions annotations "
+                            "(github) or a SARIF 2.1.0 log for code scanning (sarif)")
     for name, (outputs, summary, description) in BUILD_COMMANDS.items():
         command = commands.add_parser(name, help=summary, description=description, parents=[build_options])
         command.add_argument("plans", nargs="*", type=Path, metavar="PLAN",
@@ -195,8 +196,8 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 
 def _check(root: Path, plans: Sequence[Path], fmt: str) -> int:
     result = check_project(root, list(plans) or None)
-    if fmt == "json":
-        sys.stdout.write(format_json(result.diagnostics))
+    if fmt in FORMATS:
+        sys.stdout.write(FORMATS[fmt](result.diagnostics))
     else:
         _print_check(result)
     return EXIT_ERRORS if result.has_errors else EXIT_OK
@@ -296,9 +297,13 @@ def _preview(root: Path, plan: str | None, port: int) -> int:
 def _serve(root: Path, address: str) -> int:
     from .site import SiteError, serve_site
 
+    def failed(problems: str) -> None:
+        lines = "".join(f"{printable(line)}\n" for line in problems.splitlines())
+        sys.stderr.write(f"txplan: serve: the site was not rebuilt; still serving the last good one\n{lines}")
+
     sys.stderr.write(f"serving the template site on http://{address}/ (Ctrl-C to stop)\n")
     try:
-        serve_site(root, address)
+        serve_site(root, address, failed)
     except SiteError as exc:
         sys.stderr.write(f"txplan: serve: {printable(str(exc))}\n")
         return EXIT_ERRORS

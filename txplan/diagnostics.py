@@ -7,11 +7,16 @@ code), and ``docs/diagnostics.md`` is generated from the same table.
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from enum import StrEnum
+from importlib import metadata
+from urllib.parse import quote
+
+from . import __version__
 
 
 class Severity(StrEnum):
@@ -524,9 +529,109 @@ def make(path: str, pos: tuple[int, int], code: str, message: str) -> Diagnostic
     return Diagnostic(path, pos[0], pos[1], code, message)
 
 
+def did_you_mean(typed: str, known: Iterable[str]) -> str:
+    """``; did you mean `NAME`?`` for the known name closest to what was typed, or "" when none is close.
+
+    One helper for every misspelling txplan can guess at (keys of the format, policy keys, template ids, element
+    keys, instrument names), so that all suggestions read alike. Only a name from ``known`` is ever shown, never
+    what was typed, which may be a value. Case, spaces and punctuation are ignored when comparing, so `PHQ9`,
+    `phq 9` and `Phq-9` all find `PHQ-9`, and `emotional-processing` finds `emotional_processing`.
+    """
+    names = {_folded(name): name for name in known}
+    close = difflib.get_close_matches(_folded(typed), list(names), n=1)
+    return f"; did you mean `{names[close[0]]}`?" if close else ""
+
+
+def _folded(name: str) -> str:
+    return re.sub(r"[\W_]+", "", name.casefold())
+
+
 def format_text(diagnostics: Iterable[Diagnostic]) -> str:
     return "".join(d.format() + "\n" for d in diagnostics)
 
 
 def format_json(diagnostics: Iterable[Diagnostic]) -> str:
     return json.dumps([d.to_dict() for d in diagnostics], indent=2) + "\n"
+
+
+# -- GitHub Actions workflow commands ---------------------------------------------------------------------------
+# The runner reads `::error file=F,line=L,col=C,title=T::MESSAGE` from a step's output and undoes exactly these
+# escapes (actions/toolkit's command.ts): in the message `%`, CR and LF; in a property also `:` and `,`, which
+# would otherwise end it. No path or message can therefore add a line or a property of its own.
+_GITHUB_DATA = {"%": "%25", "\r": "%0D", "\n": "%0A"}
+_GITHUB_PROPERTY = {**_GITHUB_DATA, ":": "%3A", ",": "%2C"}
+
+
+def _github_escaped(text: str, escapes: dict[str, str]) -> str:
+    """``text`` escaped for a workflow command; what a terminal would act on (ESC) is then shown as an escape."""
+    return printable("".join(escapes.get(character, character) for character in text))
+
+
+def format_github(diagnostics: Iterable[Diagnostic]) -> str:
+    """One GitHub Actions annotation per diagnostic, on the file at its line and column, titled by its code."""
+    lines = []
+    for d in diagnostics:
+        properties = {"file": d.path, "line": str(d.line), "col": str(d.col), "title": d.code}
+        shown = ",".join(f"{name}={_github_escaped(value, _GITHUB_PROPERTY)}" for name, value in properties.items())
+        lines.append(f"::{d.severity.value} {shown}::{_github_escaped(d.message, _GITHUB_DATA)}\n")
+    return "".join(lines)
+
+
+# -- SARIF 2.1.0 ----------------------------------------------------------------------------------------------
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+SARIF_SOURCE_ROOT = "%SRCROOT%"  # what code-scanning tools resolve to the checkout: paths are relative to the clinic
+
+
+def format_sarif(diagnostics: Iterable[Diagnostic]) -> str:
+    """A SARIF 2.1.0 log with one run of txplan: a rule for each code found (its title, explanation, example and
+    fix from ``CODES``) and a result for each diagnostic, located by its path under the clinic and line:column."""
+    found = list(diagnostics)
+    codes = sorted({d.code for d in found})
+    index = {code: i for i, code in enumerate(codes)}
+    driver: dict[str, object] = {"name": "txplan", "version": __version__, "rules": [_sarif_rule(c) for c in codes]}
+    results = [{
+        "ruleId": d.code,
+        "ruleIndex": index[d.code],
+        "level": d.severity.value,
+        "message": {"text": d.message},
+        "locations": [{"physicalLocation": {
+            "artifactLocation": {"uri": quote(d.path, safe="/"), "uriBaseId": SARIF_SOURCE_ROOT},
+            "region": {"startLine": d.line, "startColumn": d.col},
+        }}],
+    } for d in found]
+    run = {"tool": {"driver": driver}, "columnKind": "unicodeCodePoints", "results": results}
+    return json.dumps({"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}, indent=2) + "\n"
+
+
+def _sarif_rule(code: str) -> dict[str, object]:
+    entry = CODES[code]
+    rule: dict[str, object] = {
+        "id": entry.code,
+        "name": re.sub(r"[^a-z0-9]+", "-", entry.title.lower()).strip("-"),
+        "shortDescription": {"text": entry.title},
+        "fullDescription": {"text": entry.explanation},
+        "help": {"text": f"{entry.fix} Example: {entry.example}",
+                 "markdown": f"{entry.explanation}\n\n*Example:* {entry.example}\n\n*How to fix:* {entry.fix}"},
+        "defaultConfiguration": {"level": entry.severity.value},
+    }
+    page = diagnostics_page()
+    if page is not None:
+        rule["helpUri"] = f"{page}#{entry.code.lower()}"
+    return rule
+
+
+def diagnostics_page() -> str | None:
+    """The address of docs/diagnostics.md as published, from the installed package's ``Diagnostics`` project URL
+    (``[project.urls]`` in pyproject.toml); None while txplan declares none, since SARIF wants an absolute address
+    there and a guessed one would be a dead link. Every rule carries its whole help text either way."""
+    try:
+        urls = metadata.metadata("txplan").get_all("Project-URL") or []
+    except metadata.PackageNotFoundError:
+        return None
+    return next((url.strip() for label, _, url in (u.partition(",") for u in urls) if label.strip() == "Diagnostics"),
+                None)
+
+
+FORMATS: dict[str, Callable[[Sequence[Diagnostic]], str]] = {
+    "json": format_json, "github": format_github, "sarif": format_sarif}
+"""The machine-readable formats of ``check --format``, written to stdout."""

@@ -202,12 +202,13 @@ def _decode(raw: bytes, display: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     bad = _CONTROL.search(text)
     if bad:
-        raise _Refused(make(display, _offset_pos(text, bad.start()), "TX011",
+        raise _Refused(make(display, offset_position(text, bad.start()), "TX011",
                             f"control character U+{ord(bad.group()):04X} is not allowed"))
     return text
 
 
-def _offset_pos(text: str, offset: int) -> Pos:
+def offset_position(text: str, offset: int) -> Pos:
+    """The 1-based line and column of a character offset into ``text``."""
     line = text.count("\n", 0, offset) + 1
     return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
 
@@ -228,7 +229,7 @@ def _split(text: str, display: str) -> tuple[str, str, int]:
     front = text[start:start + closing.start()]
     separator = _SEPARATOR.search(front)
     if separator:
-        raise _Refused(make(display, _offset_pos(text, start + separator.start()), "TX011",
+        raise _Refused(make(display, offset_position(text, start + separator.start()), "TX011",
                             f"line separator U+{ord(separator.group()):04X} is not allowed in the front matter"))
     rest = text[start + closing.end():]
     body = rest[1:] if rest.startswith("\n") else rest
@@ -237,61 +238,109 @@ def _split(text: str, display: str) -> tuple[str, str, int]:
 
 
 def _events(front: str, display: str) -> Iterator[Event]:
+    last: Event | None = None
     try:
-        yield from _YAML.parse(front)
+        for last in _YAML.parse(front):
+            yield last
     except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        pos = (mark.line + 2, mark.column + 1) if mark else (1, 1)
-        lines = front.split("\n")
-        if mark and mark.line < len(lines) and lines[mark.line][mark.column:mark.column + 1] == "\t":
-            raise _Refused(make(display, pos, "TX009", "tab character; indent YAML with spaces")) from None
-        raise _Refused(make(display, pos, "TX005", _yaml_problem(exc.problem or ""))) from None
+        raise _Refused(_runaway_quote(last, exc, display) or _syntax_error(exc, front.split("\n"), display)) from None
     except YAMLError as exc:
         offset = getattr(exc, "position", None)
-        pos = _offset_pos(front, offset) if isinstance(offset, int) else (0, 1)
+        pos = offset_position(front, offset) if isinstance(offset, int) else (0, 1)
         raise _Refused(make(display, (pos[0] + 1, pos[1]), "TX005", "the front matter is not valid YAML")) from None
     except (ValueError, RecursionError, MemoryError):
         raise _Refused(make(display, (1, 1), "TX005", "the front matter is not valid YAML")) from None
 
 
-# What a YAML syntax error is called in a message, found by words in the parser's problem text (libyaml's
-# or ruamel's own parser's; first match wins). The text itself is never shown: ruamel quotes the character
-# it found, and whatever a parser quotes may be part of a value.
-_YAML_PROBLEMS: tuple[tuple[str, str], ...] = (
-    ("mapping values are not allowed", "`: ` inside a plain value; quote a value that contains `: `"),
-    ("could not find expected ':'", "a line that is neither `key: value` nor a list entry"),
-    ("did not find expected key", "a line that does not line up with the keys around it"),
-    ("expected <block end>", "a line that does not line up with the keys around it"),
-    ("did not find expected '-' indicator", "a line that does not line up with the list entries around it"),
-    ("sequence entries are not allowed", "a `- ` list entry where a value was expected"),
-    ("mapping keys are not allowed", "a `? ` complex key, which plans do not use"),
-    ("found unexpected end of stream", "a quoted value is not closed"),
-    ("found unexpected document", "a quoted value is not closed before the `---` line"),
-    ("that cannot start any token", "a value starts with a character YAML reserves (`@`, `` ` ``, `%`); quote the value"),
-    ("unknown escape character", "an unknown escape in a double-quoted value; write `\\\\` for a backslash"),
-    ("escape sequence", "an incomplete `\\x`, `\\u` or `\\U` escape in a double-quoted value"),
-    ("hexdecimal number", "an incomplete `\\x`, `\\u` or `\\U` escape in a double-quoted value"),
-    ("invalid unicode character escape", "an escape that names no character"),
-    ("expected ',' or ']'", "a `[` list that is not closed"),
-    ("expected ',' or '}'", "a `{` mapping that is not closed"),
-    ("expected the node content", "a value is missing"),
-    ("expected node content", "a value is missing"),
-    ("alphabetic or numeric character", "an anchor, alias or tag without a name"),
-    ("comment or line break", "text after a closed value on the same line"),
-    ("chomping or indentation indicators", "`|` or `>` followed by something other than `-`, `+` or a digit"),
-    ("indentation indicator", "`|` or `>` with an indentation of 0"),
-    ("tab character", "a tab character where YAML expects spaces"),
-    ("directive", "a YAML directive (`%YAML`, `%TAG`); plans do not use them"),
-    ("yaml document", "a YAML directive (`%YAML`, `%TAG`); plans do not use them"),
-    ("document start", "a `...` or `%` line inside the front matter, which is one YAML document"),
-    ("expected '>'", "a `!<...>` tag that is not closed"),
+@dataclass(frozen=True)
+class _Problem:
+    """A YAML syntax error as txplan describes it: found by words of the parser's problem text (libyaml's or
+    ruamel's own parser's) and, when given, of its context text; ``at_start`` places it where the parser began
+    what failed (the opening quote of a value never closed, the line with no `: `) rather than where it gave up."""
+
+    problem: str
+    hint: str
+    context: str = ""
+    at_start: bool = False
+
+
+_UNCLOSED_QUOTE = "a quoted value is not closed; the quote opens here"
+_INDENT = "a line indented differently from the keys around it; the keys of one mapping start in the same column"
+_NO_DASH = "a list entry without `- `, or a line that does not line up with the entries of the list above it"
+# First match wins. The parser's own text is never shown: ruamel quotes the character it found, and whatever a
+# parser quotes may be part of a value.
+_YAML_PROBLEMS: tuple[_Problem, ...] = (
+    _Problem("could not find expected ':'", "a list entry without `- `, or a line that is not `key: value`; "
+             "a list entry starts with `- `", "simple key", at_start=True),
+    _Problem("found unexpected end of stream", _UNCLOSED_QUOTE, "quoted scalar", at_start=True),
+    _Problem("found unexpected document", "a quoted value is not closed before the `---` line; the quote opens here",
+             "quoted scalar", at_start=True),
+    _Problem("did not find expected '-' indicator", _NO_DASH),
+    _Problem("expected <block end>", _NO_DASH, "block collection"),
+    _Problem("did not find expected key", _INDENT),
+    _Problem("expected <block end>", _INDENT),
+    _Problem("sequence entries are not allowed", "a `- ` list entry where a value was expected"),
+    _Problem("mapping keys are not allowed", "a `? ` complex key, which plans do not use"),
+    _Problem("found unexpected end of stream", "a quoted value is not closed"),
+    _Problem("found unexpected document", "a quoted value is not closed before the `---` line"),
+    _Problem("that cannot start any token", "a value starts with a character YAML reserves (`@`, `` ` ``, `%`); "
+             "quote the value"),
+    _Problem("unknown escape character", "an unknown escape in a double-quoted value; write `\\\\` for a backslash"),
+    _Problem("escape sequence", "an incomplete `\\x`, `\\u` or `\\U` escape in a double-quoted value"),
+    _Problem("hexdecimal number", "an incomplete `\\x`, `\\u` or `\\U` escape in a double-quoted value"),
+    _Problem("invalid unicode character escape", "an escape that names no character"),
+    _Problem("expected ',' or ']'", "a `[` list that is not closed"),
+    _Problem("expected ',' or '}'", "a `{` mapping that is not closed"),
+    _Problem("expected the node content", "a value is missing"),
+    _Problem("expected node content", "a value is missing"),
+    _Problem("alphabetic or numeric character", "an anchor, alias or tag without a name"),
+    _Problem("comment or line break", "text after a closed value on the same line"),
+    _Problem("chomping or indentation indicators", "`|` or `>` followed by something other than `-`, `+` or a digit"),
+    _Problem("indentation indicator", "`|` or `>` with an indentation of 0"),
+    _Problem("tab character", "a tab character where YAML expects spaces"),
+    _Problem("directive", "a YAML directive (`%YAML`, `%TAG`); plans do not use them"),
+    _Problem("yaml document", "a YAML directive (`%YAML`, `%TAG`); plans do not use them"),
+    _Problem("document start", "a `...` or `%` line inside the front matter, which is one YAML document"),
+    _Problem("expected '>'", "a `!<...>` tag that is not closed"),
 )
+_COLON_IN_VALUE = "`: ` inside a value; put the value in quotes (`name: \"Follow-up: weekly\"`)"
+_COLON_AFTER_INDENT = ("a key indented more than the key above it, so YAML reads it as more of that key's value; "
+                       "the keys of one mapping start in the same column")
 
 
-def _yaml_problem(problem: str) -> str:
-    """The parser's problem in txplan's words (see ``_YAML_PROBLEMS``)."""
-    text = problem.lower()
-    return next((words for start, words in _YAML_PROBLEMS if start in text), "the front matter is not valid YAML")
+def _runaway_quote(last: Event | None, exc: MarkedYAMLError, display: str) -> Diagnostic | None:
+    """A quote left open on its line is closed by the next quote YAML finds, often many lines down (`"walks,`), and
+    the error comes after it: when the value just read is quoted and runs over lines, the open quote is the cause."""
+    if not (isinstance(last, ScalarEvent) and last.style in ("'", '"') and exc.problem_mark is not None):
+        return None
+    start, end = last.start_mark, last.end_mark
+    if end.line == start.line or exc.problem_mark.line < end.line:
+        return None
+    return make(display, (start.line + 2, start.column + 1), "TX005",
+                f"{_UNCLOSED_QUOTE} (YAML read on to line {end.line + 2} looking for its end)")
+
+
+def _syntax_error(exc: MarkedYAMLError, lines: list[str], display: str) -> Diagnostic:
+    """The error at the place of its usual cause, with a hint in plain words (see ``_YAML_PROBLEMS``)."""
+    problem, context = (exc.problem or "").lower(), (exc.context or "").lower()
+    found = next((p for p in _YAML_PROBLEMS if p.problem in problem and p.context in context), None)
+    mark = exc.context_mark if found is not None and found.at_start and exc.context_mark else exc.problem_mark
+    mark = mark or exc.context_mark
+    if mark is None:
+        return make(display, (1, 1), "TX005", found.hint if found else "the front matter is not valid YAML")
+    pos = (mark.line + 2, mark.column + 1)
+    line = lines[mark.line] if mark.line < len(lines) else ""
+    if line[mark.column:mark.column + 1] == "\t":
+        return make(display, pos, "TX009", "tab character; indent YAML with spaces")
+    if "mapping values are not allowed" in problem:
+        return make(display, pos, "TX005", _colon_cause(line, mark.column))
+    return make(display, pos, "TX005", found.hint if found else "the front matter is not valid YAML")
+
+
+def _colon_cause(line: str, column: int) -> str:
+    """A `: ` YAML did not expect: after another `: ` on its line it sits inside a value (`name: Jordan: R`); as the
+    line's first `: ` it ends a key that is indented too far and so continues the value above it."""
+    return _COLON_IN_VALUE if ": " in line[:column] or line[:column].rstrip().endswith(":") else _COLON_AFTER_INDENT
 
 
 # ruamel's resolver keys its implicit types by first character; text starting with any

@@ -19,7 +19,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from .cadence import every_in_text, parse_every
-from .diagnostics import Diagnostic, make
+from .diagnostics import Diagnostic, did_you_mean, make
 from .elements import ELEMENTS, ELEMENTS_BY_KEY, STANLEY_BROWN_STEPS, Element, Shape, When
 from .frontmatter import Document, KeyPath, shown_key
 from .instruments import INSTRUMENTS_BY_NAME, Better, Instrument, age_on, custom_instrument, instrument_named
@@ -283,6 +283,17 @@ def instrument_for(measure: Measure) -> Instrument | None:
                              Better(measure.better or "lower"))
 
 
+def _unknown_instrument(name: str) -> str:
+    """The advice for an instrument txplan does not know. A near miss of a known one (`PHQ9`) is most likely that
+    one misspelt: giving it a `range` would make a custom instrument of it and lose the known one's bands and
+    cutoffs, so the known name is offered first. The name typed is not repeated (it is plan text)."""
+    hint = did_you_mean(name, INSTRUMENTS_BY_NAME)
+    custom = "give its `range: [min, max]` (and `better: higher` when higher scores are better)"
+    if hint:
+        return f"instrument is not one txplan knows{hint} If it is another instrument, {custom}"
+    return f"instrument is not one txplan knows ({', '.join(INSTRUMENTS_BY_NAME)}); {custom}"
+
+
 def measures_valid(ctx: Context) -> Iterator[Diagnostic]:
     evaluation = ctx.plan.interventions.evaluation
     if evaluation is None:
@@ -295,8 +306,7 @@ def measures_valid(ctx: Context) -> Iterator[Diagnostic]:
 def _measure_diagnostics(ctx: Context, path: KeyPath, measure: Measure) -> Iterator[Diagnostic]:
     instrument = instrument_for(measure)
     if instrument is None:
-        yield ctx.at((*path, "instrument"), "TX214",
-                     f"{measure.instrument} is not a known instrument; give its `range: [min, max]`")
+        yield ctx.at((*path, "instrument"), "TX214", _unknown_instrument(measure.instrument))
         return
     if measure.instrument in INSTRUMENTS_BY_NAME:
         if measure.range is not None and tuple(measure.range) != (instrument.low, instrument.high):
@@ -381,7 +391,8 @@ def template_uses(ctx: Context) -> Iterator[Diagnostic]:
                 yield ctx.at((*path, "use"), "TX220",
                              f"template `{item.use}` has errors of its own (see its file); fix it before using it")
             else:
-                yield ctx.at((*path, "use"), "TX220", f"no template {shown_key(item.use)} in templates/interventions/")
+                yield ctx.at((*path, "use"), "TX220", f"no template {shown_key(item.use)} in templates/interventions/"
+                                                      f"{did_you_mean(item.use, [*ctx.library.templates, *ctx.library.broken])}")
             continue
         for name in template.unknown_params(item.with_):
             yield ctx.at_key((*path, "with", name), "TX221",

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -292,23 +293,39 @@ def build_site(root: Path, site_dir: Path) -> None:
         _as_site_error(lambda: build(load_site_config(root, site_dir, spare)))
 
 
-def serve_site(root: Path, address: str) -> None:
-    """Serve on address, rebuilding when mkdocs.yml, a template or a docs page changes; blocks until interrupted."""
-    with _spare_docs_dir() as spare, tempfile.TemporaryDirectory(prefix="txplan-serve-") as site_dir:
+def serve_site(root: Path, address: str, on_error: Callable[[str], None]) -> None:
+    """Serve on address, rebuilding when mkdocs.yml, a template or a docs page changes; blocks until interrupted.
+
+    Each build goes to a folder of its own and replaces the served site only when it succeeds, so a template saved
+    with an error leaves the last good site served: the failure goes to ``on_error`` (a safe-to-print text: the
+    located diagnostics of the template check, or what MkDocs reported) and the next save tries again. MkDocs'
+    server holds every request while a rebuild runs, so the swap is never seen half done. The first build must
+    succeed (a SiteError), since there is nothing to serve before it.
+    """
+    with _spare_docs_dir() as spare, tempfile.TemporaryDirectory(prefix="txplan-serve-") as folder:
+        served, staging = Path(folder, "site"), Path(folder, "next")
 
         def fresh_config() -> MkDocsConfig:
-            return load_site_config(root, Path(site_dir), spare, dev_addr=address)
+            return load_site_config(root, staging, spare, dev_addr=address)
 
         config = _as_site_error(fresh_config)
         url = f"http://{config.dev_addr.host}:{config.dev_addr.port}/"  # what MkDocs' own serve uses as site_url
 
-        def rebuild() -> None:
+        def build_and_publish() -> None:
             latest = fresh_config()
             latest.site_url = url
             build(latest, serve_url=url)
+            shutil.rmtree(served, ignore_errors=True)
+            staging.rename(served)
 
-        server = LiveReloadServer(builder=rebuild, host=config.dev_addr.host, port=config.dev_addr.port, root=site_dir)
-        _as_site_error(rebuild)
+        def rebuild() -> None:
+            try:
+                _as_site_error(build_and_publish)
+            except SiteError as exc:  # raised into MkDocs' server, it would stall every request ("appear stuck")
+                on_error(str(exc))
+
+        _as_site_error(build_and_publish)
+        server = LiveReloadServer(builder=rebuild, host=config.dev_addr.host, port=config.dev_addr.port, root=str(served))
         for path in _watched(root, config):
             server.watch(path)
         try:

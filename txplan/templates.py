@@ -49,7 +49,7 @@ from jinja2.visitor import NodeTransformer
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from .diagnostics import Diagnostic, make
+from .diagnostics import Diagnostic, did_you_mean, make
 from .elements import TEMPLATE_ELEMENTS
 from .errors import TxplanError
 from .frontmatter import Document, forbidden_character, parse_document, read_bounded
@@ -94,8 +94,8 @@ class TemplateMeta(Strict):
     @classmethod
     def _known_element(cls, value: str) -> str:
         if value not in TEMPLATE_ELEMENTS:
-            raise PydanticCustomError(
-                "TX105", "element must be one of {allowed}", {"allowed": ", ".join(TEMPLATE_ELEMENTS)})
+            raise PydanticCustomError("TX105", "element must be one of {allowed}{hint}",
+                                      {"allowed": ", ".join(TEMPLATE_ELEMENTS), "hint": did_you_mean(value, TEMPLATE_ELEMENTS)})
         return value
 
 

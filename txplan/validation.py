@@ -6,13 +6,12 @@ beyond a key name: a plan's values are protected health information.
 
 from __future__ import annotations
 
-import difflib
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from .diagnostics import CODES, Diagnostic, make
+from .diagnostics import CODES, Diagnostic, did_you_mean, make
 from .frontmatter import Document, KeyPath, is_field_name, shown_key
 
 _KINDS = {
@@ -22,6 +21,7 @@ _KINDS = {
     "float_type": "a number",
     "bool_type": "true or false",
     "list_type": "a list",
+    "tuple_type": "a list",
     "dict_type": "a mapping of `key: value` pairs",
     "model_type": "a mapping of `key: value` pairs",
     "model_attributes_type": "a mapping of `key: value` pairs",
@@ -107,8 +107,12 @@ def _diagnostic(error: ErrorDetails, path: KeyPath, document: Document, model: t
         return make(document.path, where.of_value(path), "TX107", f"{name} needs at least one entry")
     if kind == "string_too_short":
         return make(document.path, where.of_value(path), "TX101", f"{name} is empty")
+    if kind == "string_too_long":
+        return make(document.path, where.of_value(path), "TX108", f"{name} is longer than {ctx['max_length']} characters")
     if kind in ("too_short", "too_long", "string_pattern_mismatch"):
         return make(document.path, where.of_value(path), "TX108", f"{name}: {_shape_hint(kind, ctx)}")
+    if kind == "value_error":  # a ValueError of txplan's own validators, whose texts name rules, never values
+        return make(document.path, where.of_value(path), "TX108", _joined(name, str(ctx.get("error", "is malformed"))))
     expected = _KINDS.get(kind, "a value of another kind")
     return make(document.path, where.of_value(path), "TX103", f"{name} must be {expected}")
 
@@ -135,8 +139,7 @@ def _shape_hint(kind: str, ctx: dict[str, Any]) -> str:
 def _unknown_key_message(path: KeyPath, model: type[BaseModel] | None) -> str:
     key = str(path[-1])
     allowed = _allowed_keys(path[:-1], model)
-    close = difflib.get_close_matches(key, allowed, n=1)
-    hint = f"; did you mean `{close[0]}`?" if close else (f"; allowed: {', '.join(allowed)}" if allowed else "")
+    hint = did_you_mean(key, allowed) or (f"; allowed: {', '.join(allowed)}" if allowed else "")
     return f"unknown key {shown_key(key)}{hint}"
 
 

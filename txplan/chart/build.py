@@ -39,7 +39,6 @@ from .content import (
     Table,
 )
 from .wording import (
-    CONFIDENTIAL,
     DOCUMENT_SUBJECT,
     DOCUMENT_TITLE,
     DRAFT_MARK,
@@ -82,8 +81,8 @@ def build_chart(checked: CheckedPlan, policy: Policy, history: ChangeSet | None 
 
 
 def _furniture(plan: Plan, policy: Policy) -> Furniture:
-    return Furniture(policy.clinic, CONFIDENTIAL, f"{plan.client.name} \u00b7 Chart {plan.client.id}",
-                     DRAFT_MARK if plan.status == "draft" else "")
+    return Furniture(policy.clinic, policy.confidentiality_notice, f"{plan.client.name} \u00b7 Chart {plan.client.id}",
+                     DRAFT_MARK if plan.status == "draft" else "", policy.address)
 
 
 def _metadata(plan: Plan) -> Metadata:

@@ -169,12 +169,13 @@ Block = Section | Heading | Paragraph | BulletList | Table | Form | Markdown | G
 
 @dataclass(frozen=True)
 class Furniture:
-    """What every page shows: the clinic and the confidentiality notice above, the client below."""
+    """What every page shows: the clinic, its address and the confidentiality notice above, the client below."""
 
     clinic: str
     notice: str
     footer: str
     mark: str = ""  # printed boldly between them: a draft's
+    address: str = ""  # the clinic's address line, under its name
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,6 @@ from ..rules import element_required, instrument_for
 from ..safety import CrisisLine
 
 __all__ = [
-    "CONFIDENTIAL",
     "DOCUMENT_SUBJECT",
     "DOCUMENT_TITLE",
     "DRAFT_MARK",
@@ -38,7 +37,6 @@ __all__ = [
 ]
 
 NOT_INCLUDED = "Not included: optional under clinic policy."
-CONFIDENTIAL = "Confidential: protected health information"
 DRAFT_MARK = "DRAFT, not for signature"
 DOCUMENT_TITLE = "Treatment plan"
 DOCUMENT_SUBJECT = "Psychotherapy treatment plan"

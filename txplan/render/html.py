@@ -60,6 +60,8 @@ body { margin: 0; font: 16px/1.5 "Liberation Sans", Arial, Helvetica, sans-serif
 .furniture { display: flex; flex-wrap: wrap; justify-content: space-between; gap: 0.5rem 1.5rem; padding: 0.5rem 1.5rem;
   font-size: 0.875rem; color: var(--muted); border-bottom: 1px solid var(--rule); }
 footer.furniture { border-bottom: 0; border-top: 1px solid var(--rule); margin-top: 2rem; }
+.furniture .address { display: block; }
+.furniture .notice { max-width: 40rem; }
 .draft { color: #8a1c1c; font-weight: bold; letter-spacing: 0.08em; }
 main { max-width: 52rem; margin: 0 auto; padding: 1rem 1.5rem 2rem; }
 h1 { font-size: 2rem; color: var(--navy); margin: 0.5rem 0 0; }
@@ -115,6 +117,7 @@ def html_page(content: ChartContent, *, policy: str = CONTENT_SECURITY_POLICY, h
     body = _Body(drawn)
     body.blocks(content.blocks)
     draft = f'<strong class="draft">{_text(furniture.mark)}</strong>' if furniture.mark else ""
+    address = f'<span class="address">{_text(furniture.address)}</span>' if furniture.address else ""
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
@@ -122,8 +125,8 @@ def html_page(content: ChartContent, *, policy: str = CONTENT_SECURITY_POLICY, h
         f'<meta http-equiv="Content-Security-Policy" content="{_text(policy)}">\n'
         '<meta name="referrer" content="no-referrer">\n'
         f"<title>{_text(content.metadata.title)}</title>\n<style>{CSS}</style>\n{head}</head>\n<body>\n"
-        f'<header class="furniture"><span>{_text(furniture.clinic)}</span>{draft}'
-        f"<span>{_text(furniture.notice)}</span></header>\n{before}"
+        f'<header class="furniture"><span>{_text(furniture.clinic)}{address}</span>{draft}'
+        f'<span class="notice">{_text(furniture.notice)}</span></header>\n{before}'
         f"<main>\n{''.join(body.parts)}</main>\n{after}"
         f'<footer class="furniture"><span>{_text(furniture.footer)}</span></footer>\n'
         "</body>\n</html>\n"

@@ -105,13 +105,32 @@ class DocxRenderer:
         return package_bytes(document)
 
 
+# The header's first line holds the clinic's name at the left, DRAFT at the centre tab and the notice ending at the
+# right tab. At the header's 8 pt, about 110 characters fill a 6.5-inch line; a notice much over half of that would
+# run into the centre and wrap under the name, so it gets full-width lines of its own (42 CFR Part 2's notice).
+_NOTICE_BESIDE_NAME = 60
+_NAME_LINE = 100
+
+
+def _notice_beside_name(furniture: Furniture) -> bool:
+    return (len(furniture.notice) <= _NOTICE_BESIDE_NAME
+            and len(furniture.clinic) + len(furniture.mark) + len(furniture.notice) <= _NAME_LINE)
+
+
 def _furniture(writer: DocxWriter, furniture: Furniture, stories: Iterable[tuple[Any, Any]]) -> None:
-    """Header: clinic, DRAFT, confidentiality. Footer: client and "Page X of Y" as fields."""
+    """Header: clinic, DRAFT, confidentiality notice; the clinic's address under its name; a long notice on
+    full-width lines under them. Footer: client and "Page X of Y" as fields."""
+    beside = _notice_beside_name(furniture)
     for header, footer in stories:
         line = writer.paragraph(header, HEADER, f"{furniture.clinic}\t")
         if furniture.mark:
             writer.run(line, furniture.mark, bold=True)
-        writer.run(line, f"\t{furniture.notice}")
+        if beside:
+            writer.run(line, f"\t{furniture.notice}")
+        if furniture.address:
+            writer.paragraph(header, HEADER, furniture.address)
+        if not beside:
+            writer.paragraph(header, HEADER, furniture.notice)
         page = writer.paragraph(footer, FOOTER, f"{furniture.footer}\t\tPage ")
         writer.field(page, "PAGE")
         writer.run(page, " of ")
