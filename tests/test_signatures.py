@@ -238,3 +238,11 @@ def test_a_signature_of_someone_the_plan_does_not_name_is_an_error(signed_clinic
     pyproject.write_text(pyproject.read_text(encoding="utf-8").replace(
         f'"{SUPERVISOR}" = "{SUPERVISOR_ID}"', f'"{SUPERVISOR}" = "someone.else@clinic.example"'), encoding="utf-8")
     assert findings(root) == [(PLAN, "TX704", 1, 1), (f"{PLAN}.signatures", "TX703", *supervisor)]
+
+
+def test_a_signers_entry_that_is_not_a_principal_is_reported_at_its_line(tmp_path: Path) -> None:
+    root = make_clinic(tmp_path / "clinic", {"plan.md": VALID_PLAN}, library=FIXTURE_TEMPLATES,
+                       pyproject=f'[tool.txplan]\n[tool.txplan.signers]\n"{CLINICIAN}" = "Test Clinician"\n')
+    found = [d for d in check_project(root).diagnostics if d.path == "pyproject.toml"]
+    assert [(d.code, d.line, d.col) for d in found] == [("TX501", 3, 1)]
+    assert "must be an email-like principal" in found[0].message and "Test Clinician" not in found[0].message

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -30,7 +31,8 @@ from io import StringIO
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic_core import PydanticCustomError
 from ruamel.yaml import YAML
 from ruamel.yaml.scalarstring import LiteralScalarString
 
@@ -87,7 +89,17 @@ def content_digest(text: str) -> str:
     return DIGEST_PREFIX + hashlib.sha256(normalized.encode("utf-8")).hexdigest()
 
 
-Principal = Annotated[str, Field(pattern=r"^[A-Za-z0-9._+-]+@[A-Za-z0-9.-]+$")]  # email-like: no spaces or commas
+_PRINCIPAL = re.compile(r"^[A-Za-z0-9._+-]+@[A-Za-z0-9.-]+$")  # email-like: principals hold no spaces or commas
+
+
+def _principal(value: str) -> str:
+    if not _PRINCIPAL.match(value):
+        raise PydanticCustomError("TX108", "must be an email-like principal such as `morgan.ellis@clinic.example` "
+                                           "(no spaces or commas), as in the allowed-signers file")
+    return value
+
+
+Principal = Annotated[str, AfterValidator(_principal)]
 
 
 class Record(BaseModel):
