@@ -31,11 +31,12 @@ from .elements import ELEMENTS, ELEMENTS_BY_KEY, ITEM_ELEMENTS, STANLEY_BROWN_ST
 from .instruments import INSTRUMENTS, Band
 from .model import Approach, Crisis, Frequency
 from .reference import diagnostics_reference
+from .resources import example_plan
 from .safety import DEFAULT_CRISIS_LINE
 from .templates import Library, RenderError, Template, example_context
 
 __all__ = [
-    "EXAMPLE_PLAN", "AuthorText", "GeneratedSite", "NavItem", "ShownParam", "ShownTemplate", "SitePage", "generate_site",
+    "AuthorText", "GeneratedSite", "NavItem", "ShownParam", "ShownTemplate", "SitePage", "generate_site",
     "placeholder", "template_uri", "use_snippet",
 ]
 
@@ -49,122 +50,6 @@ TAGS = "tags.md"
 PLAN_FORMAT = "plan-format.md"
 DIAGNOSTICS = "diagnostics.md"
 EXAMPLE_OBJECTIVE = "O1"
-
-# The spec's example plan: fictional, valid against the repository's template library (a test checks it).
-EXAMPLE_PLAN = """\
----
-client:
-  id: C-0042                     # chart number, [A-Za-z0-9-]+, required
-  name: Jordan Rivera            # required
-  dob: 1988-03-14                # required
-  pronouns: they/them            # optional
-  strengths:                     # required, >= 1: what the plan builds on
-    - Curious, reflective, keeps a journal
-  preferences:                   # optional: how the client wants to be treated
-    - Prefers telehealth on weekday evenings
-clinician:
-  name: Avery Chen, LCSW         # required
-  supervisor: Dr. Sam Ortiz, PhD # optional
-status: active                   # draft | active | closed; default active
-dates:
-  effective: 2026-11-02          # required
-  review: 2027-01-31             # required; after effective, within policy interval
-participation: >-                # required: how the client took part in writing the plan
-  Plan written together in session 2; client chose goal wording.
-diagnoses:                       # required, >= 1
-  - code: F33.1                  # ICD-10-CM shape: letter, 2 digits, optional . and 1-4 chars
-    description: Major depressive disorder, recurrent, moderate
-risk:
-  level: moderate                # none | low | moderate | high, required
-  summary: Passive ideation, no plan or intent; screened with C-SSRS.
-  screening: { instrument: C-SSRS, date: 2026-10-30 }   # warned when missing at or above the crisis level
-  reassess: every session        # the grammar of every below; warned when missing at or above the crisis level
-problems:                        # required, >= 1
-  - id: P1
-    statement: Low mood and withdrawal
-    evidenced_by:                # required, >= 1: observable behaviours
-      - Stopped seeing friends since March
-      - PHQ-9 of 17 at intake
-    goals:
-      - id: G1
-        statement: Feel like myself again and get back to my friends
-        interpersonal: true      # true makes the relationships element required
-        objectives:
-          - id: O1
-            statement: Jordan will schedule and complete 3 valued activities each week
-            measure: Weekly activity log reviewed in session
-            target_date: 2027-01-15
-          - id: O2
-            statement: Jordan will reduce PHQ-9 from 17 to below 10
-            measure: PHQ-9 every 2 weeks
-            target_date: 2027-01-31
-interventions:
-  approaches:                    # 1. therapeutic approaches and modalities, >= 1
-    - modality: CBT
-      rationale: Strong evidence base for recurrent depression
-  techniques:                    # 2. specific techniques and activities, >= 1
-    - use: behavioral-activation      # a template id from templates/interventions
-      with: { activities: "walking with a friend, choir practice" }
-      for: [O1]
-  frequency:                     # 3. frequency and duration, required
-    schedule: weekly             # weekly | twice-weekly | biweekly | monthly
-    minutes: 50                  # 15..240
-    weeks: 16                    # planned length, 1..104
-    format: individual           # individual | group | family | couples, or a list: [individual, family]
-    setting: telehealth          # in-person | telehealth | hybrid
-  homework:                      # 4. homework assignments, >= 1
-    - use: thought-record
-      with: { frequency: "three times a week" }
-      for: [O2]
-  psychoeducation:               # 5. >= 1
-    - text: Explain the cycle of inactivity and low mood, with the CBT model handout.
-      for: [O1, O2]
-  skills:                        # 6. skill-building, >= 1
-    - use: problem-solving
-      for: [O1]
-  emotional_processing:          # 7. emotional exploration and processing, >= 1
-    - text: Name and rate emotions at the start of each session.
-      for: [O2]
-  relationships:                 # 8. required when any goal is interpersonal
-    - use: assertive-communication
-      for: [O1]
-  crisis:                        # 9. required when risk.level >= policy (default moderate)
-    warning_signs: [Staying in bed past noon, Thinking "no one would notice"]
-    coping_strategies: [Walk the dog around the block]
-    social_distractions: [Call cousin Maya, Go to the library café]
-    support_contacts:
-      - { name: Maya Rivera, phone: 555-0142 }
-    professional_contacts:       # >= 1 with a phone; 988 or a clinic crisis line when crisis is required
-      - { name: 988 Suicide & Crisis Lifeline, phone: "988" }
-      - { name: "Avery Chen, LCSW", phone: 555-0100 }
-    means_safety: [Medications kept by partner]
-    reasons_for_living: [My niece]   # optional
-    items:                       # optional: crisis work, as items (templates of element crisis)
-      - use: safety-plan-review
-        for: [O2]
-  evaluation:                    # 10. evaluation and feedback, required
-    measures:                    # >= 1
-      - instrument: PHQ-9        # known: PHQ-9, GAD-7, PCL-5, ORS, SRS
-        baseline: 17
-        target: 9                # reaching it means at or below (at or above for ORS/SRS)
-        every: 2 weeks           # session | N sessions | week | N weeks | month | N months
-        scores:                  # optional history, plotted in the chart
-          - { date: 2026-11-16, score: 15, item9: 0 }   # item9: PHQ-9 item 9, 0..3
-      - instrument: PDSS         # any other instrument states its range and direction
-        range: [0, 28]
-        better: lower            # lower | higher; default lower
-        baseline: 16
-        target: 7
-        every: month
-    feedback:                    # >= 1: check-ins, alliance or collaborative reviews
-      - text: Session Rating Scale at the end of every session.
-discharge:                       # required, >= 1: when treatment ends
-  - PHQ-9 below 10 for two consecutive measurements
----
-## Presenting concerns
-
-Free narrative: headings, paragraphs, **emphasis**, lists, tables, block quotes.
-"""
 
 
 # -- template text as the pages show it -------------------------------------------------------------------
@@ -569,7 +454,7 @@ def plan_format_page() -> str:
         "",
         "A fictional plan that passes every check; the comments say what each key holds.",
         "",
-        fenced(EXAMPLE_PLAN, "yaml"),
+        fenced(example_plan(), "yaml"),
         "",
         "## Closing a plan",
         "",
