@@ -15,12 +15,14 @@ from .check import CheckResult, check_project
 from .diagnostics import format_json, format_text, printable
 from .errors import EXIT_ERRORS, EXIT_OK, TxplanError
 from .layout import OUTPUTS, SITE, Output, find_root, plan_path
+from .schema import SCHEMAS, schema_text
 from .signatures.records import Method, Role
 
 __all__ = ["build_parser", "main", "run"]
 
 EXIT_INTERRUPTED = 128 + signal.SIGINT  # what shells report for a program stopped by Ctrl-C
 MAX_JOBS = 64
+CLINIC_FREE = frozenset({"schema"})  # commands that run anywhere, without a clinic
 
 
 class _Parser(argparse.ArgumentParser):
@@ -151,8 +153,15 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--due-within", type=int, metavar="DAYS", help="only plans due for review within DAYS (or overdue)")
     status.add_argument("--names", action="store_true", help="include client names (PHI) in the output")
     status.add_argument("--today", type=date.fromisoformat, metavar="YYYY-MM-DD", help="the date to measure from")
-    for command in commands.choices.values():
-        _add_clinic_option(command, argparse.SUPPRESS)
+    schema = commands.add_parser(
+        "schema", help="print the JSON Schema of a plan's or a template's front matter",
+        description="Print a JSON Schema (draft 2020-12) of the front matter of a plan or of an intervention "
+                    "template, generated from txplan's models, for editors and other tools. Needs no clinic. "
+                    "`txplan check` remains the judge: the rules between fields are not in the schema.")
+    schema.add_argument("kind", choices=list(SCHEMAS), help="which front matter")
+    for name, command in commands.choices.items():
+        if name not in CLINIC_FREE:
+            _add_clinic_option(command, argparse.SUPPRESS)
     return parser
 
 
@@ -173,6 +182,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    if args.command == "schema":
+        sys.stdout.write(schema_text(args.kind))
+        return EXIT_OK
     cwd = Path.cwd()
     root = find_root(cwd / args.directory if args.directory is not None else cwd)
     plans = [root / plan_path(root, plan, cwd) for plan in getattr(args, "plans", [])]
