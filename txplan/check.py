@@ -17,7 +17,7 @@ from pydantic import TypeAdapter, ValidationError
 from pydantic.fields import FieldInfo
 
 from .diagnostics import Diagnostic, make
-from .frontmatter import Document, KeyPath, load_document
+from .frontmatter import Document, KeyPath, Pos, load_document
 from .layout import PLANS, PlansUnreadable, discover_plans
 from .model import Plan
 from .phi import scan_identifiers
@@ -25,6 +25,7 @@ from .policy import Policy, load_policy
 from .rules import ObjectiveTexts, check_rules, copied_objectives, objective_texts
 from .signatures.records import SIDECAR_SUFFIX, load_sidecar, sidecar_path
 from .signatures.verify import Signature, signature_states
+from .skeleton import placeholder_findings
 from .templates import Library, RenderError, load_library
 from .validation import validation_diagnostics
 
@@ -39,6 +40,7 @@ class CheckedPlan:
     rendered: dict[KeyPath, str] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     signatures: list[Signature] = field(default_factory=list)  # as the chart shows them; set when checked in a clinic
+    unfilled: set[Pos] = field(default_factory=set)  # where values still hold a placeholder (TX110)
 
     @property
     def ok(self) -> bool:
@@ -111,7 +113,9 @@ def flag_copied_objectives(root: Path, plans: list[CheckedPlan]) -> None:
     known = {c.path: objective_texts(c.document) for c in plans if c.document is not None}
     by_path = {c.path: c for c in plans}
     for diagnostic in clinic_copies(root, known, list(known)):
-        by_path[diagnostic.path].diagnostics.append(diagnostic)
+        checked = by_path[diagnostic.path]
+        if (diagnostic.line, diagnostic.col) not in checked.unfilled:
+            checked.diagnostics.append(diagnostic)
 
 
 def clinic_copies(root: Path, known: Mapping[str, ObjectiveTexts], report: Collection[str]) -> list[Diagnostic]:
@@ -136,7 +140,17 @@ def clinic_copies(root: Path, known: Mapping[str, ObjectiveTexts], report: Colle
 def check_plan(source: Path, path: str, policy: Policy, library: Library, today: date,
                root: Path | None = None) -> CheckedPlan:
     """Check one plan: load, validate, rules, template items and, with the clinic's ``root`` (where the
-    allowed-signers file is), its signatures."""
+    allowed-signers file is), its signatures; then its placeholders (see ``skeleton``)."""
+    checked = _checked(source, path, policy, library, today, root)
+    if checked.document is not None:
+        found, checked.unfilled = placeholder_findings(checked.document)
+        if found:  # each unfilled value is reported once, as the placeholder it is
+            kept = [d for d in checked.diagnostics if (d.line, d.col) not in checked.unfilled]
+            checked.diagnostics = kept + found
+    return checked
+
+
+def _checked(source: Path, path: str, policy: Policy, library: Library, today: date, root: Path | None) -> CheckedPlan:
     checked = CheckedPlan(source, path)
     document, diagnostics = load_document(source, path)
     checked.diagnostics.extend(diagnostics)

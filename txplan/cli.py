@@ -153,6 +153,15 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--due-within", type=int, metavar="DAYS", help="only plans due for review within DAYS (or overdue)")
     status.add_argument("--names", action="store_true", help="include client names (PHI) in the output")
     status.add_argument("--today", type=date.fromisoformat, metavar="YYYY-MM-DD", help="the date to measure from")
+    new = commands.add_parser(
+        "new", help="write plans/<id>.md, a draft whose placeholders `check` lists",
+        description="Write plans/<id>.md (the chart number in lower case): a draft plan with every required key, "
+                    "a comment on each saying what it holds, and a placeholder wherever this client's details go. "
+                    "`txplan check` reports each placeholder as an error at its line until it is filled. With "
+                    "--from, the draft takes the shape of another plan (its problems, goals, objectives, items and "
+                    "templates) without any of its client's details. Never overwrites a file (exit 2).")
+    new.add_argument("plan_id", metavar="ID", help="the client's chart number, such as C-0043")
+    new.add_argument("--from", dest="source", type=Path, metavar="PLAN", help="a plan whose shape to start from")
     schema = commands.add_parser(
         "schema", help="print the JSON Schema of a plan's or a template's front matter",
         description="Print a JSON Schema (draft 2020-12) of the front matter of a plan or of an intervention "
@@ -202,6 +211,8 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         return _sign(root, plan_path(root, args.plan, cwd), args)
     if args.command == "status":
         return _status(root, args)
+    if args.command == "new":
+        return _new(root, args.plan_id, cwd / args.source if args.source is not None else None)
     return max(_build(root, [], frozenset({Output.DOCX}), args.jobs, args.force), _site(root))
 
 
@@ -278,6 +289,15 @@ def _site(root: Path) -> int:
             sys.stderr.write(f"txplan: site: {printable(str(exc))}\n")
             return EXIT_ERRORS
     sys.stderr.write(f"built the template site in {SITE}/\n")
+    return EXIT_OK
+
+
+def _new(root: Path, plan_id: str, source: Path | None) -> int:
+    from .skeleton import new_plan
+
+    made = new_plan(root, plan_id, source)
+    sys.stderr.write(printable(f"wrote {made.path}: a draft with {made.placeholders} placeholder(s) to fill; "
+                               f"`txplan check {made.path}` lists them") + "\n")
     return EXIT_OK
 
 

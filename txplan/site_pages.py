@@ -33,6 +33,7 @@ from .model import Approach, Crisis, Frequency
 from .reference import diagnostics_reference
 from .resources import example_plan
 from .safety import DEFAULT_CRISIS_LINE
+from .skeleton import placeholder
 from .templates import Library, RenderError, Template, example_context
 
 __all__ = [
@@ -372,10 +373,6 @@ def use_snippet(template: Template) -> str:
         lines += [f"    {name}: {json.dumps(placeholder(name), ensure_ascii=False)}" for name in required]
     lines.append(f"  for: [{EXAMPLE_OBJECTIVE}]")
     return "\n".join(lines)
-
-
-def placeholder(name: str) -> str:
-    return f"\N{SINGLE LEFT-POINTING ANGLE QUOTATION MARK}{name}\N{SINGLE RIGHT-POINTING ANGLE QUOTATION MARK}"
 
 
 def elements_index_page(by_element: dict[str, list[ShownTemplate]]) -> str:
