@@ -18,7 +18,7 @@ from pydantic.fields import FieldInfo
 
 from .diagnostics import Diagnostic, make
 from .frontmatter import Document, KeyPath, Pos, load_document
-from .layout import PLANS, PlansUnreadable, discover_plans
+from .layout import INTERVENTIONS, PLAN_SUFFIX, PLANS, PlanOutsideClinic, PlansUnreadable, discover_plans, plan_path
 from .model import Plan
 from .phi import scan_identifiers
 from .policy import Policy, load_policy
@@ -65,6 +65,39 @@ class CheckResult:
     @property
     def has_errors(self) -> bool:
         return any(d.is_error for d in self.diagnostics)
+
+
+@dataclass
+class CheckTargets:
+    """What the paths given to ``check`` name: the plans to check, and the files that are neither plans nor
+    templates, ignored so that a hook can pass every changed file. A template needs no entry: every check checks
+    the whole library, since one template's problem (a duplicate id) can involve another."""
+
+    plans: list[Path] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
+
+
+def check_targets(root: Path, given: Sequence[Path], cwd: Path) -> CheckTargets:
+    """Sort the paths typed after ``check`` (relative to ``cwd``). A plan's signature records name their plan.
+
+    Raises ``PlanOutsideClinic`` for a path that does not exist or is a folder, and for a plan txplan could not
+    name (see ``layout.plan_path``): a typo must not pass as "nothing to check".
+    """
+    targets = CheckTargets()
+    plans_folder, templates_folder = (Path(os.path.realpath(root / folder)) for folder in (PLANS, INTERVENTIONS))
+    for path in given:
+        typed = path if path.is_absolute() else cwd / path
+        real = Path(os.path.realpath(typed.parent)) / typed.name
+        if not real.is_file():
+            raise PlanOutsideClinic(f"{path}: no such file" if not real.exists() else
+                                    f"{path}: a folder; name files, or none to check every plan")
+        if real.is_relative_to(plans_folder) and real.name.endswith(PLAN_SUFFIX + SIDECAR_SUFFIX):
+            targets.plans.append(root / plan_path(root, typed.with_name(real.name.removesuffix(SIDECAR_SUFFIX)), cwd))
+        elif real.is_relative_to(plans_folder) and real.suffix == PLAN_SUFFIX and not real.name.startswith("."):
+            targets.plans.append(root / plan_path(root, typed, cwd))
+        elif not (real.parent == templates_folder and real.suffix == PLAN_SUFFIX):
+            targets.ignored.append(path.as_posix())
+    return targets
 
 
 def display_path(path: Path, root: Path) -> str:

@@ -124,17 +124,17 @@ def new_plan(root: Path, plan_id: str, source: Path | None = None) -> NewPlan:
     return NewPlan(relative, len(placeholder_findings(written)[0]))
 
 
-def create_new(path: Path, text: str, shown: str) -> None:
-    """Create ``path`` with ``text``, readable by its owner only (a plan will hold a client's details); refused
-    with ``FileExists`` when anything is there already, checked by the system call itself, so no race can lose
-    a file."""
+def create_new(path: Path, content: str | bytes, shown: str) -> None:
+    """Create ``path`` with ``content`` (text is written as UTF-8 with LF line ends), readable by its owner only
+    (a plan will hold a client's details); refused with ``FileExists`` naming ``shown`` when anything is there
+    already, checked by the system call itself, so no race can lose a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
         raise FileExists(f"{shown}: already exists; txplan never overwrites a file") from None
-    with os.fdopen(descriptor, "w", encoding="utf-8", newline="\n") as handle:
-        handle.write(text)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(content.encode() if isinstance(content, str) else content)
 
 
 def placeholder(ask: str) -> str:
