@@ -31,7 +31,7 @@ from ruamel.yaml import YAML
 from . import __version__
 from .layout import INTERVENTIONS, MKDOCS, PLANS, PYPROJECT, REFERENCE_DOCX
 from .policy import Policy
-from .resources import default_reference_path, example_plan, starter_interventions
+from .resources import MissingResource, default_reference_path, example_plan, starter_interventions
 from .schema import SCHEMAS, schema_text
 from .skeleton import FileExists, create_new
 
@@ -86,10 +86,11 @@ def init_clinic(root: Path, *, empty: bool = False) -> Clinic:
         more = f" and {len(existing) - SHOWN_CONFLICTS} more" if len(existing) > SHOWN_CONFLICTS else ""
         raise FileExists(f"{root}: {', '.join(existing[:SHOWN_CONFLICTS])}{more} already exist(s); txplan init "
                          "never overwrites a file (run it in an empty folder, or move these away)")
+    contents = {name: make() for name, make in files.items()}  # all read before anything is written
     (root / PLANS).mkdir(mode=0o700, parents=True, exist_ok=True)  # plans hold PHI: private from the start
     (root / INTERVENTIONS).mkdir(parents=True, exist_ok=True)
-    for name, content in files.items():
-        create_new(root / name, content(), name)
+    for name, content in contents.items():
+        create_new(root / name, content, name)
     return Clinic(root, list(files), not empty)
 
 
@@ -174,7 +175,10 @@ def _reader(path: Path) -> Callable[[], bytes]:
 
 
 def _data(name: str) -> str:
-    return (_DATA / name).read_text(encoding="utf-8")
+    try:
+        return (_DATA / name).read_text(encoding="utf-8")
+    except OSError:
+        raise MissingResource(f"txplan's clinic file {name} is missing from {_DATA}; reinstall txplan") from None
 
 
 def _json(value: Any) -> str:
