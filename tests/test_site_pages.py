@@ -17,11 +17,12 @@ from fixtures.site.helpers import MINIMAL_MKDOCS, REPO, built, page, plain, site
 from txplan.check import check_project
 from txplan.diagnostics import CODES
 from txplan.elements import ELEMENTS, ELEMENTS_BY_KEY, STANLEY_BROWN_STEPS
+from txplan.guides import CLOSURE_EXAMPLE, V1_1_FIELDS
 from txplan.instruments import INSTRUMENTS
 from txplan.model import Frequency
 from txplan.resources import example_plan
 from txplan.site import SiteError, build_site
-from txplan.site_pages import CLOSURE_EXAMPLE, V1_1_FIELDS, placeholder, use_snippet
+from txplan.site_pages import placeholder, use_snippet
 from txplan.templates import Template, load_library
 
 LIBRARY = load_library(REPO)

@@ -44,8 +44,10 @@ from .model import (
     ScoreEntry,
     Screening,
 )
+from .templates import Param, TemplateMeta
 
-__all__ = ["MODELS", "NOTES", "Note", "field_model", "note_for", "type_words", "written_fields"]
+__all__ = ["MODELS", "NOTES", "POLICY_NOTES", "TEMPLATE_NOTES", "Note", "field_model", "note_for", "type_words",
+           "written_fields"]
 
 
 @dataclass(frozen=True)
@@ -193,6 +195,42 @@ NOTES: dict[type[BaseModel], dict[str, Note]] = {
 
 MODELS: tuple[type[BaseModel], ...] = tuple(NOTES)
 
+# A template's front matter, in the words of the template-authoring guide.
+TEMPLATE_NOTES: dict[type[BaseModel], dict[str, Note]] = {
+    TemplateMeta: {
+        "id": Note("the template's id, which plans `use`; the file is `<id>.md` (TX401)"),
+        "title": Note("the name the site and its navigation show"),
+        "element": Note("the plan element it serves (see *Which element*)"),
+        "modalities": Note("the therapeutic approaches it belongs to: the site lists templates by modality"),
+        "tags": Note("words to find it by: problems, populations, settings"),
+        "summary": Note("one or two sentences saying what the intervention is; shown on the site and in search"),
+        "params": Note("its parameters, by name (below)"),
+        "references": Note("the sources it follows, in APA style"),
+    },
+    Param: {
+        "description": Note("what the value is, as the site's parameter table shows it"),
+        "default": Note("the value used when a plan gives none"),
+        "required": Note("`true` when every plan that uses the template must give a value"),
+    },
+}
+
+# The clinic's policy, `[tool.txplan]`: the reference page's table and the comments `txplan init` writes.
+POLICY_NOTES: dict[str, str] = {
+    "clinic": "the clinic's name, printed in every chart's header",
+    "review_interval_days": "longest time from a plan's effective date to its review (1 to 730)",
+    "crisis_required_at": "risk level from which a plan needs a safety plan: none, low, moderate, high",
+    "optional_elements": "element keys this clinic does not require (never relationships or crisis when a plan's "
+                         "facts call for them)",
+    "crisis_lines": "24-hour lines printed on every chart; a required safety plan lists one of them",
+    "allowed_signers": "who may sign: principals and their SSH public keys (ssh-keygen's allowed-signers format)",
+    "signatures_required": "who signs an active plan, plus a guardian for a minor and a named supervisor",
+    "sign_within_days": "days after the effective date by which `txplan status` expects the signatures",
+    "signers": "each name as plans print it = its principal in allowed_signers",
+    # the chart header's keys (issue 15, added to the policy on another branch): words ready for them
+    "confidentiality_notice": "the notice in every chart's header (a substance-use program uses 42 CFR Part 2's)",
+    "address": "the clinic's address line in every chart's header",
+}
+
 
 def note_for(model: type[BaseModel], name: str) -> Note:
     return NOTES[model][name]
@@ -202,6 +240,10 @@ def field_model(info: FieldInfo) -> type[BaseModel] | None:
     """The model a field holds, directly, in a list or as an optional value (``problems`` -> ``Problem``)."""
     found = [arg for arg in _members(info.annotation) if isinstance(arg, type) and issubclass(arg, BaseModel)]
     return found[0] if found else None
+
+
+_PATTERNS = {"^[A-Za-z0-9_-]+$": "id (letters, digits, `-` and `_`)",
+             "^[a-z0-9-]+$": "id (lower-case letters, digits and `-`)"}
 
 
 def written_fields(model: type[BaseModel]) -> list[tuple[str, FieldInfo]]:
@@ -227,9 +269,12 @@ def _words(annotation: Any, metadata: list[Any]) -> str:
     if origin is list:
         return _list_words(get_args(annotation)[0], metadata)
     if origin is dict:
+        value = get_args(annotation)[1]
+        if isinstance(value, type) and issubclass(value, BaseModel):
+            return "mapping of names to mappings"
         return "mapping of parameter names to text, numbers or `true`/`false`"
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return f"`{annotation.__name__}` (below)"
+        return "mapping"
     if annotation is date:
         return "date `YYYY-MM-DD`"
     if annotation is bool:
@@ -239,14 +284,17 @@ def _words(annotation: Any, metadata: list[Any]) -> str:
         high = next((m.le for m in metadata if isinstance(m, Le)), None)
         whole = "whole number" if annotation is int else "number"
         return f"{whole} from {low} to {high}" if low is not None and high is not None else whole
-    if any(getattr(m, "pattern", None) for m in metadata):
-        return "id (letters, digits, `-` and `_`)"
+    pattern = next((m.pattern for m in metadata if getattr(m, "pattern", None)), None)
+    if pattern is not None:
+        return _PATTERNS.get(pattern, f"text matching `{pattern}`")
     return "text"
 
 
 def _union_words(options: list[Any], metadata: list[Any]) -> str:
     if set(options) == {int, float}:
         return "number"
+    if set(options) == {str, int, float, bool}:
+        return "text, a number or `true`/`false`"
     shown = [_words(arg, metadata) for arg in options]
     if len(shown) == 2 and shown[1].startswith(f"list of {shown[0]}"):  # `format`: one value or a list
         return f"{shown[0]}, or a list of them"
@@ -259,7 +307,7 @@ def _list_words(member: Any, metadata: list[Any]) -> str:
     words = _words(member, [])
     if low == high:
         return f"{low} {words}s"
-    plural = {"text": "texts", "number": "numbers"}.get(words, words.replace("id (", "ids ("))
+    plural = {"text": "texts", "number": "numbers", "mapping": "mappings"}.get(words, words.replace("id (", "ids ("))
     return f"list of {plural}, at least {low}" if low else f"list of {plural}"
 
 

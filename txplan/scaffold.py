@@ -29,13 +29,14 @@ from typing import Any
 from ruamel.yaml import YAML
 
 from . import __version__
+from .fields import POLICY_NOTES
 from .layout import INTERVENTIONS, MKDOCS, PLANS, PYPROJECT, REFERENCE_DOCX
 from .policy import Policy
 from .resources import MissingResource, default_reference_path, example_plan, starter_interventions
 from .schema import SCHEMAS, schema_text
 from .skeleton import FileExists, create_new
 
-__all__ = ["EXAMPLE_PLAN_NAME", "HOOK", "POLICY_NOTES", "Clinic", "hook_config", "init_clinic", "policy_table"]
+__all__ = ["EXAMPLE_PLAN_NAME", "HOOK", "Clinic", "hook_config", "init_clinic", "policy_table", "toml_value"]
 
 _DATA = Path(__file__).resolve().parent / "data" / "clinic"
 EXAMPLE_PLAN_NAME = "c-0042-example.md"
@@ -54,19 +55,6 @@ HOOK: dict[str, Any] = {
     "require_serial": True,
 }
 
-# What each policy key means, as the commented pyproject.toml says it; a key without words is listed bare.
-POLICY_NOTES: dict[str, str] = {
-    "clinic": "the clinic's name, printed in every chart's header",
-    "review_interval_days": "longest time from a plan's effective date to its review",
-    "crisis_required_at": "risk level from which a plan needs a safety plan: none, low, moderate, high",
-    "optional_elements": "element keys this clinic does not require (never relationships or crisis when a plan's "
-                         "facts call for them)",
-    "crisis_lines": "24-hour lines printed on every chart; a required safety plan lists one of them",
-    "allowed_signers": "who may sign: principals and their SSH public keys (ssh-keygen's allowed-signers format)",
-    "signatures_required": "who signs an active plan, plus a guardian for a minor and a named supervisor",
-    "sign_within_days": "days after the effective date by which `txplan status` expects the signatures",
-    "signers": "each name as plans print it = its principal in allowed_signers",
-}
 REMARK_PACKAGES = {"remark-cli": "^12.0.1", "remark-frontmatter": "^5.0.0", "remark-lint-frontmatter-schema": "^3.15.4"}
 
 
@@ -138,7 +126,7 @@ def policy_table() -> str:
         if isinstance(value, dict):
             lines.append(f"# [tool.txplan.{key}]   # {POLICY_NOTES.get(key, '')}".rstrip(" #"))
             continue
-        setting = f"# {key} = {_toml(value)}"
+        setting = f"# {key} = {toml_value(value)}"
         note = POLICY_NOTES.get(key)
         lines.append(f"{setting:<48}  # {note}" if note else setting)
     return "\n".join(lines) + "\n"
@@ -157,12 +145,12 @@ def hook_config() -> str:
             + out.getvalue())
 
 
-def _toml(value: Any) -> str:
-    """A policy default as TOML: JSON's strings, numbers and lists are TOML's; objects become inline tables."""
+def toml_value(value: Any) -> str:
+    """A policy default (JSON-ready) as TOML: JSON's strings, numbers and lists are TOML's; objects become inline tables."""
     if isinstance(value, dict):
-        return "{ " + ", ".join(f"{key} = {_toml(item)}" for key, item in value.items()) + " }"
+        return "{ " + ", ".join(f"{key} = {toml_value(item)}" for key, item in value.items()) + " }"
     if isinstance(value, list):
-        return "[" + ", ".join(_toml(item) for item in value) + "]"
+        return "[" + ", ".join(toml_value(item) for item in value) + "]"
     return json.dumps(value, ensure_ascii=False)
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from .fields import NOTES, TEMPLATE_NOTES
 from .model import Plan
 from .templates import TemplateMeta
 
@@ -33,9 +34,15 @@ SCHEMAS: dict[str, tuple[type[BaseModel], str, str]] = {
 
 
 def schema_for(name: str) -> dict[str, Any]:
-    """The schema of ``name`` (a key of ``SCHEMAS``) as a JSON-ready dict."""
+    """The schema of ``name`` (a key of ``SCHEMAS``) as a JSON-ready dict, each key described in the words of
+    the plan format reference (``fields``), which editors show when the key is hovered or completed."""
     model, title, description = SCHEMAS[name]
-    return {"$schema": DIALECT, **model.model_json_schema(mode="validation"), "title": title, "description": description}
+    schema = model.model_json_schema(mode="validation")
+    notes = {m.__name__: n for m, n in (*NOTES.items(), *TEMPLATE_NOTES.items())}
+    for definition in (schema, *schema.get("$defs", {}).values()):
+        for key, words in notes.get(definition.get("title", ""), {}).items():
+            definition["properties"][key]["description"] = words.text
+    return {"$schema": DIALECT, **schema, "title": title, "description": description}
 
 
 def schema_text(name: str) -> str:

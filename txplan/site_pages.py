@@ -28,11 +28,10 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from .elements import ELEMENTS, ELEMENTS_BY_KEY, ITEM_ELEMENTS, STANLEY_BROWN_STEPS, Element, Shape
+from .guides import DIAGNOSTICS, PLAN_FORMAT, TEMPLATE_GUIDE, fenced, plan_format_page, template_guide_page
 from .instruments import INSTRUMENTS, Band
 from .model import Approach, Crisis, Frequency
 from .reference import diagnostics_reference
-from .resources import example_plan
-from .safety import DEFAULT_CRISIS_LINE
 from .skeleton import placeholder
 from .templates import Library, RenderError, Template, example_context
 
@@ -48,8 +47,6 @@ HOME = "index.md"
 ELEMENTS_INDEX = "elements/index.md"
 MODALITIES = "modalities.md"
 TAGS = "tags.md"
-PLAN_FORMAT = "plan-format.md"
-DIAGNOSTICS = "diagnostics.md"
 EXAMPLE_OBJECTIVE = "O1"
 
 
@@ -153,37 +150,6 @@ def _wrapped(texts: Iterable[str]) -> tuple[AuthorText, ...]:
     return tuple(AuthorText(t) for t in texts)
 
 
-# How a closed plan records its ending (the chart's discharge summary); fictional.
-CLOSURE_EXAMPLE = """\
-status: closed
-closure:                         # required when status is closed
-  date: 2027-01-29               # from dates.effective to today
-  reason: Discharge criteria met # free text
-  criteria_met: all              # all | some | none
-  referrals:                     # optional
-    - Primary care follow-up in three months
-  summary: |                     # Markdown: course, final scores, what the client takes forward
-    Twelve sessions of CBT; PHQ-9 from 17 to 6.
-"""
-
-# The fields v1.1 added, each with the codes that guard it (see the diagnostics page).
-V1_1_FIELDS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("risk.screening", "the screening the risk level rests on: `{instrument, date}`; missing at or above the "
-     "crisis level is a warning, older than the review interval is stale", ("TX308", "TX310", "TX219")),
-    ("risk.reassess", "how often risk is assessed again, in the `every` grammar or `every session`",
-     ("TX309", "TX108")),
-    ("frequency.format", "one format or a list, such as `[individual, family]`", ("TX105", "TX108")),
-    ("crisis.*_contacts[].phone", "digits with spaces, `( ) - .` and an optional leading `+`, 3 to 15 digits; a required "
-     "safety plan lists 988 or one of the clinic's `crisis_lines`", ("TX216", "TX217", "TX306", "TX307")),
-    ("crisis.items", "crisis work written as items: templates declared `element: crisis` belong here",
-     ("TX311",)),
-    ("scores[].item9", "the PHQ-9's item 9 (thoughts of being better off dead or of self-harm), 0 to 3",
-     ("TX218", "TX312")),
-    ("closure", "how a closed plan ended: its date, reason, which discharge criteria were met, referrals and a "
-     "summary; required when `status: closed`", ("TX224", "TX225", "TX319")),
-)
-
-
 # -- the site ----------------------------------------------------------------------------------------------
 
 
@@ -212,6 +178,7 @@ def generate_site(library: Library) -> GeneratedSite:
         SitePage(MODALITIES, grouped_page("Templates by modality", "modality", _grouped(shown, lambda s: s.modalities))),
         SitePage(TAGS, grouped_page("Templates by tag", "tag", _grouped(shown, lambda s: s.tags))),
         SitePage(PLAN_FORMAT, plan_format_page()),
+        SitePage(TEMPLATE_GUIDE, template_guide_page()),
         SitePage(DIAGNOSTICS, diagnostics_reference()),
     ]
     return GeneratedSite(tuple(pages), site_nav(by_element))
@@ -237,6 +204,7 @@ def site_nav(by_element: dict[str, list[ShownTemplate]]) -> list[NavItem]:
         {"Modalities": MODALITIES},
         {"Tags": TAGS},
         {"Plan format": PLAN_FORMAT},
+        {"Writing templates": TEMPLATE_GUIDE},
         {"Diagnostic codes": DIAGNOSTICS},
     ]
 
@@ -281,7 +249,8 @@ def home_page(shown: list[ShownTemplate]) -> str:
         f"- [By modality]({MODALITIES}) and [by tag]({TAGS}).",
         "- Search (top of the page) matches titles, summaries and tags.",
         "",
-        f"The [plan format]({PLAN_FORMAT}) page shows a complete plan, and "
+        f"The [plan format]({PLAN_FORMAT}) page is the complete reference of a plan, with an example; "
+        f"[writing templates]({TEMPLATE_GUIDE}) explains how a template is made and checked; "
         f"[diagnostic codes]({DIAGNOSTICS}) explains every message `txplan check` prints.",
         "",
         "This site is generated from `templates/interventions/` at every build: edit a template, not "
@@ -428,53 +397,6 @@ def grouped_page(title: str, noun: str, groups: dict[str, list[ShownTemplate]]) 
     return _page(lines)
 
 
-def plan_format_page() -> str:
-    rows = [f"| `{e.key}` | [{e.title}]({element_uri(e)}) | {e.when.value} |" for e in ELEMENTS]
-    lines = [
-        "# Plan format",
-        "",
-        "A plan is one Markdown file under `plans/`: YAML front matter between two `---` lines, then the "
-        "narrative in Markdown. Dates are written `YYYY-MM-DD`. `txplan check` reports anything missing or "
-        f"inconsistent, with a [diagnostic code]({DIAGNOSTICS}).",
-        "",
-        "## The ten intervention elements",
-        "",
-        "| key | element | required |",
-        "| --- | --- | --- |",
-        *rows,
-        "",
-        "Most elements are lists of items. An item either uses a template (`use:` its id, `with:` its "
-        "parameters) or says what is done in its own words (`text:`); `for:` names the objectives it "
-        "serves, and `by:` who delivers it when that is not the plan's clinician.",
-        "",
-        "## A complete example",
-        "",
-        "A fictional plan that passes every check; the comments say what each key holds.",
-        "",
-        fenced(example_plan(), "yaml"),
-        "",
-        "## Closing a plan",
-        "",
-        "A closed plan says how it ended; its chart then ends with a discharge summary instead of a review date.",
-        "",
-        fenced(CLOSURE_EXAMPLE, "yaml"),
-        "",
-        "## Fields added in version 1.1",
-        "",
-        "Every plan valid under version 1 stays valid; checks on existing fields are warnings unless they guard "
-        "safety.",
-        "",
-        "| field | what it holds | diagnostics |",
-        "| --- | --- | --- |",
-        *(f"| `{name}` | {text} | {', '.join(f'[{c}]({DIAGNOSTICS}#{c.lower()})' for c in codes)} |"
-          for name, text, codes in V1_1_FIELDS),
-        "",
-        "The clinic's policy may name its own 24-hour lines in `[tool.txplan] crisis_lines`; every chart prints "
-        f"them (by default the {DEFAULT_CRISIS_LINE.name}, {DEFAULT_CRISIS_LINE.phone}).",
-    ]
-    return _page(lines)
-
-
 # -- structured elements ---------------------------------------------------------------------------------
 
 
@@ -592,11 +514,6 @@ def _identifier(name: AuthorText) -> str:
 def _code(text: str) -> str:
     ticks = "`" * (_longest_backtick_run(text) + 1)
     return f"{ticks} {text} {ticks}" if "`" in text else f"`{text}`"
-
-
-def fenced(text: str, language: str) -> str:
-    fence = "`" * max(3, _longest_backtick_run(text) + 1)
-    return f"{fence}{language}\n{text.rstrip()}\n{fence}"
 
 
 def _longest_backtick_run(text: str) -> int:
