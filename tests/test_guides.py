@@ -10,7 +10,7 @@ from fixtures.site.helpers import REPO, built, page, plain, site_clinic, text_of
 
 from txplan.cli import build_parser
 from txplan.fields import NOTES, POLICY_NOTES, TEMPLATE_NOTES, field_model, written_fields
-from txplan.guides import plan_format_page, template_guide_page
+from txplan.guides import NOWRAP, plan_format_page, template_guide_page
 from txplan.model import Plan
 from txplan.policy import Policy
 from txplan.templates import MAX_OUTPUT_CHARS, MAX_STEPS
@@ -42,7 +42,7 @@ def test_the_reference_has_a_row_for_every_key_of_every_model() -> None:
     for model, notes in NOTES.items():
         for key, note in notes.items():
             if model.__name__ != "Interventions":
-                assert f"| `{key}` |" in text and note.text in text, (model.__name__, key)
+                assert f'| <code style="{NOWRAP}">{key}</code> |' in text and note.text in text, (model.__name__, key)
 
 
 def test_the_reference_lists_the_policy_with_its_defaults() -> None:

@@ -27,12 +27,13 @@ from .resources import MissingResource, example_plan
 from .scaffold import toml_value
 from .templates import MAX_OUTPUT_CHARS, MAX_RENDER_SECONDS, MAX_STEPS, Param, TemplateMeta, example_context
 
-__all__ = ["CLOSURE_EXAMPLE", "DIAGNOSTICS", "PLAN_FORMAT", "TEMPLATE_GUIDE", "V1_1_FIELDS", "fenced",
+__all__ = ["CLOSURE_EXAMPLE", "DIAGNOSTICS", "NOWRAP", "PLAN_FORMAT", "TEMPLATE_GUIDE", "V1_1_FIELDS", "fenced",
            "plan_format_page", "template_guide_page"]
 
 PLAN_FORMAT = "plan-format.md"
 TEMPLATE_GUIDE = "templates.md"
 DIAGNOSTICS = "diagnostics.md"
+NOWRAP = "white-space: nowrap"  # the one inline style the generated pages use (and the sanitizer keeps)
 _SOURCES = Path(__file__).resolve().parent / "data" / "docs"
 _MARKER = re.compile(r"<!-- txplan: ([a-z0-9.-]+) -->")
 
@@ -67,10 +68,10 @@ V1_1_FIELDS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 )
 
 # Models a plan has in several places, headed by what they are.
-_SHARED: dict[type[BaseModel], str] = {
-    Item: "Intervention items: `interventions.<element>[]` and `interventions.crisis.items[]`",
-    Contact: "Contacts: `interventions.crisis.support_contacts[]` and `professional_contacts[]`",
-    Feedback: "`interventions.evaluation.feedback[]`: written like items, without `for`",
+_SHARED: dict[type[BaseModel], tuple[str, str]] = {
+    Item: ("Intervention items", "Each entry of `interventions.<element>` and of `interventions.crisis.items`."),
+    Contact: ("Contacts", "Each entry of `interventions.crisis.support_contacts` and `professional_contacts`."),
+    Feedback: ("Feedback", "Each entry of `interventions.evaluation.feedback`: written like an item, without `for`."),
 }
 
 # What a template body sees besides its parameters (``check.render_context``), in words.
@@ -134,17 +135,18 @@ def _plan_keys() -> str:
     for model, where in _models_in_order():
         if model is Interventions:
             continue  # the elements have their own section
-        lines += ["", f"### {where}", "", *_key_table(model, NOTES[model])]
+        heading, said = _SHARED.get(model, (where, ""))
+        lines += ["", f"### {heading}", "", *([said, ""] if said else []), *_key_table(model, NOTES[model])]
     return "\n".join(lines).strip()
 
 
 def _models_in_order(model: type[BaseModel] = Plan, where: str = "",
                      seen: set[type[BaseModel]] | None = None) -> Iterator[tuple[type[BaseModel], str]]:
-    """Each model once, in the order a plan's keys are read, headed by where a plan has it
-    (`problems[].goals[]`) or by what it is when it appears in several places (items, contacts)."""
+    """Each model once, in the order a plan's keys are read, with where a plan first has it
+    (`problems[].goals[]`)."""
     seen = set() if seen is None else seen
     seen.add(model)
-    yield model, _SHARED.get(model, f"`{where}`" if where else "The plan")
+    yield model, f"`{where}`" if where else "The plan"
     for key, info in written_fields(model):
         inner = field_model(info)
         if inner is not None and inner not in seen:
@@ -157,7 +159,7 @@ def _is_list(info: FieldInfo) -> bool:
 
 
 def _key_table(model: type[BaseModel], notes: dict[str, Note]) -> list[str]:
-    rows = [f"| `{key}` | {type_words(info)} | {_needed(info)} | {notes[key].text} |"
+    rows = [f'| <code style="{NOWRAP}">{key}</code> | {type_words(info)} | {_needed(info)} | {notes[key].text} |'
             for key, info in written_fields(model)]
     return ["| key | type | required | what it holds |", "| --- | --- | --- | --- |", *rows]
 

@@ -28,7 +28,15 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from .elements import ELEMENTS, ELEMENTS_BY_KEY, ITEM_ELEMENTS, STANLEY_BROWN_STEPS, Element, Shape
-from .guides import DIAGNOSTICS, PLAN_FORMAT, TEMPLATE_GUIDE, fenced, plan_format_page, template_guide_page
+from .guides import (
+    DIAGNOSTICS,
+    NOWRAP,
+    PLAN_FORMAT,
+    TEMPLATE_GUIDE,
+    fenced,
+    plan_format_page,
+    template_guide_page,
+)
 from .instruments import INSTRUMENTS, Band
 from .model import Approach, Crisis, Frequency
 from .reference import diagnostics_reference
@@ -501,9 +509,6 @@ def _span(low: float, high: float) -> str:
 def _front_matter(**fields: Any) -> str:
     body = "".join(f"{key}: {json.dumps(value, ensure_ascii=False)}\n" for key, value in fields.items())
     return f"---\n{body}---\n"
-
-
-NOWRAP = "white-space: nowrap"  # the one inline style the generated pages use (and the sanitizer keeps)
 
 
 def _identifier(name: AuthorText) -> str:
