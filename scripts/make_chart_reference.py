@@ -1,4 +1,5 @@
-"""Build templates/chart.docx, the example clinic's reference document for charts.
+"""Build templates/chart.docx, the reference document for charts: the example clinic's, and the look txplan
+ships (the wheel carries it, ``txplan init`` copies it, and charts take it when a clinic has none).
 
 Like pandoc's ``--reference-doc``, a chart takes its styles, list definitions,
 page size, margins and header art from this file and ignores its body. This
@@ -26,7 +27,7 @@ from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Inches
 
-from txplan.render.docx.package import default_reference, package_bytes, prepare_base
+from txplan.render.docx.package import blank_reference, package_bytes, prepare_base
 from txplan.render.docx.styles import (
     ELEMENT_NOTE,
     FOOTER,
@@ -119,7 +120,7 @@ FONTS = {SANS: ("Arial", "020B0604020202020204", "swiss", "variable"),
 
 
 def build() -> bytes:
-    document = default_reference()
+    document = blank_reference()
     _page_setup(document)
     prepare_base(document)
     _replace_table_style(document)

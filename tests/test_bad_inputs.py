@@ -22,19 +22,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import make_clinic
+from conftest import line_of, make_clinic
 
 from txplan.check import CheckResult, check_project
 from txplan.diagnostics import Diagnostic
 from txplan.frontmatter import MAX_FILE_BYTES
 from txplan.model import MAX_ENTRIES
+from txplan.resources import example_plan
 from txplan.templates import example_context
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = Path(__file__).parent / "bad_inputs"
-EXAMPLE = (CORPUS / "plans" / "valid-example.md").read_text(encoding="utf-8")
+EXAMPLE = example_plan()  # the spec's example plan: the base every plan case is derived from
 TODAY = date(2026, 11, 20)
-USED_TEMPLATES = ("behavioral-activation", "thought-record", "problem-solving", "assertive-communication")
+USED_TEMPLATES = ("behavioral-activation", "thought-record", "problem-solving", "assertive-communication",
+                  "safety-plan-review")
 SECONDS = 10.0  # every case, generated ones included, finishes well inside this
 
 
@@ -176,7 +178,7 @@ def test_a_single_line_just_under_the_limit_is_clean(tmp_path: Path) -> None:
 def test_a_10000_deep_nested_list_is_refused_by_its_depth(tmp_path: Path) -> None:
     content = EXAMPLE.replace("  pronouns: they/them", "  pronouns: " + "[" * 10_000 + "]" * 10_000, 1).encode()
     _, _, found = check_one_plan(tmp_path, content)
-    assert [(d.code, d.line) for d in found] == [("TX012", 6)]
+    assert [(d.code, d.line) for d in found] == [("TX012", line_of(EXAMPLE, "  pronouns: they/them"))]
 
 
 def test_a_deep_block_style_nesting_is_refused_by_its_depth(tmp_path: Path) -> None:
@@ -192,8 +194,9 @@ def test_10000_objectives_finish_fast_with_one_sensible_diagnostic(tmp_path: Pat
         for i in range(10_000))
     content = EXAMPLE.replace("        objectives:\n", "        objectives:\n" + objectives, 1).encode()
     _, seconds, found = check_one_plan(tmp_path, content)
-    errors = [d for d in found if d.is_error]  # the v1 example also gets the warnings TX308 and TX309
-    assert [(d.code, d.line) for d in errors] == [("TX108", 37)]
+    errors = [d for d in found if d.is_error]
+    first_entry = line_of(EXAMPLE, "        objectives:") + 1  # the list, where its first entry starts
+    assert [(d.code, d.line) for d in errors] == [("TX108", first_entry)]
     assert f"the limit is {MAX_ENTRIES}" in errors[0].message
     assert seconds < 5
 
@@ -243,7 +246,7 @@ def test_cli_reports_the_case_and_exits_1(file: str, tmp_path: Path) -> None:
     case = next(c for c in CASES if c.file == file)
     clinic = corpus_clinic(tmp_path, templates=None)
     place(case, clinic)
-    shutil.copy(CORPUS / "plans" / "valid-example.md", clinic / "plans" / "valid.md")
+    (clinic / "plans" / "valid.md").write_text(EXAMPLE, encoding="utf-8")
     run = run_cli(clinic)
     assert run.returncode == 1, run.stderr
     position = f"{case.line}:{case.col}" if case.col is not None else f"{case.line}:"

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from docx_helpers import CLINIC, LOW_RISK_PLAN, PLAN, POLICY, checked_plan, make_clinic, render_plan
+from docx_helpers import CLINIC, LOW_RISK_PLAN, PLAN, POLICY, checked_plan, docx_clinic, render_plan
 
 from txplan.chart import build_chart
 from txplan.policy import DEFAULT_NOTICE, load_policy
@@ -46,7 +46,7 @@ def test_the_docx_header_holds_the_address_and_the_notice(tmp_path: Path, plan: 
 
 
 def test_the_html_header_holds_the_address_and_the_notice(tmp_path: Path) -> None:
-    root = make_clinic(tmp_path, {"c-0001.md": PLAN}, policy(address=ADDRESS, confidentiality_notice=LONG_NOTICE))
+    root = docx_clinic(tmp_path, {"c-0001.md": PLAN}, policy(address=ADDRESS, confidentiality_notice=LONG_NOTICE))
     page = html_page(build_chart(checked_plan(root, "c-0001.md"), load_policy(root)[0]))
     header = page[page.index("<header"):page.index("</header>")]
     assert f'<span>{CLINIC}<span class="address">{ADDRESS}</span></span>' in header
@@ -58,7 +58,7 @@ def test_a_long_notice_and_the_address_print_in_full_on_every_pdf_page(tmp_path:
     soffice = shutil.which("soffice")
     if soffice is None:
         pytest.fail("LibreOffice (soffice) is missing: ./scripts/test installs it")
-    root = make_clinic(tmp_path / "clinic", {"c-0001.md": PLAN}, policy(address=ADDRESS,
+    root = docx_clinic(tmp_path / "clinic", {"c-0001.md": PLAN}, policy(address=ADDRESS,
                                                                           confidentiality_notice=LONG_NOTICE))
     docx = tmp_path / "c-0001.docx"
     docx.write_bytes(chart_docx(checked_plan(root, "c-0001.md"), load_policy(root)[0], root / "templates" / "chart.docx"))

@@ -17,7 +17,8 @@ from docx_helpers import LOW_RISK_PLAN, PLAN, chart_file, docx_clinic, run_build
 from txplan.elements import ELEMENTS, STANLEY_BROWN_STEPS
 
 TOOLS = {"soffice": "LibreOffice (apt-get install libreoffice-writer)",
-         "pdftotext": "poppler-utils (apt-get install poppler-utils)"}
+         "pdftotext": "poppler-utils (apt-get install poppler-utils)",
+         "pdffonts": "poppler-utils (apt-get install poppler-utils)"}
 
 
 def tool(name: str) -> str:
@@ -99,3 +100,18 @@ def test_numbered_lists_restart(printed: dict[str, str]) -> None:
 
 def test_raw_html_is_printed_as_typed(printed: dict[str, str]) -> None:
     assert "<script>alert(1)</script>" in printed["c-0042"]
+
+
+def test_a_clinic_without_a_reference_prints_the_shipped_look(tmp_path: Path) -> None:
+    """Regression (issue 15): python-docx's own default look wrapped the header's notice onto a second line and
+    broke "Supervisor" as "Superviso / r" in the identification table; the shipped reference document fits."""
+    root = docx_clinic(tmp_path / "clinic", {"c-0042.md": PLAN}, reference=False)
+    build = run_build(root)
+    assert build.returncode == 0, build.stderr
+    to_pdf([chart_file(root, "c-0042")], tmp_path / "pdf", tmp_path / "profile")
+    text = pdf_text(tmp_path / "pdf" / "c-0042.pdf")
+    first_page = text.split("\f")[0]
+    assert "Confidential: protected health information" in first_page
+    assert re.search(r"\bSupervisor\b", first_page)
+    assert "LiberationSans" in subprocess.run([tool("pdffonts"), str(tmp_path / "pdf" / "c-0042.pdf")],
+                                               capture_output=True, text=True, timeout=60, check=True).stdout

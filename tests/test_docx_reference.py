@@ -17,6 +17,7 @@ from txplan.policy import Policy
 from txplan.render.docx import ChartReferenceError, DocxRenderer, chart_docx
 from txplan.render.docx.oxml import NUMBERED_LIST_NAME
 from txplan.render.docx.package import package_bytes
+from txplan.resources import default_reference_path
 
 POLICY = Policy(clinic="Harbor Street Counseling")
 
@@ -55,10 +56,15 @@ def test_committed_reference_sets_letter_paper_and_one_inch_margins() -> None:
     assert {section.left_margin, section.right_margin, section.top_margin, section.bottom_margin} == {Inches(1)}
 
 
-def test_without_a_reference_the_built_in_default_is_used(tmp_path: Path) -> None:
-    chart = render_with(tmp_path, None)
+def test_without_a_reference_a_chart_takes_the_shipped_look(tmp_path: Path) -> None:
+    root = docx_clinic(tmp_path / "clinic", {"c-0042.md": PLAN}, reference=False)
+    checked = checked_plan(root, "c-0042.md")
+    built_in = chart_docx(checked, POLICY, None)
+    assert built_in == chart_docx(checked, POLICY, default_reference_path())
+    assert default_reference_path().read_bytes() == (REPO / "templates" / "chart.docx").read_bytes()
+    chart = open_chart(built_in)
     assert "Treatment plan" in paragraph_texts(chart)
-    assert chart.styles["Chart Table"].base_style.name == "Table Grid"
+    assert chart.sections[0].left_margin == Inches(1)
 
 
 def test_a_clinic_reference_gives_its_look_but_not_its_body(tmp_path: Path) -> None:

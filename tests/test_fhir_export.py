@@ -18,7 +18,6 @@ from fhir.resources.R4B.bundle import Bundle
 
 from txplan.build.pipeline import ChartState, build_charts
 from txplan.check import CheckedPlan, check_project
-from txplan.elements import ITEM_ELEMENTS
 from txplan.export.fhir import (
     CAREPLAN_CATEGORY,
     CHART_ID_SYSTEM,
@@ -29,14 +28,15 @@ from txplan.export.fhir import (
     plan_bundle,
 )
 from txplan.layout import Output
+from txplan.resources import EXAMPLE_PLAN_FILE
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "fhir"
-EXAMPLE = FIXTURES / "c-0042-spec-example.md"
+EXAMPLE = EXAMPLE_PLAN_FILE  # the spec's example plan, mapped field by field below
 TODAY = date(2027, 1, 10)
 XHTML_DIV = "{http://www.w3.org/1999/xhtml}div"
 
-PLANS = sorted((REPO / "plans").glob("*.md")) + sorted(FIXTURES.glob("*.md"))
+PLANS = sorted((REPO / "plans").glob("*.md")) + sorted(FIXTURES.glob("*.md")) + [EXAMPLE]
 
 Resource = dict[str, Any]
 
@@ -175,14 +175,15 @@ def test_a_closed_plan_ends_on_its_closure_date() -> None:
 
 def test_one_activity_per_intervention_item_with_its_goals(example: CheckedPlan, bundle: dict[str, Any]) -> None:
     assert example.plan is not None
-    items = [item for key in ITEM_ELEMENTS for item in example.plan.interventions.items(key)]
+    items = list(example.plan.item_entries())
     activities = [a["detail"] for a in only(bundle, "CarePlan")["activity"]]
-    assert len(activities) == len(items) == 6
+    assert len(activities) == len(items) == 7
     o1, o2 = (ref(g) for g in resources(bundle, "Goal"))
-    assert [a["goal"] for a in activities] == [[o1], [o2], [o1, o2], [o1], [o2], [o1]]
+    assert [a["goal"] for a in activities] == [[o1], [o2], [o1, o2], [o1], [o2], [o1], [o2]]
     assert [a["code"]["text"] for a in activities] == [
         "Specific techniques and activities", "Homework assignments", "Psychoeducation", "Skill-building",
-        "Emotional exploration and processing", "Relationship-focused interventions"]
+        "Emotional exploration and processing", "Relationship-focused interventions",
+        "Crisis management and safety planning"]
     assert {a["status"] for a in activities} == {"scheduled"}
     assert all(a["performer"] == [ref(only(bundle, "Practitioner"))] for a in activities)
 
@@ -211,13 +212,13 @@ def test_narrative_is_xhtml_of_the_plan_body(bundle: dict[str, Any]) -> None:
     assert "Presenting concerns" in "".join(div.itertext())
 
 
-@pytest.mark.parametrize(("name", "careplan", "goal", "activity"), [
-    ("c-0042-spec-example.md", "active", "active", "scheduled"),
-    ("c-0077-closed.md", "completed", "completed", "completed"),
-    ("c-0091-draft.md", "draft", "proposed", "not-started"),
-])
-def test_statuses_follow_the_plan_status(name: str, careplan: str, goal: str, activity: str) -> None:
-    bundle = plan_bundle(checked_plan(FIXTURES / name))
+@pytest.mark.parametrize(("path", "careplan", "goal", "activity"), [
+    (EXAMPLE, "active", "active", "scheduled"),
+    (FIXTURES / "c-0077-closed.md", "completed", "completed", "completed"),
+    (FIXTURES / "c-0091-draft.md", "draft", "proposed", "not-started"),
+], ids=lambda value: value.name if isinstance(value, Path) else None)
+def test_statuses_follow_the_plan_status(path: Path, careplan: str, goal: str, activity: str) -> None:
+    bundle = plan_bundle(checked_plan(path))
     assert only(bundle, "CarePlan")["status"] == careplan
     assert {g["lifecycleStatus"] for g in resources(bundle, "Goal")} == {goal}
     assert {a["detail"]["status"] for a in only(bundle, "CarePlan")["activity"]} == {activity}
@@ -326,10 +327,11 @@ def test_the_fhir_build_writes_private_deterministic_json_for_valid_plans_only_a
 def test_crisis_items_become_activities_of_the_crisis_element(tmp_path: Path, bundle: dict[str, Any]) -> None:
     with_items = tmp_path / EXAMPLE.name
     with_items.write_text(EXAMPLE.read_text(encoding="utf-8").replace(
-        "    reasons_for_living: [My niece]   # optional\n",
-        "    reasons_for_living: [My niece]\n    items:\n      - text: Review the safety plan each session.\n"
-        "        for: [O2]\n", 1), encoding="utf-8")
+        "    items:                       # optional: crisis work, as items (templates of element crisis)\n",
+        "    items:\n      - text: Review the safety plan each session.\n        for: [O2]\n", 1), encoding="utf-8")
     activities = only(plan_bundle(checked_plan(with_items)), "CarePlan")["activity"]
     assert len(activities) == len(only(bundle, "CarePlan")["activity"]) + 1
-    crisis = [a["detail"] for a in activities if a["detail"]["code"]["text"] == "Crisis management and safety planning"]
-    assert [detail["description"] for detail in crisis] == ["Review the safety plan each session."]
+    crisis = [a["detail"]["description"] for a in activities
+              if a["detail"]["code"]["text"] == "Crisis management and safety planning"]
+    assert len(crisis) == 2  # the new item, then the example's own (safety-plan-review)
+    assert crisis[0] == "Review the safety plan each session."

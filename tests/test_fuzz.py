@@ -39,13 +39,15 @@ from txplan.phi import scan_identifiers
 from txplan.policy import Policy
 from txplan.render.docx import DocxRenderer, graphs_in
 from txplan.render.html import html_page
+from txplan.resources import example_plan as example_plan_text
 from txplan.site_pages import generate_site
 from txplan.templates import RenderError, example_context, load_library, load_template
 
 REPO = Path(__file__).resolve().parent.parent
 TODAY = date(2026, 11, 20)
 EXAMPLES = int(os.environ.get("TXPLAN_FUZZ_EXAMPLES", "150"))
-USED_TEMPLATES = ("behavioral-activation", "thought-record", "problem-solving", "assertive-communication")
+USED_TEMPLATES = ("behavioral-activation", "thought-record", "problem-solving", "assertive-communication",
+                  "safety-plan-review")
 FUZZED_TEMPLATE = "thought-record"
 
 FUZZ_SETTINGS = settings(
@@ -173,7 +175,7 @@ def fuzz_clinic() -> Iterator[Path]:
     shutil.rmtree(root, ignore_errors=True)
 
 
-EXAMPLE_PLAN = (Path(__file__).parent / "bad_inputs" / "plans" / "valid-example.md").read_text(encoding="utf-8")
+EXAMPLE_PLAN = example_plan_text()
 TEMPLATE_TEXT = (REPO / "templates" / "interventions" / f"{FUZZED_TEMPLATE}.md").read_text(encoding="utf-8")
 
 

@@ -10,14 +10,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import position_of
 
 from txplan.diagnostics import CODES, Severity
 from txplan.frontmatter import load_document
 from txplan.phi import scan_identifiers
+from txplan.resources import example_plan
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = Path(__file__).parent / "bad_inputs"
-EXAMPLE = (CORPUS / "plans" / "valid-example.md").read_text(encoding="utf-8")
+EXAMPLE = example_plan()
 
 
 def scan_plan(tmp_path: Path, text: str) -> list[tuple[int, int, str]]:
@@ -49,7 +51,7 @@ def test_an_ssn_in_the_narrative_is_flagged_at_its_position_without_echoing_it(t
 
 def test_an_ssn_in_the_front_matter_is_flagged(tmp_path: Path) -> None:
     text = EXAMPLE.replace("pronouns: they/them", "pronouns: they/them 078-05-1120", 1)
-    assert [(f[0], f[1]) for f in scan_plan(tmp_path, text)] == [(6, 23)]
+    assert [(f[0], f[1]) for f in scan_plan(tmp_path, text)] == [position_of(text, "078-05-1120")]
 
 
 @pytest.mark.parametrize("written", [

@@ -4,12 +4,14 @@ table is pinned by a test."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from txplan.coverage import NAMED
 from txplan.diagnostics import CODES
+from txplan.guides import plan_format_page, template_guide_page
 from txplan.reference import diagnostics_reference, library_coverage
 from txplan.templates import load_library
 
@@ -54,3 +56,9 @@ _CODES_IN_TESTS = _codes_in_tests()
 @pytest.mark.parametrize("code", sorted(CODES))
 def test_every_code_appears_in_a_test(code: str) -> None:
     assert code in _CODES_IN_TESTS, f"no test under tests/ mentions {code}"
+
+
+@pytest.mark.parametrize(("name", "page"), [("plan-format.md", plan_format_page), ("templates.md", template_guide_page)])
+def test_the_guides_in_docs_are_the_generated_pages(name: str, page: Callable[[], str]) -> None:
+    committed = (REPO / "docs" / name).read_text(encoding="utf-8")
+    assert committed == page(), "regenerate it: python -m txplan.reference"

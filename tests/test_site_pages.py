@@ -17,10 +17,12 @@ from fixtures.site.helpers import MINIMAL_MKDOCS, REPO, built, page, plain, site
 from txplan.check import check_project
 from txplan.diagnostics import CODES
 from txplan.elements import ELEMENTS, ELEMENTS_BY_KEY, STANLEY_BROWN_STEPS
+from txplan.guides import CLOSURE_EXAMPLE, V1_1_FIELDS
 from txplan.instruments import INSTRUMENTS
 from txplan.model import Frequency
+from txplan.resources import example_plan
 from txplan.site import SiteError, build_site
-from txplan.site_pages import CLOSURE_EXAMPLE, EXAMPLE_PLAN, V1_1_FIELDS, placeholder, use_snippet
+from txplan.site_pages import placeholder, use_snippet
 from txplan.templates import Template, load_library
 
 LIBRARY = load_library(REPO)
@@ -129,12 +131,12 @@ def test_diagnostic_codes_page_lists_every_code(site: Path) -> None:
 
 def test_plan_format_page_shows_the_complete_example(site: Path) -> None:
     text = text_of(page(site, "plan-format"))
-    assert plain(EXAMPLE_PLAN) in text
+    assert plain(example_plan()) in text
     assert all(e.key in text for e in ELEMENTS)
 
 
 def test_the_example_plan_passes_every_check(tmp_path: Path) -> None:
-    root = make_clinic(tmp_path, {"example.md": EXAMPLE_PLAN})
+    root = make_clinic(tmp_path, {"example.md": example_plan()})
     found = check_project(root, None, today=date(2026, 11, 20)).diagnostics  # after its latest score
     assert [d.format() for d in found] == []
 

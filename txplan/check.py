@@ -17,14 +17,15 @@ from pydantic import TypeAdapter, ValidationError
 from pydantic.fields import FieldInfo
 
 from .diagnostics import Diagnostic, make
-from .frontmatter import Document, KeyPath, load_document
-from .layout import PLANS, PlansUnreadable, discover_plans
+from .frontmatter import Document, KeyPath, Pos, load_document
+from .layout import INTERVENTIONS, PLAN_SUFFIX, PLANS, PlanOutsideClinic, PlansUnreadable, discover_plans, plan_path
 from .model import Plan
 from .phi import scan_identifiers
 from .policy import Policy, load_policy
 from .rules import ObjectiveTexts, check_rules, copied_objectives, objective_texts
 from .signatures.records import SIDECAR_SUFFIX, load_sidecar, sidecar_path
 from .signatures.verify import Signature, signature_states
+from .skeleton import placeholder_findings
 from .templates import Library, RenderError, load_library
 from .validation import validation_diagnostics
 
@@ -39,6 +40,7 @@ class CheckedPlan:
     rendered: dict[KeyPath, str] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     signatures: list[Signature] = field(default_factory=list)  # as the chart shows them; set when checked in a clinic
+    unfilled: set[Pos] = field(default_factory=set)  # where values still hold a placeholder (TX110)
 
     @property
     def ok(self) -> bool:
@@ -63,6 +65,39 @@ class CheckResult:
     @property
     def has_errors(self) -> bool:
         return any(d.is_error for d in self.diagnostics)
+
+
+@dataclass
+class CheckTargets:
+    """What the paths given to ``check`` name: the plans to check, and the files that are neither plans nor
+    templates, ignored so that a hook can pass every changed file. A template needs no entry: every check checks
+    the whole library, since one template's problem (a duplicate id) can involve another."""
+
+    plans: list[Path] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
+
+
+def check_targets(root: Path, given: Sequence[Path], cwd: Path) -> CheckTargets:
+    """Sort the paths typed after ``check`` (relative to ``cwd``). A plan's signature records name their plan.
+
+    Raises ``PlanOutsideClinic`` for a path that does not exist or is a folder, and for a plan txplan could not
+    name (see ``layout.plan_path``): a typo must not pass as "nothing to check".
+    """
+    targets = CheckTargets()
+    plans_folder, templates_folder = (Path(os.path.realpath(root / folder)) for folder in (PLANS, INTERVENTIONS))
+    for path in given:
+        typed = path if path.is_absolute() else cwd / path
+        real = Path(os.path.realpath(typed.parent)) / typed.name
+        if not real.is_file():
+            raise PlanOutsideClinic(f"{path}: no such file" if not real.exists() else
+                                    f"{path}: a folder; name files, or none to check every plan")
+        if real.is_relative_to(plans_folder) and real.name.endswith(PLAN_SUFFIX + SIDECAR_SUFFIX):
+            targets.plans.append(root / plan_path(root, typed.with_name(real.name.removesuffix(SIDECAR_SUFFIX)), cwd))
+        elif real.is_relative_to(plans_folder) and real.suffix == PLAN_SUFFIX and not real.name.startswith("."):
+            targets.plans.append(root / plan_path(root, typed, cwd))
+        elif not (real.parent == templates_folder and real.suffix == PLAN_SUFFIX):
+            targets.ignored.append(path.as_posix())
+    return targets
 
 
 def display_path(path: Path, root: Path) -> str:
@@ -111,7 +146,9 @@ def flag_copied_objectives(root: Path, plans: list[CheckedPlan]) -> None:
     known = {c.path: objective_texts(c.document) for c in plans if c.document is not None}
     by_path = {c.path: c for c in plans}
     for diagnostic in clinic_copies(root, known, list(known)):
-        by_path[diagnostic.path].diagnostics.append(diagnostic)
+        checked = by_path[diagnostic.path]
+        if (diagnostic.line, diagnostic.col) not in checked.unfilled:
+            checked.diagnostics.append(diagnostic)
 
 
 def clinic_copies(root: Path, known: Mapping[str, ObjectiveTexts], report: Collection[str]) -> list[Diagnostic]:
@@ -136,7 +173,17 @@ def clinic_copies(root: Path, known: Mapping[str, ObjectiveTexts], report: Colle
 def check_plan(source: Path, path: str, policy: Policy, library: Library, today: date,
                root: Path | None = None) -> CheckedPlan:
     """Check one plan: load, validate, rules, template items and, with the clinic's ``root`` (where the
-    allowed-signers file is), its signatures."""
+    allowed-signers file is), its signatures; then its placeholders (see ``skeleton``)."""
+    checked = _checked(source, path, policy, library, today, root)
+    if checked.document is not None:
+        found, checked.unfilled = placeholder_findings(checked.document)
+        if found:  # each unfilled value is reported once, as the placeholder it is
+            kept = [d for d in checked.diagnostics if (d.line, d.col) not in checked.unfilled]
+            checked.diagnostics = kept + found
+    return checked
+
+
+def _checked(source: Path, path: str, policy: Policy, library: Library, today: date, root: Path | None) -> CheckedPlan:
     checked = CheckedPlan(source, path)
     document, diagnostics = load_document(source, path)
     checked.diagnostics.extend(diagnostics)

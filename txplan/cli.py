@@ -11,16 +11,18 @@ from datetime import date
 from pathlib import Path
 
 from . import __version__
-from .check import CheckResult, check_project
+from .check import CheckResult, CheckTargets, check_project, check_targets
 from .diagnostics import FORMATS, format_text, printable
 from .errors import EXIT_ERRORS, EXIT_OK, TxplanError
 from .layout import OUTPUTS, SITE, Output, find_root, plan_path
+from .schema import SCHEMAS, schema_text
 from .signatures.records import Method, Role
 
 __all__ = ["build_parser", "main", "run"]
 
 EXIT_INTERRUPTED = 128 + signal.SIGINT  # what shells report for a program stopped by Ctrl-C
 MAX_JOBS = 64
+CLINIC_FREE = frozenset({"schema", "init"})  # commands that run anywhere, without a clinic
 
 
 class _Parser(argparse.ArgumentParser):
@@ -99,8 +101,12 @@ def build_parser() -> argparse.ArgumentParser:
         "check", help="check plans and templates and print diagnostics",
         description="Check plans (default: every plan under plans/) and all templates. "
                     "Diagnostics go to stderr as path:line:col: severity CODE message. "
+                    "Files named that are not plans are taken as a hook passes changed files: a plan's "
+                    ".signatures file checks its plan, a template is checked with the library, anything else "
+                    "is ignored with a note. "
                     "Exit status: 0 no errors (warnings allowed), 1 errors, 2 usage error.")
-    check.add_argument("plans", nargs="*", type=Path, metavar="PLAN", help="plan files to check")
+    check.add_argument("plans", nargs="*", type=Path, metavar="PLAN",
+                       help="plans to check (templates and other files are accepted, see above)")
     check.add_argument("--format", choices=("text", *FORMATS), default="text",
                        help="text diagnostics on stderr (default); on stdout, a JSON list, GitHub Actions annotations "
                             "(github) or a SARIF 2.1.0 log for code scanning (sarif)")
@@ -152,8 +158,34 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--due-within", type=int, metavar="DAYS", help="only plans due for review within DAYS (or overdue)")
     status.add_argument("--names", action="store_true", help="include client names (PHI) in the output")
     status.add_argument("--today", type=date.fromisoformat, metavar="YYYY-MM-DD", help="the date to measure from")
-    for command in commands.choices.values():
-        _add_clinic_option(command, argparse.SUPPRESS)
+    init = commands.add_parser(
+        "init", help="create a working clinic in DIR (default: here)",
+        description="Create a clinic in DIR (created if missing): pyproject.toml with the policy keys, plans/ with "
+                    "a fictional example plan, the starter template library and chart look in templates/, "
+                    "mkdocs.yml, build.py, .gitignore, a pre-commit hook, JSON Schemas with editor settings, and "
+                    "a README. `txplan` then checks, builds the charts and the site. Never overwrites a file: if "
+                    "any of these exists, exits 2 naming them and writes nothing.")
+    init.add_argument("folder", nargs="?", type=Path, default=Path("."), metavar="DIR", help="where (default: here)")
+    init.add_argument("--empty", action="store_true",
+                      help="no starter templates (and so no example plan, which uses them)")
+    new = commands.add_parser(
+        "new", help="write plans/<id>.md, a draft whose placeholders `check` lists",
+        description="Write plans/<id>.md (the chart number in lower case): a draft plan with every required key, "
+                    "a comment on each saying what it holds, and a placeholder wherever this client's details go. "
+                    "`txplan check` reports each placeholder as an error at its line until it is filled. With "
+                    "--from, the draft takes the shape of another plan (its problems, goals, objectives, items and "
+                    "templates) without any of its client's details. Never overwrites a file (exit 2).")
+    new.add_argument("plan_id", metavar="ID", help="the client's chart number, such as C-0043")
+    new.add_argument("--from", dest="source", type=Path, metavar="PLAN", help="a plan whose shape to start from")
+    schema = commands.add_parser(
+        "schema", help="print the JSON Schema of a plan's or a template's front matter",
+        description="Print a JSON Schema (draft 2020-12) of the front matter of a plan or of an intervention "
+                    "template, generated from txplan's models, for editors and other tools. Needs no clinic. "
+                    "`txplan check` remains the judge: the rules between fields are not in the schema.")
+    schema.add_argument("kind", choices=list(SCHEMAS), help="which front matter")
+    for name, command in commands.choices.items():
+        if name not in CLINIC_FREE:
+            _add_clinic_option(command, argparse.SUPPRESS)
     return parser
 
 
@@ -174,11 +206,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    if args.command == "schema":
+        sys.stdout.write(schema_text(args.kind))
+        return EXIT_OK
     cwd = Path.cwd()
+    if args.command == "init":
+        return _init((cwd / args.directory if args.directory is not None else cwd) / args.folder, args.empty)
     root = find_root(cwd / args.directory if args.directory is not None else cwd)
-    plans = [root / plan_path(root, plan, cwd) for plan in getattr(args, "plans", [])]
     if args.command == "check":
-        return _check(root, plans, args.format)
+        return _check(root, check_targets(root, args.plans, cwd) if args.plans else None, args.format)
+    plans = [root / plan_path(root, plan, cwd) for plan in getattr(args, "plans", [])]
     if args.command in BUILD_COMMANDS:
         return _build(root, plans, args.outputs, args.jobs, args.force)
     if args.command == "site":
@@ -191,11 +228,16 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         return _sign(root, plan_path(root, args.plan, cwd), args)
     if args.command == "status":
         return _status(root, args)
+    if args.command == "new":
+        return _new(root, args.plan_id, cwd / args.source if args.source is not None else None)
     return max(_build(root, [], frozenset({Output.DOCX}), args.jobs, args.force), _site(root))
 
 
-def _check(root: Path, plans: Sequence[Path], fmt: str) -> int:
-    result = check_project(root, list(plans) or None)
+def _check(root: Path, targets: CheckTargets | None, fmt: str) -> int:
+    """``targets`` None: every plan. Files named that are neither plans nor templates get a note each."""
+    for ignored in targets.ignored if targets is not None else []:
+        sys.stderr.write(printable(f"txplan: {ignored}: not a plan or an intervention template; ignored") + "\n")
+    result = check_project(root, targets.plans if targets is not None else None)
     if fmt in FORMATS:
         sys.stdout.write(FORMATS[fmt](result.diagnostics))
     else:
@@ -267,6 +309,26 @@ def _site(root: Path) -> int:
             sys.stderr.write(f"txplan: site: {printable(str(exc))}\n")
             return EXIT_ERRORS
     sys.stderr.write(f"built the template site in {SITE}/\n")
+    return EXIT_OK
+
+
+def _init(folder: Path, empty: bool) -> int:
+    from .scaffold import EXAMPLE_PLAN_NAME, init_clinic
+
+    made = init_clinic(folder, empty=empty)
+    example = f"; plans/{EXAMPLE_PLAN_NAME} is a fictional example" if made.example else ""
+    sys.stderr.write(printable(f"created a clinic in {folder} ({len(made.written)} files{example})") + "\n"
+                     "next: `txplan` there checks, writes the charts and the site; `txplan new C-0001` starts a plan; "
+                     "README.md says more\n")
+    return EXIT_OK
+
+
+def _new(root: Path, plan_id: str, source: Path | None) -> int:
+    from .skeleton import new_plan
+
+    made = new_plan(root, plan_id, source)
+    sys.stderr.write(printable(f"wrote {made.path}: a draft with {made.placeholders} placeholder(s) to fill; "
+                               f"`txplan check {made.path}` lists them") + "\n")
     return EXIT_OK
 
 

@@ -150,6 +150,12 @@ _TABLE: tuple[Code, ...] = (
            "Markdown (`text`), never both and never neither.",
            "`- {use: thought-record, text: Daily record, for: [O1]}`",
            "Keep one of the two keys; `with` goes only with `use`."),
+    _error("TX110", "placeholder not filled",
+           "A value still holds a placeholder, `\u2039like this\u203a`, as `txplan new` writes them and the "
+           "site's snippets show them. A plan with placeholders is not finished, so it gets no chart; the other "
+           "findings a placeholder would cause at the same place are left out.",
+           "`dob: \u2039YYYY-MM-DD\u203a` in a plan made by `txplan new`.",
+           "Write this client's value in place of the placeholder, or delete an optional key you do not need."),
     # -- the plan's rules -----------------------------------------------------
     _error("TX201", "objective not served by any intervention",
            "Every objective needs at least one intervention item whose `for` names it, or "

@@ -130,7 +130,7 @@ def _number_as_text(value: Any) -> Any:
     return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
 
-Phone = Annotated[str, BeforeValidator(_number_as_text), Field(min_length=1)]
+Phone = Annotated[str, BeforeValidator(_number_as_text, json_schema_input_type=str | int), Field(min_length=1)]
 
 
 class Strict(BaseModel):
@@ -221,7 +221,7 @@ def _param_value(value: Any) -> Any:
     return value
 
 
-ParamArgument = Annotated[Any, BeforeValidator(_param_value)]
+ParamArgument = Annotated[Any, BeforeValidator(_param_value, json_schema_input_type=str | int | float | bool)]
 
 
 class Usable(Strict):

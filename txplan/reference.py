@@ -1,8 +1,9 @@
 """Generated reference pages: the diagnostic codes, from the one table in ``diagnostics``, and the
 library's coverage of the requirement, from the table in ``coverage`` and the template library.
 
-``python -m txplan.reference`` rewrites docs/diagnostics.md and docs/library-coverage.md; tests keep
-the committed files equal to what this module generates.
+``python -m txplan.reference`` rewrites docs/diagnostics.md and docs/library-coverage.md, and the two
+guides of ``guides`` (docs/plan-format.md, docs/templates.md); tests keep the committed files equal to
+what is generated.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ __all__ = [
 
 DIAGNOSTICS_PAGE = Path("docs") / "diagnostics.md"
 COVERAGE_PAGE = Path("docs") / "library-coverage.md"
+PLAN_FORMAT_PAGE = Path("docs") / "plan-format.md"
+TEMPLATE_GUIDE_PAGE = Path("docs") / "templates.md"
 
 
 def diagnostics_reference() -> str:
@@ -113,6 +116,11 @@ def main() -> None:
     sys.stderr.write(f"wrote {DIAGNOSTICS_PAGE}\n")
     COVERAGE_PAGE.write_text(library_coverage(load_library(Path("."))), encoding="utf-8")
     sys.stderr.write(f"wrote {COVERAGE_PAGE}\n")
+    from .guides import plan_format_page, template_guide_page  # the guides show the diagnostic codes' page
+
+    for page, text in ((PLAN_FORMAT_PAGE, plan_format_page()), (TEMPLATE_GUIDE_PAGE, template_guide_page())):
+        page.write_text(text, encoding="utf-8")
+        sys.stderr.write(f"wrote {page}\n")
 
 
 if __name__ == "__main__":

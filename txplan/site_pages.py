@@ -28,14 +28,23 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from .elements import ELEMENTS, ELEMENTS_BY_KEY, ITEM_ELEMENTS, STANLEY_BROWN_STEPS, Element, Shape
+from .guides import (
+    DIAGNOSTICS,
+    NOWRAP,
+    PLAN_FORMAT,
+    TEMPLATE_GUIDE,
+    fenced,
+    plan_format_page,
+    template_guide_page,
+)
 from .instruments import INSTRUMENTS, Band
 from .model import Approach, Crisis, Frequency
 from .reference import diagnostics_reference
-from .safety import DEFAULT_CRISIS_LINE
+from .skeleton import placeholder
 from .templates import Library, RenderError, Template, example_context
 
 __all__ = [
-    "EXAMPLE_PLAN", "AuthorText", "GeneratedSite", "NavItem", "ShownParam", "ShownTemplate", "SitePage", "generate_site",
+    "AuthorText", "GeneratedSite", "NavItem", "ShownParam", "ShownTemplate", "SitePage", "generate_site",
     "placeholder", "template_uri", "use_snippet",
 ]
 
@@ -46,125 +55,7 @@ HOME = "index.md"
 ELEMENTS_INDEX = "elements/index.md"
 MODALITIES = "modalities.md"
 TAGS = "tags.md"
-PLAN_FORMAT = "plan-format.md"
-DIAGNOSTICS = "diagnostics.md"
 EXAMPLE_OBJECTIVE = "O1"
-
-# The spec's example plan: fictional, valid against the repository's template library (a test checks it).
-EXAMPLE_PLAN = """\
----
-client:
-  id: C-0042                     # chart number, [A-Za-z0-9-]+, required
-  name: Jordan Rivera            # required
-  dob: 1988-03-14                # required
-  pronouns: they/them            # optional
-  strengths:                     # required, >= 1: what the plan builds on
-    - Curious, reflective, keeps a journal
-  preferences:                   # optional: how the client wants to be treated
-    - Prefers telehealth on weekday evenings
-clinician:
-  name: Avery Chen, LCSW         # required
-  supervisor: Dr. Sam Ortiz, PhD # optional
-status: active                   # draft | active | closed; default active
-dates:
-  effective: 2026-11-02          # required
-  review: 2027-01-31             # required; after effective, within policy interval
-participation: >-                # required: how the client took part in writing the plan
-  Plan written together in session 2; client chose goal wording.
-diagnoses:                       # required, >= 1
-  - code: F33.1                  # ICD-10-CM shape: letter, 2 digits, optional . and 1-4 chars
-    description: Major depressive disorder, recurrent, moderate
-risk:
-  level: moderate                # none | low | moderate | high, required
-  summary: Passive ideation, no plan or intent; screened with C-SSRS.
-  screening: { instrument: C-SSRS, date: 2026-10-30 }   # warned when missing at or above the crisis level
-  reassess: every session        # the grammar of every below; warned when missing at or above the crisis level
-problems:                        # required, >= 1
-  - id: P1
-    statement: Low mood and withdrawal
-    evidenced_by:                # required, >= 1: observable behaviours
-      - Stopped seeing friends since March
-      - PHQ-9 of 17 at intake
-    goals:
-      - id: G1
-        statement: Feel like myself again and get back to my friends
-        interpersonal: true      # true makes the relationships element required
-        objectives:
-          - id: O1
-            statement: Jordan will schedule and complete 3 valued activities each week
-            measure: Weekly activity log reviewed in session
-            target_date: 2027-01-15
-          - id: O2
-            statement: Jordan will reduce PHQ-9 from 17 to below 10
-            measure: PHQ-9 every 2 weeks
-            target_date: 2027-01-31
-interventions:
-  approaches:                    # 1. therapeutic approaches and modalities, >= 1
-    - modality: CBT
-      rationale: Strong evidence base for recurrent depression
-  techniques:                    # 2. specific techniques and activities, >= 1
-    - use: behavioral-activation      # a template id from templates/interventions
-      with: { activities: "walking with a friend, choir practice" }
-      for: [O1]
-  frequency:                     # 3. frequency and duration, required
-    schedule: weekly             # weekly | twice-weekly | biweekly | monthly
-    minutes: 50                  # 15..240
-    weeks: 16                    # planned length, 1..104
-    format: individual           # individual | group | family | couples, or a list: [individual, family]
-    setting: telehealth          # in-person | telehealth | hybrid
-  homework:                      # 4. homework assignments, >= 1
-    - use: thought-record
-      with: { frequency: "three times a week" }
-      for: [O2]
-  psychoeducation:               # 5. >= 1
-    - text: Explain the cycle of inactivity and low mood, with the CBT model handout.
-      for: [O1, O2]
-  skills:                        # 6. skill-building, >= 1
-    - use: problem-solving
-      for: [O1]
-  emotional_processing:          # 7. emotional exploration and processing, >= 1
-    - text: Name and rate emotions at the start of each session.
-      for: [O2]
-  relationships:                 # 8. required when any goal is interpersonal
-    - use: assertive-communication
-      for: [O1]
-  crisis:                        # 9. required when risk.level >= policy (default moderate)
-    warning_signs: [Staying in bed past noon, Thinking "no one would notice"]
-    coping_strategies: [Walk the dog around the block]
-    social_distractions: [Call cousin Maya, Go to the library café]
-    support_contacts:
-      - { name: Maya Rivera, phone: 555-0142 }
-    professional_contacts:       # >= 1 with a phone; 988 or a clinic crisis line when crisis is required
-      - { name: 988 Suicide & Crisis Lifeline, phone: "988" }
-      - { name: "Avery Chen, LCSW", phone: 555-0100 }
-    means_safety: [Medications kept by partner]
-    reasons_for_living: [My niece]   # optional
-    items:                       # optional: crisis work, as items (templates of element crisis)
-      - use: safety-plan-review
-        for: [O2]
-  evaluation:                    # 10. evaluation and feedback, required
-    measures:                    # >= 1
-      - instrument: PHQ-9        # known: PHQ-9, GAD-7, PCL-5, ORS, SRS
-        baseline: 17
-        target: 9                # reaching it means at or below (at or above for ORS/SRS)
-        every: 2 weeks           # session | N sessions | week | N weeks | month | N months
-        scores:                  # optional history, plotted in the chart
-          - { date: 2026-11-16, score: 15, item9: 0 }   # item9: PHQ-9 item 9, 0..3
-      - instrument: PDSS         # any other instrument states its range and direction
-        range: [0, 28]
-        better: lower            # lower | higher; default lower
-        baseline: 16
-        target: 7
-        every: month
-    feedback:                    # >= 1: check-ins, alliance or collaborative reviews
-      - text: Session Rating Scale at the end of every session.
-discharge:                       # required, >= 1: when treatment ends
-  - PHQ-9 below 10 for two consecutive measurements
----
-## Presenting concerns
-
-Free narrative: headings, paragraphs, **emphasis**, lists, tables, block quotes.
-"""
 
 
 # -- template text as the pages show it -------------------------------------------------------------------
@@ -267,37 +158,6 @@ def _wrapped(texts: Iterable[str]) -> tuple[AuthorText, ...]:
     return tuple(AuthorText(t) for t in texts)
 
 
-# How a closed plan records its ending (the chart's discharge summary); fictional.
-CLOSURE_EXAMPLE = """\
-status: closed
-closure:                         # required when status is closed
-  date: 2027-01-29               # from dates.effective to today
-  reason: Discharge criteria met # free text
-  criteria_met: all              # all | some | none
-  referrals:                     # optional
-    - Primary care follow-up in three months
-  summary: |                     # Markdown: course, final scores, what the client takes forward
-    Twelve sessions of CBT; PHQ-9 from 17 to 6.
-"""
-
-# The fields v1.1 added, each with the codes that guard it (see the diagnostics page).
-V1_1_FIELDS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("risk.screening", "the screening the risk level rests on: `{instrument, date}`; missing at or above the "
-     "crisis level is a warning, older than the review interval is stale", ("TX308", "TX310", "TX219")),
-    ("risk.reassess", "how often risk is assessed again, in the `every` grammar or `every session`",
-     ("TX309", "TX108")),
-    ("frequency.format", "one format or a list, such as `[individual, family]`", ("TX105", "TX108")),
-    ("crisis.*_contacts[].phone", "digits with spaces, `( ) - .` and an optional leading `+`, 3 to 15 digits; a required "
-     "safety plan lists 988 or one of the clinic's `crisis_lines`", ("TX216", "TX217", "TX306", "TX307")),
-    ("crisis.items", "crisis work written as items: templates declared `element: crisis` belong here",
-     ("TX311",)),
-    ("scores[].item9", "the PHQ-9's item 9 (thoughts of being better off dead or of self-harm), 0 to 3",
-     ("TX218", "TX312")),
-    ("closure", "how a closed plan ended: its date, reason, which discharge criteria were met, referrals and a "
-     "summary; required when `status: closed`", ("TX224", "TX225", "TX319")),
-)
-
-
 # -- the site ----------------------------------------------------------------------------------------------
 
 
@@ -326,6 +186,7 @@ def generate_site(library: Library) -> GeneratedSite:
         SitePage(MODALITIES, grouped_page("Templates by modality", "modality", _grouped(shown, lambda s: s.modalities))),
         SitePage(TAGS, grouped_page("Templates by tag", "tag", _grouped(shown, lambda s: s.tags))),
         SitePage(PLAN_FORMAT, plan_format_page()),
+        SitePage(TEMPLATE_GUIDE, template_guide_page()),
         SitePage(DIAGNOSTICS, diagnostics_reference()),
     ]
     return GeneratedSite(tuple(pages), site_nav(by_element))
@@ -351,6 +212,7 @@ def site_nav(by_element: dict[str, list[ShownTemplate]]) -> list[NavItem]:
         {"Modalities": MODALITIES},
         {"Tags": TAGS},
         {"Plan format": PLAN_FORMAT},
+        {"Writing templates": TEMPLATE_GUIDE},
         {"Diagnostic codes": DIAGNOSTICS},
     ]
 
@@ -395,7 +257,8 @@ def home_page(shown: list[ShownTemplate]) -> str:
         f"- [By modality]({MODALITIES}) and [by tag]({TAGS}).",
         "- Search (top of the page) matches titles, summaries and tags.",
         "",
-        f"The [plan format]({PLAN_FORMAT}) page shows a complete plan, and "
+        f"The [plan format]({PLAN_FORMAT}) page is the complete reference of a plan, with an example; "
+        f"[writing templates]({TEMPLATE_GUIDE}) explains how a template is made and checked; "
         f"[diagnostic codes]({DIAGNOSTICS}) explains every message `txplan check` prints.",
         "",
         "This site is generated from `templates/interventions/` at every build: edit a template, not "
@@ -489,10 +352,6 @@ def use_snippet(template: Template) -> str:
     return "\n".join(lines)
 
 
-def placeholder(name: str) -> str:
-    return f"\N{SINGLE LEFT-POINTING ANGLE QUOTATION MARK}{name}\N{SINGLE RIGHT-POINTING ANGLE QUOTATION MARK}"
-
-
 def elements_index_page(by_element: dict[str, list[ShownTemplate]]) -> str:
     rows = [
         f"| [{e.title}]({element_uri(e).removeprefix('elements/')}) | `{e.key}` | {e.when.value} | "
@@ -543,53 +402,6 @@ def grouped_page(title: str, noun: str, groups: dict[str, list[ShownTemplate]]) 
     ]
     for key in keys:
         lines += ["", f"## {names[key].text}", "", *template_table(groups[key], "")]
-    return _page(lines)
-
-
-def plan_format_page() -> str:
-    rows = [f"| `{e.key}` | [{e.title}]({element_uri(e)}) | {e.when.value} |" for e in ELEMENTS]
-    lines = [
-        "# Plan format",
-        "",
-        "A plan is one Markdown file under `plans/`: YAML front matter between two `---` lines, then the "
-        "narrative in Markdown. Dates are written `YYYY-MM-DD`. `txplan check` reports anything missing or "
-        f"inconsistent, with a [diagnostic code]({DIAGNOSTICS}).",
-        "",
-        "## The ten intervention elements",
-        "",
-        "| key | element | required |",
-        "| --- | --- | --- |",
-        *rows,
-        "",
-        "Most elements are lists of items. An item either uses a template (`use:` its id, `with:` its "
-        "parameters) or says what is done in its own words (`text:`); `for:` names the objectives it "
-        "serves, and `by:` who delivers it when that is not the plan's clinician.",
-        "",
-        "## A complete example",
-        "",
-        "A fictional plan that passes every check; the comments say what each key holds.",
-        "",
-        fenced(EXAMPLE_PLAN, "yaml"),
-        "",
-        "## Closing a plan",
-        "",
-        "A closed plan says how it ended; its chart then ends with a discharge summary instead of a review date.",
-        "",
-        fenced(CLOSURE_EXAMPLE, "yaml"),
-        "",
-        "## Fields added in version 1.1",
-        "",
-        "Every plan valid under version 1 stays valid; checks on existing fields are warnings unless they guard "
-        "safety.",
-        "",
-        "| field | what it holds | diagnostics |",
-        "| --- | --- | --- |",
-        *(f"| `{name}` | {text} | {', '.join(f'[{c}]({DIAGNOSTICS}#{c.lower()})' for c in codes)} |"
-          for name, text, codes in V1_1_FIELDS),
-        "",
-        "The clinic's policy may name its own 24-hour lines in `[tool.txplan] crisis_lines`; every chart prints "
-        f"them (by default the {DEFAULT_CRISIS_LINE.name}, {DEFAULT_CRISIS_LINE.phone}).",
-    ]
     return _page(lines)
 
 
@@ -699,9 +511,6 @@ def _front_matter(**fields: Any) -> str:
     return f"---\n{body}---\n"
 
 
-NOWRAP = "white-space: nowrap"  # the one inline style the generated pages use (and the sanitizer keeps)
-
-
 def _identifier(name: AuthorText) -> str:
     """A parameter name as code that never breaks mid-word (Material lets code wrap anywhere in narrow columns)."""
     return f'<code style="{NOWRAP}">{name.html}</code>'
@@ -710,11 +519,6 @@ def _identifier(name: AuthorText) -> str:
 def _code(text: str) -> str:
     ticks = "`" * (_longest_backtick_run(text) + 1)
     return f"{ticks} {text} {ticks}" if "`" in text else f"`{text}`"
-
-
-def fenced(text: str, language: str) -> str:
-    fence = "`" * max(3, _longest_backtick_run(text) + 1)
-    return f"{fence}{language}\n{text.rstrip()}\n{fence}"
 
 
 def _longest_backtick_run(text: str) -> int:

@@ -83,7 +83,7 @@ class Param(Strict):
 class TemplateMeta(Strict):
     id: str = Field(pattern=r"^[a-z0-9-]+$")
     title: Text
-    element: str
+    element: str = Field(json_schema_extra={"enum": list(TEMPLATE_ELEMENTS)})
     modalities: list[Text] = Field(min_length=1, max_length=MAX_ENTRIES)
     tags: list[Text] = Field([], max_length=MAX_ENTRIES)
     summary: Text

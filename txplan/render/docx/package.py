@@ -32,6 +32,7 @@ from docx.shared import Twips
 
 from ...chart.content import Metadata
 from ...errors import TxplanError
+from ...resources import default_reference_path
 from .oxml import W_DRAWING, W_P, W_PPR, ensure_list_definitions
 from .styles import (
     BUILT_IN_STYLES,
@@ -49,6 +50,7 @@ __all__ = [
     "GRAPH_NAME",
     "SIGNATURE_SPLIT",
     "ChartReferenceError",
+    "blank_reference",
     "default_reference",
     "graphs_in",
     "open_reference",
@@ -126,7 +128,14 @@ def open_reference(reference: Path) -> Any:
 
 
 def default_reference() -> Any:
-    """python-docx's default template, cut down to the styles a chart uses (its styles part is 400 kB)."""
+    """The look of a chart when the clinic has no reference document: the one txplan ships (see ``resources``),
+    which ``txplan init`` also copies into a new clinic's templates/chart.docx."""
+    return open_reference(default_reference_path())
+
+
+def blank_reference() -> Any:
+    """python-docx's default template, cut down to the styles a chart uses (its styles part is 400 kB): what
+    ``scripts/make_chart_reference.py`` builds the shipped look on."""
     document = Document()
     prune_styles(document, BUILT_IN_STYLES)
     return document
