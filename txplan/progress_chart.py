@@ -31,8 +31,10 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cache
 from io import BytesIO, StringIO
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 import matplotlib.style
@@ -40,12 +42,13 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
+from matplotlib.patches import Rectangle
 from PIL import Image
 
 from .instruments import INSTRUMENTS_BY_NAME, Band, Better, Cutoff, Instrument
 from .progress import MONTHS, MeasureStatus
 
-__all__ = ["png_of", "progress_figure", "progress_png"]
+__all__ = ["png_of", "progress_figure", "progress_png", "progress_svg"]
 
 WIDTH_IN, HEIGHT_IN, DPI = 6.5, 3.4, 200
 MARGINS_IN = {"left": 0.75, "right": 1.3, "top": 0.4, "bottom": 1.0}  # room for labels, band names and legend
@@ -65,7 +68,9 @@ BAND_MAP, BAND_ALPHA = "RdYlGn_r", 0.22  # green for the better end of the scale
 _FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 
 
+@cache
 def _font(size: float, bold: bool = False) -> FontProperties:
+    """One FontProperties per size and weight: finding a font by file is done once, each artist takes a copy."""
     return FontProperties(fname=_FONT_DIR / ("DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"), size=size)
 
 
@@ -73,14 +78,14 @@ def progress_png(status: MeasureStatus, start: date) -> bytes:
     """The graph of a measure with at least one score; the baseline is drawn at ``start`` (the plan's
     effective date), or at the first score when that comes earlier."""
     with _drawing():
-        return png_of(progress_figure(status, start))
+        return png_of(_figure(status, start))
 
 
 def progress_svg(status: MeasureStatus, start: date) -> str:
     """The same graph as an SVG element for HTML charts: text drawn as paths (no font to fetch), no date or
     creator stamp, ids salted with a constant, so the same scores give the same markup."""
     with _drawing():
-        figure = progress_figure(status, start)
+        figure = _figure(status, start)
         matplotlib.rcParams["svg.hashsalt"] = "txplan"
         buffer = StringIO()
         figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
@@ -100,17 +105,22 @@ def _drawing() -> Iterator[None]:
 
 def progress_figure(status: MeasureStatus, start: date) -> Figure:
     """The graph as a matplotlib figure on the Agg canvas, drawn but not encoded (``progress_png`` encodes it)."""
+    with _drawing():
+        return _figure(status, start)
+
+
+def _figure(status: MeasureStatus, start: date) -> Figure:
+    """``progress_figure`` inside a ``_drawing`` context the caller holds (entering one costs a millisecond)."""
     if not status.scores:
         raise ValueError("a progress graph needs at least one score")
-    with _drawing():
-        figure = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI, facecolor="white")
-        FigureCanvasAgg(figure)
-        figure.subplots_adjust(left=MARGINS_IN["left"] / WIDTH_IN, right=1 - MARGINS_IN["right"] / WIDTH_IN,
-                               top=1 - MARGINS_IN["top"] / HEIGHT_IN, bottom=MARGINS_IN["bottom"] / HEIGHT_IN)
-        _Graph(figure.add_subplot(), status, min(start, status.scores[0].date)).draw()
-        figure.text(MARGINS_IN["left"] / WIDTH_IN, 1 - 0.12 / HEIGHT_IN, _title(status.instrument), va="top",
-                    color=TEXT_COLOR, fontproperties=_font(TITLE_PT, bold=True))
-        return figure
+    figure = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI, facecolor="white")
+    FigureCanvasAgg(figure)
+    figure.subplots_adjust(left=MARGINS_IN["left"] / WIDTH_IN, right=1 - MARGINS_IN["right"] / WIDTH_IN,
+                           top=1 - MARGINS_IN["top"] / HEIGHT_IN, bottom=MARGINS_IN["bottom"] / HEIGHT_IN)
+    _Graph(figure.add_subplot(), status, min(start, status.scores[0].date)).draw()
+    figure.text(MARGINS_IN["left"] / WIDTH_IN, 1 - 0.12 / HEIGHT_IN, _title(status.instrument), va="top",
+                color=TEXT_COLOR, fontproperties=_font(TITLE_PT, bold=True))
+    return figure
 
 
 def png_of(figure: Figure) -> bytes:
@@ -172,6 +182,7 @@ class _Graph:
         direction = "lower is better" if instrument.better is Better.LOWER else "higher is better"
         axes.set_ylabel(f"{instrument.name} score\n({direction})", fontproperties=_font(LABEL_PT), color=TEXT_COLOR)
         axes.set_xlabel("Date", fontproperties=_font(LABEL_PT), color=TEXT_COLOR)
+        axes.tick_params(colors=GRID_COLOR, labelcolor=TEXT_COLOR, length=3)  # before the ticks exist: set once each
         y_ticks = _score_ticks(instrument, self.low)
         axes.set_yticks(y_ticks, [f"{value:g}" for value in y_ticks], fontproperties=_font(TICK_PT), color=TEXT_COLOR)
         x_days = _date_ticks([self.start, *(entry.date for entry in self.status.scores)], self._days_per_inch())
@@ -182,7 +193,6 @@ class _Graph:
         axes.set_axisbelow(True)
         for side in ("top", "right"):
             axes.spines[side].set_visible(False)
-        axes.tick_params(colors=GRID_COLOR, labelcolor=TEXT_COLOR, length=3)
 
     def _days_per_inch(self) -> float:
         low, high = self.axes.get_xlim()
@@ -194,10 +204,15 @@ class _Graph:
         colors = _band_colors(len(bands), reverse=self.instrument.better is Better.HIGHER)
         for index, band in enumerate(bands):
             low, high = _band_edges(bands, index, self.instrument)
-            self.axes.axhspan(low, high, color=colors[index], alpha=BAND_ALPHA, linewidth=0, zorder=0)
+            self._span(low, high, color=colors[index], alpha=BAND_ALPHA, linewidth=0, zorder=0)
             self.axes.text(1.02, (low + high) / 2, f"{band.label}\n{band.low:g}\u2013{band.high:g}",
                            transform=self.axes.get_yaxis_transform(), va="center", ha="left", clip_on=False,
                            color=TEXT_COLOR, fontproperties=_font(SIDE_PT))
+
+    def _span(self, low: float, high: float, **style: Any) -> None:
+        """What ``axhspan`` draws, without its update of the data limits, which the fixed limits make useless and
+        which costs as much as drawing the band."""
+        self.axes.add_artist(Rectangle((0, low), 1, high - low, transform=self.axes.get_yaxis_transform(), **style))
 
     def _cutoffs(self) -> None:
         """Each cutoff for the client's age over the days it applies (across the whole graph unless the client
@@ -207,8 +222,8 @@ class _Graph:
             label = f"{_capital(cutoff.label)} ({cutoff.span()})"
             whole = first == self.start and last == latest
             if cutoff.upper is not None:
-                self.axes.axhspan(cutoff.value, cutoff.high, facecolor="none", edgecolor=CUTOFF_COLOR, hatch="////",
-                                  linewidth=0.6, label=label, zorder=2)
+                self._span(cutoff.value, cutoff.high, facecolor="none", edgecolor=CUTOFF_COLOR, hatch="////",
+                           linewidth=0.6, label=label, zorder=2)
             elif whole:
                 self.axes.axhline(cutoff.value, color=CUTOFF_COLOR, linestyle=(0, (1.5, 2)), linewidth=1.2,
                                   label=label, zorder=2)
