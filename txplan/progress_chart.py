@@ -42,6 +42,7 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
+from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 from PIL import Image
 
@@ -159,8 +160,8 @@ class _Graph:
         self._frame()
         self._bands()
         self._series()
-        self.axes.axhline(self.status.target, color=TARGET_COLOR, linestyle=(0, (6, 3)), linewidth=1.4,
-                          label=f"Target: {self.status.target_text()}", zorder=3)
+        self._level(self.status.target, color=TARGET_COLOR, linestyle=(0, (6, 3)), linewidth=1.4,
+                    label=f"Target: {self.status.target_text()}", zorder=3)
         self._cutoffs()
         self._risk_answers()
         self._value_labels()
@@ -213,10 +214,16 @@ class _Graph:
                            transform=self.axes.get_yaxis_transform(), va="center", ha="left", clip_on=False,
                            color=TEXT_COLOR, fontproperties=_font(SIDE_PT))
 
+    # What axhspan, axhline and plot draw, without their parsing of arguments and update of the data limits, which
+    # the fixed limits make useless and which cost more than drawing a band or a line.
     def _span(self, low: float, high: float, **style: Any) -> None:
-        """What ``axhspan`` draws, without its update of the data limits, which the fixed limits make useless and
-        which costs as much as drawing the band."""
         self.axes.add_artist(Rectangle((0, low), 1, high - low, transform=self.axes.get_yaxis_transform(), **style))
+
+    def _level(self, value: float, **style: Any) -> None:
+        self.axes.add_artist(Line2D([0, 1], [value, value], transform=self.axes.get_yaxis_transform(), **style))
+
+    def _line(self, days: Sequence[float], values: Sequence[float], **style: Any) -> None:
+        self.axes.add_artist(Line2D(days, values, **style))
 
     def _cutoffs(self) -> None:
         """Each cutoff for the client's age over the days it applies (across the whole graph unless the client
@@ -229,11 +236,11 @@ class _Graph:
                 self._span(cutoff.value, cutoff.high, facecolor="none", edgecolor=CUTOFF_COLOR, hatch="////",
                            linewidth=0.6, label=label, zorder=2)
             elif whole:
-                self.axes.axhline(cutoff.value, color=CUTOFF_COLOR, linestyle=(0, (1.5, 2)), linewidth=1.2,
-                                  label=label, zorder=2)
+                self._level(cutoff.value, color=CUTOFF_COLOR, linestyle=(0, (1.5, 2)), linewidth=1.2, label=label,
+                            zorder=2)
             else:
-                self.axes.plot([first.toordinal(), last.toordinal()], [cutoff.value] * 2, color=CUTOFF_COLOR,
-                               linestyle=(0, (1.5, 2)), linewidth=1.2, label=label, zorder=2)
+                self._line([first.toordinal(), last.toordinal()], [cutoff.value] * 2, color=CUTOFF_COLOR,
+                           linestyle=(0, (1.5, 2)), linewidth=1.2, label=label, zorder=2)
             if not self.instrument.bands and last == latest:
                 self._cutoff_name(cutoff)
 
@@ -244,9 +251,9 @@ class _Graph:
             return
         item = self.instrument.risk_item
         name = item.name.capitalize() if item is not None else "Risk item"
-        self.axes.plot([entry.date.toordinal() for entry in answered], [entry.score for entry in answered],
-                       linestyle="none", marker="o", markersize=12, markerfacecolor="none", markeredgecolor=RISK_COLOR,
-                       markeredgewidth=1.6, label=f"{name} above 0", zorder=6, clip_on=False)
+        self._line([entry.date.toordinal() for entry in answered], [entry.score for entry in answered],
+                   linestyle="none", marker="o", markersize=12, markerfacecolor="none", markeredgecolor=RISK_COLOR,
+                   markeredgewidth=1.6, label=f"{name} above 0", zorder=6, clip_on=False)
 
     def _cutoff_name(self, cutoff: Cutoff) -> None:
         """Without bands the right margin is free: name the cutoff there too, beside its line, wrapped to the margin."""
@@ -259,13 +266,12 @@ class _Graph:
         days = [entry.date.toordinal() for entry in scores]
         values = [entry.score for entry in scores]
         start, baseline = self.start.toordinal(), self.status.baseline
-        self.axes.plot([start, days[0]], [baseline, values[0]], color=SCORE_COLOR, linestyle=":", linewidth=1.2,
-                       zorder=4)
-        self.axes.plot(days, values, color=SCORE_COLOR, linewidth=2, marker="o", markersize=5, label="Score", zorder=5,
-                       clip_on=False)
-        self.axes.plot([start], [baseline], linestyle="none", marker="D", markersize=7, markerfacecolor="white",
-                       markeredgecolor=SCORE_COLOR, markeredgewidth=1.5, label=f"Baseline ({baseline:g})", zorder=5,
-                       clip_on=False)
+        self._line([start, days[0]], [baseline, values[0]], color=SCORE_COLOR, linestyle=":", linewidth=1.2, zorder=4)
+        self._line(days, values, color=SCORE_COLOR, linewidth=2, marker="o", markersize=5, label="Score", zorder=5,
+                   clip_on=False)
+        self._line([start], [baseline], linestyle="none", marker="D", markersize=7, markerfacecolor="white",
+                   markeredgecolor=SCORE_COLOR, markeredgewidth=1.5, label=f"Baseline ({baseline:g})", zorder=5,
+                   clip_on=False)
 
     def _value_labels(self) -> None:
         """Each value by its point (up to ``MAX_VALUE_LABELS`` points), where it crosses no line and no label placed
