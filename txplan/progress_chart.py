@@ -34,7 +34,7 @@ from datetime import date, timedelta
 from functools import cache
 from io import BytesIO, StringIO
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import matplotlib
 import matplotlib.style
@@ -128,14 +128,14 @@ def _figure(status: MeasureStatus, start: date) -> Figure:
 
 
 def png_of(figure: Figure) -> bytes:
-    """RGB without matplotlib's alpha channel (the page is white), at zlib level 3: a third faster to encode
-    than ``savefig``'s own RGBA PNG at level 6 for the same file size, and no metadata."""
-    pixels = BytesIO()
-    figure.savefig(pixels, format="rgba", dpi="figure")
-    width, height = figure.bbox.size  # at the figure's own dpi, Agg's canvas is this size in whole pixels
-    image = Image.frombuffer("RGBA", (int(width), int(height)), pixels.getvalue(), "raw", "RGBA", 0, 1)
+    """The figure drawn on its Agg canvas and encoded by Pillow: RGB without matplotlib's alpha channel (the page is
+    white), read straight from the canvas (``savefig`` to raw RGBA copies 3.5 MB twice on the way), at zlib level 3,
+    a third faster to encode than ``savefig``'s own RGBA PNG at level 6 for the same file size, and no metadata."""
+    figure.canvas.draw()
+    pixels = cast(FigureCanvasAgg, figure.canvas).buffer_rgba()  # type: ignore[no-untyped-call]  # backend_agg: no types
+    image = Image.frombytes("RGB", figure.canvas.get_width_height(), pixels, "raw", "RGBX")
     buffer = BytesIO()
-    image.convert("RGB").save(buffer, format="png", compress_level=3, dpi=(DPI, DPI))
+    image.save(buffer, format="png", compress_level=3, dpi=(DPI, DPI))
     return buffer.getvalue()
 
 
