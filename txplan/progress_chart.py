@@ -53,6 +53,7 @@ __all__ = ["png_of", "progress_figure", "progress_png", "progress_svg"]
 
 WIDTH_IN, HEIGHT_IN, DPI = 6.5, 3.4, 200
 MARGINS_IN = {"left": 0.75, "right": 1.3, "top": 0.4, "bottom": 1.0}  # room for labels, band names and legend
+LEGEND_COLUMNS, LEGEND_ROW_IN = 4, 0.25  # entries on one line of the legend; what each further line adds to the height
 MIN_TICK_GAP_IN = 0.5  # date labels closer than this would overlap
 TITLE_PT, LABEL_PT, TICK_PT, SIDE_PT, VALUE_PT = 10.5, 9, 8.5, 8, 8.5  # the graph is printed at its own size
 SIDE_CHARS = 16  # characters of a name that fit the right margin on one line
@@ -119,10 +120,13 @@ def _figure(status: MeasureStatus, start: date) -> Figure:
         raise ValueError("a progress graph needs at least one score")
     figure = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI, facecolor="white")
     FigureCanvasAgg(figure)
+    legend_rows = _Graph(figure.add_subplot(), status, min(start, status.scores[0].date)).draw()
+    extra = (legend_rows - 1) * LEGEND_ROW_IN
+    height = HEIGHT_IN + extra
+    figure.set_size_inches(WIDTH_IN, height)
     figure.subplots_adjust(left=MARGINS_IN["left"] / WIDTH_IN, right=1 - MARGINS_IN["right"] / WIDTH_IN,
-                           top=1 - MARGINS_IN["top"] / HEIGHT_IN, bottom=MARGINS_IN["bottom"] / HEIGHT_IN)
-    _Graph(figure.add_subplot(), status, min(start, status.scores[0].date)).draw()
-    figure.text(MARGINS_IN["left"] / WIDTH_IN, 1 - 0.12 / HEIGHT_IN, _title(status.instrument), va="top",
+                           top=1 - MARGINS_IN["top"] / height, bottom=(MARGINS_IN["bottom"] + extra) / height)
+    figure.text(MARGINS_IN["left"] / WIDTH_IN, 1 - 0.12 / height, _title(status.instrument), va="top",
                 color=TEXT_COLOR, fontproperties=_font(TITLE_PT, bold=True))
     return figure
 
@@ -154,9 +158,9 @@ class _Graph:
     def instrument(self) -> Instrument:
         return self.status.instrument
 
-    def draw(self) -> None:
+    def draw(self) -> int:
         """Labelled artists are added in the order the legend lists them: scores, baseline, target, cutoffs,
-        item 9."""
+        item 9. Returns the legend's number of lines."""
         self._frame()
         self._bands()
         self._series()
@@ -165,7 +169,7 @@ class _Graph:
         self._cutoffs()
         self._risk_answers()
         self._value_labels()
-        self._legend()
+        return self._legend()
 
     @property
     def low(self) -> float:
@@ -293,10 +297,16 @@ class _Graph:
                                bbox={"boxstyle": "round,pad=0.1", "facecolor": "white", "edgecolor": "none",
                                      "alpha": 0.75})
 
-    def _legend(self) -> None:
-        """Under the plot, centred on the page width rather than the plot's, so four entries fit on one line."""
-        self.axes.legend(loc="lower center", bbox_to_anchor=(0.5, 0.02), bbox_transform=self.axes.figure.transFigure,
-                         ncol=4, frameon=False, prop=_font(TICK_PT), handlelength=2.2, columnspacing=1.2)
+    def _legend(self) -> int:
+        """Under the plot, centred on the page width rather than the plot's, so four entries fit on one line; more
+        take further lines of at most four, and the figure grows by a line for each (its number is returned)."""
+        handles, labels = self.axes.get_legend_handles_labels()
+        rows = -(-len(handles) // LEGEND_COLUMNS)
+        foot = 0.02 * HEIGHT_IN / (HEIGHT_IN + (rows - 1) * LEGEND_ROW_IN)
+        self.axes.legend(handles, labels, loc="lower center", bbox_to_anchor=(0.5, foot),
+                         bbox_transform=self.axes.figure.transFigure, ncol=-(-len(handles) // rows), frameon=False,
+                         prop=_font(TICK_PT), handlelength=2.2, columnspacing=1.2)
+        return rows
 
 
 def _capital(text: str) -> str:
