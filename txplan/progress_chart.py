@@ -120,15 +120,19 @@ def _figure(status: MeasureStatus, start: date) -> Figure:
         raise ValueError("a progress graph needs at least one score")
     figure = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI, facecolor="white")
     FigureCanvasAgg(figure)
-    legend_rows = _Graph(figure.add_subplot(), status, min(start, status.scores[0].date)).draw()
-    extra = (legend_rows - 1) * LEGEND_ROW_IN
-    height = HEIGHT_IN + extra
+    height = _height_in(_Graph(figure.add_subplot(), status, min(start, status.scores[0].date)).draw())
     figure.set_size_inches(WIDTH_IN, height)
+    bottom_in = MARGINS_IN["bottom"] + height - HEIGHT_IN  # the plot keeps its size; a longer legend goes under it
     figure.subplots_adjust(left=MARGINS_IN["left"] / WIDTH_IN, right=1 - MARGINS_IN["right"] / WIDTH_IN,
-                           top=1 - MARGINS_IN["top"] / height, bottom=(MARGINS_IN["bottom"] + extra) / height)
+                           top=1 - MARGINS_IN["top"] / height, bottom=bottom_in / height)
     figure.text(MARGINS_IN["left"] / WIDTH_IN, 1 - 0.12 / height, _title(status.instrument), va="top",
                 color=TEXT_COLOR, fontproperties=_font(TITLE_PT, bold=True))
     return figure
+
+
+def _height_in(legend_lines: int) -> float:
+    """The figure's height: each line of legend entries after the first adds one under the plot."""
+    return HEIGHT_IN + (legend_lines - 1) * LEGEND_ROW_IN
 
 
 def png_of(figure: Figure) -> bytes:
@@ -160,7 +164,7 @@ class _Graph:
 
     def draw(self) -> int:
         """Labelled artists are added in the order the legend lists them: scores, baseline, target, cutoffs,
-        item 9. Returns the legend's number of lines."""
+        item 9. Returns the number of lines the legend takes."""
         self._frame()
         self._bands()
         self._series()
@@ -301,12 +305,11 @@ class _Graph:
         """Under the plot, centred on the page width rather than the plot's, so four entries fit on one line; more
         take further lines of at most four, and the figure grows by a line for each (its number is returned)."""
         handles, labels = self.axes.get_legend_handles_labels()
-        rows = -(-len(handles) // LEGEND_COLUMNS)
-        foot = 0.02 * HEIGHT_IN / (HEIGHT_IN + (rows - 1) * LEGEND_ROW_IN)
-        self.axes.legend(handles, labels, loc="lower center", bbox_to_anchor=(0.5, foot),
-                         bbox_transform=self.axes.figure.transFigure, ncol=-(-len(handles) // rows), frameon=False,
+        lines = -(-len(handles) // LEGEND_COLUMNS)
+        self.axes.legend(handles, labels, loc="lower center", bbox_to_anchor=(0.5, 0.02 * HEIGHT_IN / _height_in(lines)),
+                         bbox_transform=self.axes.figure.transFigure, ncol=-(-len(handles) // lines), frameon=False,
                          prop=_font(TICK_PT), handlelength=2.2, columnspacing=1.2)
-        return rows
+        return lines
 
 
 def _capital(text: str) -> str:
@@ -366,8 +369,8 @@ def _band_edges(bands: Sequence[Band], index: int, instrument: Instrument) -> tu
 
 
 def _band_colors(count: int, reverse: bool) -> list[tuple[float, float, float]]:
-    """The colormap's colours at ``BAND_ALPHA`` over the white plot, blended here: an opaque band costs Agg a fifth of
-    what blending it while drawing does."""
+    """The colormap's colours at ``BAND_ALPHA`` over the white plot, blended here: an opaque band costs Agg less than
+    half of what blending it while drawing does."""
     colormap = matplotlib.colormaps[BAND_MAP]
     spots = [0.1 + 0.8 * i / max(count - 1, 1) for i in range(count)]
     colors = [colormap(1 - spot if reverse else spot)[:3] for spot in spots]
