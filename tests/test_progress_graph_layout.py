@@ -1,5 +1,6 @@
-"""Progress graphs a clinician can read: value labels cross no target or cutoff line and no other label, and
-alliance scales (SRS, CSRS) show the top of their range, where their scores gather."""
+"""Progress graphs a clinician can read: value labels cross no target or cutoff line and no other label,
+alliance scales (SRS, CSRS) show the top of their range, where their scores gather, and the legend fits on the
+figure under the date label however many entries it has."""
 
 from __future__ import annotations
 
@@ -65,3 +66,18 @@ def test_the_alliance_axis_grows_to_show_a_low_score() -> None:
 def test_other_scales_keep_their_full_range() -> None:
     axes, _, _ = drawn(CASES["ORS around 25"])
     assert axes.get_ylim() == (0, 40)
+
+
+@pytest.mark.parametrize("status", [
+    CASES["ORS of an adolescent"],
+    status_for("PHQ-9", 17, 9, [("2026-11-02", 16, 2), ("2026-11-16", 14)]),  # four entries: one line
+    status_for("ORS", 18, 30, [("2026-11-02", 22), ("2026-11-23", 26)], dob=date(2008, 11, 10)),  # turns 18: five
+], ids=["three entries", "four entries", "five entries"])
+def test_the_legend_fits_the_figure_under_the_date_label(status: MeasureStatus) -> None:
+    figure = progress_figure(status, date(2026, 10, 19))
+    figure.canvas.draw()  # places the date label under the tick labels
+    axes = figure.axes[0]
+    renderer = figure.canvas.get_renderer()  # type: ignore[attr-defined]
+    legend = axes.get_legend().get_window_extent(renderer)
+    assert figure.bbox.x0 <= legend.x0 and legend.x1 <= figure.bbox.x1 and figure.bbox.y0 <= legend.y0
+    assert legend.y1 < axes.xaxis.label.get_window_extent(renderer).y0
