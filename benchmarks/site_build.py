@@ -22,9 +22,9 @@ import yaml
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
 
-from txplan.site import CONFIG_FILE, PLUGIN_NAME, build_site, checked_library
+from txplan.layout import INTERVENTIONS, MKDOCS
+from txplan.site import PLUGIN_NAME, build_site, checked_library
 from txplan.site_pages import generate_site
-from txplan.templates import TEMPLATE_DIR
 
 from .generate import synthetic_template
 
@@ -33,9 +33,9 @@ TARGET_RATIO = 1.2
 
 
 def synthetic_clinic(folder: Path, count: int) -> Path:
-    templates = folder / TEMPLATE_DIR
-    shutil.copytree(REPO / TEMPLATE_DIR, templates)
-    shutil.copy(REPO / CONFIG_FILE, folder / CONFIG_FILE)
+    templates = folder / INTERVENTIONS
+    shutil.copytree(REPO / INTERVENTIONS, templates)
+    shutil.copy(REPO / MKDOCS, folder / MKDOCS)
     for index in range(count):
         (templates / f"synthetic-{index:04d}.md").write_text(synthetic_template(index), encoding="utf-8")
     return folder
@@ -49,12 +49,12 @@ def bare_clinic(clinic: Path, folder: Path) -> Path:
         path = docs / page.src_uri
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(page.content, encoding="utf-8")
-    config: dict[str, Any] = yaml.safe_load((clinic / CONFIG_FILE).read_text(encoding="utf-8"))
+    config: dict[str, Any] = yaml.safe_load((clinic / MKDOCS).read_text(encoding="utf-8"))
     config.pop("exclude_docs", None)
     config["plugins"] = [p for p in config.get("plugins", ["search"]) if p != PLUGIN_NAME]
     config["theme"]["font"] = False
     config |= {"docs_dir": str(docs), "nav": site.nav, "strict": True}
-    config_file = folder / CONFIG_FILE
+    config_file = folder / MKDOCS
     config_file.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
     return config_file
 

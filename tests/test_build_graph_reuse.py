@@ -4,6 +4,7 @@ fresh build gives. Only charts the build state wrote are read; ``--force`` draws
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -158,3 +159,18 @@ def test_graphs_are_read_by_key_and_a_damaged_package_gives_none(generated_clini
         damaged[cut:cut + 8] = b"\xff" * 8
         assert graphs_in(bytes(damaged)) in ({}, graphs)  # never an exception, never someone else's picture
     assert graphs_in(b"PK\x03\x04 not a zip") == {}
+
+
+def test_a_change_to_the_drawing_code_draws_every_graph_again(generated_clinic: Path, drawn: list[str],
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """The key covers progress_chart.py itself, not only txplan's version, which a change to the drawing may not
+    bump."""
+    from txplan.render import graphs
+
+    build(generated_clinic)
+    assert graphs._drawing_code() == hashlib.sha256(Path(progress_chart.__file__).read_bytes()).hexdigest()
+    drawn.clear()
+    append_to(generated_clinic / "templates" / "interventions" / "thought-record.md", "\nReviewed again.\n")
+    monkeypatch.setattr(graphs, "_drawing_code", lambda: "the drawing code after an edit")
+    build(generated_clinic)
+    assert len(drawn) == len(list((generated_clinic / "plans").glob("*.md")))  # every plan here has one graph

@@ -63,7 +63,7 @@ def test_each_invalid_key_is_reported_at_its_own_line_and_column(clinic: Clinic)
 
 @pytest.mark.parametrize(("pyproject", "message"), [
     ('[tool.txplan]\nclinic = "x"\n\n[tool.txplan.signers]\n"Avery Example, LCSW" = "avery example"\n',
-     "signers.<key>: must match the pattern"),
+     "signers.<key> must be an email-like principal"),
     ('[tool.txplan]\n[tool.txplan.signers]\n"Avery Example, LCSW" = 3\n', "signers.<key> must be text"),
     ('[tool.txplan]\nsigners."Avery Example, LCSW" = 3\n', "signers.<key> must be text"),
     ('[tool.txplan.signers]\n"Avery Example, LCSW" = 3\n', "signers.<key> must be text"),

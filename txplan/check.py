@@ -29,7 +29,22 @@ from .skeleton import placeholder_findings
 from .templates import Library, RenderError, load_library
 from .validation import validation_diagnostics
 
-PLAN_DIR = Path(PLANS)  # still read by site.py; to be replaced by layout.PLANS
+__all__ = [
+    "CheckResult",
+    "CheckTargets",
+    "CheckedPlan",
+    "check_plan",
+    "check_project",
+    "check_signatures",
+    "check_targets",
+    "clinic_copies",
+    "display_path",
+    "flag_copied_objectives",
+    "partial_plan",
+    "render_context",
+    "render_items",
+]
+
 
 @dataclass
 class CheckedPlan:

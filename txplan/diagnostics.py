@@ -18,6 +18,24 @@ from urllib.parse import quote
 
 from . import __version__
 
+__all__ = [
+    "CODES",
+    "FORMATS",
+    "SARIF_SCHEMA",
+    "SARIF_SOURCE_ROOT",
+    "Code",
+    "Diagnostic",
+    "Severity",
+    "diagnostics_page",
+    "did_you_mean",
+    "format_github",
+    "format_json",
+    "format_sarif",
+    "format_text",
+    "make",
+    "printable",
+]
+
 
 class Severity(StrEnum):
     ERROR = "error"

@@ -46,6 +46,23 @@ from ruamel.yaml.nodes import ScalarNode
 
 from .diagnostics import Diagnostic, make
 
+__all__ = [
+    "MAX_DEPTH",
+    "MAX_FILE_BYTES",
+    "MAX_REFUSALS",
+    "Document",
+    "KeyPath",
+    "Pos",
+    "Positions",
+    "forbidden_character",
+    "is_field_name",
+    "load_document",
+    "offset_position",
+    "parse_document",
+    "read_bounded",
+    "shown_key",
+]
+
 MAX_FILE_BYTES = 1_000_000
 MAX_DEPTH = 32
 MAX_REFUSALS = 20

@@ -28,6 +28,45 @@ from .policy import Policy
 from .safety import DEFAULT_CRISIS_LINE, PHONE_RULE, dialable, phone_digits, risk_at_or_above, says_nothing
 from .templates import Library
 
+__all__ = [
+    "CARRIES_NUMBER",
+    "ICD10_CM",
+    "MAY",
+    "MEASURABLE",
+    "NO_HARM_CONTRACT",
+    "RULES",
+    "STAFF_SUBJECT",
+    "VAGUE_VERBS",
+    "Context",
+    "ObjectiveText",
+    "ObjectiveTexts",
+    "Rule",
+    "check_rules",
+    "closure_recorded",
+    "copied_objectives",
+    "crisis_line_listed",
+    "dates_in_order",
+    "diagnosis_codes",
+    "element_required",
+    "instrument_for",
+    "measure_ages",
+    "measures_valid",
+    "objective_measures",
+    "objective_paths",
+    "objective_subjects",
+    "objective_texts",
+    "objective_wording",
+    "objectives_served",
+    "required_elements",
+    "risk_follow_up",
+    "risk_item_answered",
+    "safety_plan_complete",
+    "safety_plan_reachable",
+    "template_elements",
+    "template_uses",
+    "unique_ids",
+]
+
 ICD10_CM = re.compile(r"^[A-Z][0-9]{2}(?:\.[A-Z0-9]{1,4})?$")
 
 # A count is a number; "each", "every", "per" and "all" alone are not ("feel less anxious each day").

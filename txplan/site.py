@@ -36,22 +36,21 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 from mkdocs.theme import Theme
 
-from .check import PLAN_DIR
 from .errors import TxplanError
+from .layout import INTERVENTIONS, MKDOCS, PLANS, TEMPLATES
 from .site_guard import SiteAddress, page_problems, sanitized
 from .site_pages import GeneratedSite, NavItem, generate_site
-from .templates import TEMPLATE_DIR, Library, load_library
+from .templates import Library, load_library
 
-__all__ = ["CONFIG_FILE", "PLUGIN_NAME", "SiteError", "TxplanPlugin", "build_site", "checked_library", "serve_site"]
+__all__ = ["PLUGIN_NAME", "SiteError", "TxplanPlugin", "build_site", "checked_library", "serve_site"]
 
-CONFIG_FILE = "mkdocs.yml"
 PLUGIN_NAME = "txplan"
 SEARCH_PLUGIN = "material/search"
 FIRST = 100  # event priority: txplan's pages exist before any other plugin looks at the files
 LAST = -100  # event priority: generated pages are sanitized after every other plugin has changed them
 SHOWN_PROBLEMS = 10  # template problems quoted in the error; `txplan check` lists them all
 T = TypeVar("T")
-SOURCES = (PLAN_DIR, TEMPLATE_DIR.parent)  # folders a build must never write over (site_dir)
+SOURCES = (PLANS, TEMPLATES)  # folders a build must never write over (site_dir)
 ADDRESS_SETTINGS = ("extra_css", "extra_javascript", "theme.logo", "theme.favicon")  # addresses every page loads
 SNIPPETS = "pymdownx.snippets"
 
@@ -74,12 +73,12 @@ class TxplanPlugin(BasePlugin[TxplanOptions]):  # type: ignore[no-untyped-call] 
     @event_priority(FIRST)
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         if config.theme.name != "material":
-            raise PluginError(f"{CONFIG_FILE} must use `theme: material` (it uses `{config.theme.name}`)")
+            raise PluginError(f"{MKDOCS} must use `theme: material` (it uses `{config.theme.name}`)")
         root = clinic_root(config)
         refuse_plans(config, root)
         refuse_calls_out(config, root)
         self._site = generate_site(checked_library(root))
-        templates = root / TEMPLATE_DIR
+        templates = root / INTERVENTIONS
         if templates.is_dir():
             config.watch.append(str(templates))
         return config
@@ -148,14 +147,14 @@ def checked_library(root: Path) -> Library:
 
 def refuse_plans(config: MkDocsConfig, root: Path) -> None:
     """Refuse any configuration under which MkDocs would read from plans/ or write over it, before it lists a file."""
-    plans = (root / PLAN_DIR).resolve()
+    plans = (root / PLANS).resolve()
     folders = content_dirs(config)
     for folder in folders:
         reached = plans_reached_from(folder, plans)
         if reached is not None:
-            raise PluginError(f"the site would read from {PLAN_DIR}/ through {reached}: plans are never published, so "
+            raise PluginError(f"the site would read from {PLANS}/ through {reached}: plans are never published, so "
                               f"docs_dir, theme.custom_dir and snippet paths must neither be, hold, lie in nor link to "
-                              f"{PLAN_DIR}/")
+                              f"{PLANS}/")
     site_dir = Path(config.site_dir).resolve()
     for source in SOURCES:
         if _overlaps(site_dir, (root / source).resolve()):
@@ -164,8 +163,8 @@ def refuse_plans(config: MkDocsConfig, root: Path) -> None:
                               "or publish it; build the site elsewhere, such as build/site")
     linked = hard_linked_plan(folders, plans)
     if linked is not None:
-        raise PluginError(f"{linked} is a hard link to a file in {PLAN_DIR}/: plans are never published, so no file "
-                          f"of {PLAN_DIR}/ may also have a name in docs_dir, theme.custom_dir or a snippet path")
+        raise PluginError(f"{linked} is a hard link to a file in {PLANS}/: plans are never published, so no file "
+                          f"of {PLANS}/ may also have a name in docs_dir, theme.custom_dir or a snippet path")
 
 
 def content_dirs(config: MkDocsConfig) -> list[Path]:
@@ -239,7 +238,7 @@ def refuse_calls_out(config: MkDocsConfig, root: Path) -> None:
     """
     problem = next(calls_out(config, root), None)
     if problem is not None:
-        raise PluginError(f"{CONFIG_FILE}: {problem}; the library site is internal and calls nothing off-site")
+        raise PluginError(f"{MKDOCS}: {problem}; the library site is internal and calls nothing off-site")
     config.theme["font"] = False
 
 
@@ -269,11 +268,11 @@ def snippets_call_out(config: MkDocsConfig, root: Path) -> Iterator[str]:
         yield f"`{SNIPPETS}` has `url_download: true`, which fetches snippets from other sites: remove it"
     if options.get("restrict_base_path") is False:
         yield f"`{SNIPPETS}` has `restrict_base_path: false`, which lets snippets read any file: remove it"
-    library = (root / TEMPLATE_DIR.parent).resolve()
+    library = (root / TEMPLATES).resolve()
     for path in snippet_paths(config):
         resolved = path.resolve()
         if resolved != library and library not in resolved.parents:
-            yield (f"`{SNIPPETS}` reads from `{path}` (`base_path`), which is outside {TEMPLATE_DIR.parent.as_posix()}/: "
+            yield (f"`{SNIPPETS}` reads from `{path}` (`base_path`), which is outside {TEMPLATES.as_posix()}/: "
                    "snippets may only come from the template library")
 
 
@@ -340,7 +339,7 @@ def serve_site(root: Path, address: str, on_error: Callable[[str], None]) -> Non
 
 def load_site_config(root: Path, site_dir: Path, spare_docs_dir: Path, **options: str) -> MkDocsConfig:
     """The clinic's mkdocs.yml, strict, with txplan's plugin and search added when it does not list them."""
-    config_file = root / CONFIG_FILE
+    config_file = root / MKDOCS
     if not configured_docs_dir(config_file).is_dir():
         options["docs_dir"] = str(spare_docs_dir)
     config = load_config(str(config_file), site_dir=str(site_dir), strict=True, **options)
@@ -358,7 +357,7 @@ def configured_docs_dir(config_file: Path) -> Path:
         with config_file.open("rb") as stream:
             raw.load_file(stream)
     except OSError as exc:
-        raise SiteError(f"cannot read {CONFIG_FILE}: {exc.strerror or exc}") from None
+        raise SiteError(f"cannot read {MKDOCS}: {exc.strerror or exc}") from None
     return config_file.parent / str(raw["docs_dir"])
 
 
@@ -370,8 +369,8 @@ def _add_plugin(config: MkDocsConfig, name: str, plugin: BasePlugin[Any]) -> Non
 
 
 def _watched(root: Path, config: MkDocsConfig) -> list[str]:
-    templates = root / TEMPLATE_DIR
-    return [str(root / CONFIG_FILE), config.docs_dir, *([str(templates)] if templates.is_dir() else []), *config.watch]
+    templates = root / INTERVENTIONS
+    return [str(root / MKDOCS), config.docs_dir, *([str(templates)] if templates.is_dir() else []), *config.watch]
 
 
 def _as_site_error(step: Callable[[], T]) -> T:

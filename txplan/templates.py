@@ -53,10 +53,33 @@ from .diagnostics import Diagnostic, did_you_mean, make
 from .elements import TEMPLATE_ELEMENTS
 from .errors import TxplanError
 from .frontmatter import Document, forbidden_character, parse_document, read_bounded
+from .layout import INTERVENTIONS
 from .model import MAX_ENTRIES, Strict, Text
 from .validation import validation_diagnostics
 
-TEMPLATE_DIR = Path("templates") / "interventions"
+__all__ = [
+    "CONTEXT_NAMES",
+    "ENVIRONMENT",
+    "FORBIDDEN_NAMES",
+    "MAX_INT_BITS",
+    "MAX_OUTPUT_CHARS",
+    "MAX_POWER",
+    "MAX_RENDER_SECONDS",
+    "MAX_STEPS",
+    "MAX_WORK_CHARS",
+    "Library",
+    "Param",
+    "ParamValue",
+    "Piece",
+    "RenderError",
+    "Template",
+    "TemplateMeta",
+    "compile_body",
+    "example_context",
+    "load_library",
+    "load_template",
+]
+
 CONTEXT_NAMES = frozenset({"client", "clinician"})
 FORBIDDEN_NAMES = frozenset({"self"})  # Jinja's own reference to the template object
 MAX_OUTPUT_CHARS = 100_000
@@ -682,7 +705,7 @@ class Library:
 def load_library(root: Path) -> Library:
     """Load and check every template under templates/interventions/."""
     library = Library()
-    folder = root / TEMPLATE_DIR
+    folder = root / INTERVENTIONS
     if not folder.is_dir():
         return library
     for path in sorted(folder.glob("*.md")):

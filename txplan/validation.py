@@ -14,6 +14,10 @@ from pydantic_core import ErrorDetails
 from .diagnostics import CODES, Diagnostic, did_you_mean, make
 from .frontmatter import Document, KeyPath, is_field_name, shown_key
 
+__all__ = [
+    "validation_diagnostics",
+]
+
 _KINDS = {
     "string_type": "text",
     "int_type": "a whole number",

@@ -10,8 +10,11 @@ SVG in memory), because drawing is most of a chart's cost.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
+import importlib.util
 from collections.abc import MutableMapping
+from pathlib import Path
 
 from .. import __version__
 from ..chart.content import Graph
@@ -31,7 +34,8 @@ def graph_key(status: MeasureStatus, start: dt.date) -> str:
     from matplotlib.ft2font import __freetype_version__
     from PIL import Image, features
 
-    drawn_by = (__version__, matplotlib.__version__, __freetype_version__, PIL.__version__, features.version("zlib"),
+    drawn_by = (__version__, _drawing_code(), matplotlib.__version__, __freetype_version__, PIL.__version__,
+                features.version("zlib"),
                 getattr(getattr(Image, "core", None), "zlib_ng_version", ""))  # newer Pillow may encode with zlib-ng
     drawn = (status.instrument, status.baseline, status.target,
              [(s.date.isoformat(), s.score, s.item9) for s in status.scores], start.isoformat(),
@@ -39,6 +43,15 @@ def graph_key(status: MeasureStatus, start: dt.date) -> str:
               status.cutoff_periods(min(start, *(s.date for s in status.scores[:1])))],
              )  # the instrument table's own dataclasses and the cutoffs for the client's age; never a library's repr
     return hashlib.sha256(repr((drawn_by, drawn)).encode()).hexdigest()[:32]
+
+
+@functools.cache
+def _drawing_code() -> str:
+    """A digest of the module that draws graphs, read without importing it (importing loads matplotlib's drawing
+    stack): a change to how graphs are drawn makes every graph be drawn again, whatever txplan's version says."""
+    spec = importlib.util.find_spec("txplan.progress_chart")
+    origin = spec.origin if spec is not None else None
+    return hashlib.sha256(Path(origin).read_bytes()).hexdigest() if origin else ""
 
 
 def graph_png(graph: Graph) -> bytes:
