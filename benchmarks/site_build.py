@@ -23,8 +23,8 @@ from mkdocs.commands.build import build
 from mkdocs.config import load_config
 
 from txplan.layout import INTERVENTIONS, MKDOCS
-from txplan.site import PLUGIN_NAME, build_site, checked_library
-from txplan.site_pages import generate_site
+from txplan.site.pages import generate_site
+from txplan.site.plugin import PLUGIN_NAME, build_site, checked_library
 
 from .generate import synthetic_template
 

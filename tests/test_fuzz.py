@@ -40,7 +40,7 @@ from txplan.policy import Policy
 from txplan.render.docx import DocxRenderer, graphs_in
 from txplan.render.html import html_page
 from txplan.resources import example_plan as example_plan_text
-from txplan.site_pages import generate_site
+from txplan.site.pages import generate_site
 from txplan.templates import RenderError, example_context, load_library, load_template
 
 REPO = Path(__file__).resolve().parent.parent

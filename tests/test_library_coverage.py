@@ -12,7 +12,7 @@ from conftest import REPO, Clinic, edited_template
 
 from txplan.coverage import NAMED, Named, serving_templates
 from txplan.elements import ELEMENTS, ELEMENTS_BY_KEY, TEMPLATE_ELEMENTS, Shape
-from txplan.site_pages import MODALITIES, GeneratedSite, element_uri, generate_site, template_uri
+from txplan.site.pages import MODALITIES, GeneratedSite, element_uri, generate_site, template_uri
 from txplan.templates import Template, load_library
 
 LIBRARY = load_library(REPO)

@@ -22,7 +22,7 @@ from txplan.instruments import INSTRUMENTS
 from txplan.model import Frequency
 from txplan.resources import example_plan
 from txplan.site import SiteError, build_site
-from txplan.site_pages import placeholder, use_snippet
+from txplan.site.pages import placeholder, use_snippet
 from txplan.templates import Template, load_library
 
 LIBRARY = load_library(REPO)

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from txplan.site import SiteError
-from txplan.site_guard import SiteAddress, page_problems
+from txplan.site.guard import SiteAddress, page_problems
 
 OFF_SITE = r"""["']?\s*(?:https?:)?//"""
 OFF_SITE_LOADS = [

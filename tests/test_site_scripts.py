@@ -18,7 +18,7 @@ from fixtures.site.helpers import built, handler, hostile_clinic, page
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from txplan.site_pages import AuthorText
+from txplan.site.pages import AuthorText
 
 HOSTILE_PAGE = "interventions/zz-hostile-1"
 TITLE = "Hostile 1 " + handler("title")

@@ -13,7 +13,7 @@ import pytest
 from fixtures.site.helpers import REPO, built, page, repo_clinic, require_entry_point
 
 from txplan.site import build_site
-from txplan.site_pages import generate_site
+from txplan.site.pages import generate_site
 from txplan.templates import load_library
 
 

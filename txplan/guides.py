@@ -2,7 +2,7 @@
 
 Each is prose written once (``txplan/data/docs/``) with its facts filled in from the tables they describe:
 every key with its type, default and meaning from the models and ``fields``, the elements, the instruments,
-the policy's defaults, the sandbox's limits. The template site shows them (``site_pages``), and
+the policy's defaults, the sandbox's limits. The template site shows them (``txplan.site.pages``), and
 ``python -m txplan.reference`` writes them to ``docs/`` for readers of the repository, where a test keeps them
 current. They link only to each other and to the diagnostic codes, pages that exist in both places.
 """

@@ -8,7 +8,7 @@ field of a template's front matter in ``AuthorText`` once, and a page can only u
 of its views, each escaped for where it lands (literal text in Markdown, Markdown prose with no raw
 HTML, HTML for the navigation and page metadata, code). ``str()`` gives the literal-text view, so a
 field used without thinking is shown as text, never as markup. The plugin then sanitizes the HTML of
-every generated page (``site_guard.sanitized``), which polices what Markdown prose may link to.
+every generated page (``guard.sanitized``), which polices what Markdown prose may link to.
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ from markdown.extensions.toc import slugify  # type: ignore[import-untyped, unus
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from .elements import ELEMENTS, ELEMENTS_BY_KEY, ITEM_ELEMENTS, STANLEY_BROWN_STEPS, Element, Shape
-from .guides import (
+from ..elements import ELEMENTS, ELEMENTS_BY_KEY, ITEM_ELEMENTS, STANLEY_BROWN_STEPS, Element, Shape
+from ..guides import (
     DIAGNOSTICS,
     NOWRAP,
     PLAN_FORMAT,
@@ -37,11 +37,11 @@ from .guides import (
     plan_format_page,
     template_guide_page,
 )
-from .instruments import INSTRUMENTS, Band
-from .model import Approach, Crisis, Frequency
-from .reference import diagnostics_reference
-from .skeleton import placeholder
-from .templates import Library, RenderError, Template, example_context
+from ..instruments import INSTRUMENTS, Band
+from ..model import Approach, Crisis, Frequency
+from ..reference import diagnostics_reference
+from ..skeleton import placeholder
+from ..templates import Library, RenderError, Template, example_context
 
 __all__ = [
     "AuthorText", "GeneratedSite", "NavItem", "ShownParam", "ShownTemplate", "SitePage", "generate_site",

@@ -11,7 +11,7 @@ plugin is also the privacy boundary, so a mistake stops the build instead of bei
   Google Fonts are turned off;
 - it sanitizes the HTML of every page it generates, where template authors' text lands;
 - it refuses any finished page that would fetch from another site or run a script from an address
-  or an inline handler (``site_guard``).
+  or an inline handler (``guard``).
 """
 
 from __future__ import annotations
@@ -36,11 +36,11 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 from mkdocs.theme import Theme
 
-from .errors import TxplanError
-from .layout import INTERVENTIONS, MKDOCS, PLANS, TEMPLATES
-from .site_guard import SiteAddress, page_problems, sanitized
-from .site_pages import GeneratedSite, NavItem, generate_site
-from .templates import Library, load_library
+from ..errors import TxplanError
+from ..layout import INTERVENTIONS, MKDOCS, PLANS, TEMPLATES
+from ..templates import Library, load_library
+from .guard import SiteAddress, page_problems, sanitized
+from .pages import GeneratedSite, NavItem, generate_site
 
 __all__ = ["PLUGIN_NAME", "SiteError", "TxplanPlugin", "build_site", "checked_library", "serve_site"]
 
