@@ -163,6 +163,21 @@ def test_a_plan_outside_plans_is_a_usage_error_that_names_the_rule(tmp_path: Pat
     assert not (root / "build" / "docx").exists()
 
 
+@pytest.mark.parametrize("command", ["check", "docx", "pdf"])
+def test_a_plan_outside_the_clinic_is_a_usage_error_for_every_command(tmp_path: Path, command: str) -> None:
+    """A file of another folder can be neither checked nor built as this clinic's plan (`check` ignores only the
+    clinic's own files that are not plans, as a pre-commit hook passes them)."""
+    root = clinic_dir(tmp_path, {"plan.md": VALID_PLAN})
+    stranger = tmp_path / "elsewhere" / "plan.md"
+    stranger.parent.mkdir()
+    stranger.write_text(VALID_PLAN, encoding="utf-8")
+    done = run(root, command, str(stranger))
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        f"txplan: {stranger}: plans must be files inside the clinic's plans/ folder ({root / 'plans'})"]
+    assert not (root / "build").exists()
+
+
 def test_a_folder_named_as_a_plan_is_a_usage_error(tmp_path: Path) -> None:
     done = run(clinic_dir(tmp_path, {"plan.md": VALID_PLAN}), "check", "plans")
     assert done.returncode == 2

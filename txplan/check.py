@@ -95,10 +95,13 @@ class CheckTargets:
 def check_targets(root: Path, given: Sequence[Path], cwd: Path) -> CheckTargets:
     """Sort the paths typed after ``check`` (relative to ``cwd``). A plan's signature records name their plan.
 
-    Raises ``PlanOutsideClinic`` for a path that does not exist or is a folder, and for a plan txplan could not
-    name (see ``layout.plan_path``): a typo must not pass as "nothing to check".
+    Raises ``PlanOutsideClinic`` for a path that does not exist or is a folder, for a file outside the clinic
+    (a plan must lie in its plans/: ``layout.plan_path``), and for a plan txplan could not name: a typo must not
+    pass as "nothing to check". Files of the clinic that are neither plans nor templates are ignored (a pre-commit
+    hook passes every file it is given).
     """
     targets = CheckTargets()
+    clinic = Path(os.path.realpath(root))
     plans_folder, templates_folder = (Path(os.path.realpath(root / folder)) for folder in (PLANS, INTERVENTIONS))
     for path in given:
         typed = path if path.is_absolute() else cwd / path
@@ -106,6 +109,8 @@ def check_targets(root: Path, given: Sequence[Path], cwd: Path) -> CheckTargets:
         if not real.is_file():
             raise PlanOutsideClinic(f"{path}: no such file" if not real.exists() else
                                     f"{path}: a folder; name files, or none to check every plan")
+        if not (real.is_relative_to(clinic) or real.is_relative_to(plans_folder)):  # another clinic's, or no one's
+            plan_path(root, typed, cwd)  # raises, naming the rule
         if real.is_relative_to(plans_folder) and real.name.endswith(PLAN_SUFFIX + SIDECAR_SUFFIX):
             targets.plans.append(root / plan_path(root, typed.with_name(real.name.removesuffix(SIDECAR_SUFFIX)), cwd))
         elif real.is_relative_to(plans_folder) and real.suffix == PLAN_SUFFIX and not real.name.startswith("."):
