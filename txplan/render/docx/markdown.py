@@ -15,10 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls
+from docx.oxml.xmlchemy import BaseOxmlElement
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
@@ -33,7 +33,7 @@ LINK_SCHEMES = ("http://", "https://", "mailto:", "tel:")
 SPACE_AFTER_TABLE_TWIPS = 120  # Word has no spacing below a table; the next body paragraph keeps it off
 
 
-def write_markdown(writer: DocxWriter, container: Any, source: str, top_heading: int) -> None:
+def write_markdown(writer: DocxWriter, container: BaseOxmlElement, source: str, top_heading: int) -> None:
     """Render Markdown into ``container``; its highest heading becomes ``top_heading`` so the outline stays unbroken."""
     tokens = MARKDOWN.parse(source)
     _Blocks(writer, container, _heading_shift(tokens, top_heading)).write(tokens)
@@ -53,7 +53,7 @@ class _OpenList:
 class _Blocks:
     """Walks block tokens, keeping track of open lists and block quotes."""
 
-    def __init__(self, writer: DocxWriter, container: Any, heading_shift: int) -> None:
+    def __init__(self, writer: DocxWriter, container: BaseOxmlElement, heading_shift: int) -> None:
         self.writer = writer
         self.container = container
         self.heading_shift = heading_shift
@@ -68,7 +68,7 @@ class _Blocks:
             handler = _BLOCK_HANDLERS.get(tokens[index].type)
             index = handler(self, tokens, index) if handler else index + 1
 
-    def _block_paragraph(self, style: str | None, text: str = "") -> Any:
+    def _block_paragraph(self, style: str | None, text: str = "") -> BaseOxmlElement:
         """A paragraph placed in the current list item or quote, numbered when it opens a list item."""
         space = SPACE_AFTER_TABLE_TWIPS if self.after_table and style is None else None
         self.after_table = False
@@ -193,10 +193,10 @@ _BLOCK_HANDLERS: dict[str, Callable[[_Blocks, Sequence[Token], int], int]] = {
 class _Inline:
     """Writes the inline tokens of one paragraph as runs, tracking emphasis and the open link."""
 
-    def __init__(self, writer: DocxWriter, paragraph: Any) -> None:
+    def __init__(self, writer: DocxWriter, paragraph: BaseOxmlElement) -> None:
         self.writer = writer
         self.paragraph = paragraph
-        self.target: Any = paragraph
+        self.target: BaseOxmlElement = paragraph
         self.bold = 0
         self.italic = 0
 

@@ -21,6 +21,7 @@ from typing import Any
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
+from docx.oxml.xmlchemy import BaseOxmlElement
 
 from .styles import LIST_PARAGRAPH, TABLE
 
@@ -74,7 +75,7 @@ XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 W_DRAWING = qn("w:drawing")
 
 
-def ensure_list_definitions(numbering: Any) -> tuple[int, int]:
+def ensure_list_definitions(numbering: BaseOxmlElement) -> tuple[int, int]:
     """The abstract numbering ids for bullet and numbered lists, adding txplan's own when missing."""
     abstracts = numbering.findall(W_ABSTRACT_NUM)
     ids = [int(abstract.get(_w("abstractNumId"))) for abstract in abstracts]
@@ -90,11 +91,11 @@ def ensure_list_definitions(numbering: Any) -> tuple[int, int]:
     return found[0], found[1]
 
 
-def next_num_id(numbering: Any) -> int:
+def next_num_id(numbering: BaseOxmlElement) -> int:
     return max((int(num.get(_w("numId"))) for num in numbering.findall(W_NUM)), default=0) + 1
 
 
-def _insert_abstract_num(numbering: Any, abstract: Any) -> None:
+def _insert_abstract_num(numbering: BaseOxmlElement, abstract: BaseOxmlElement) -> None:
     """abstractNum elements precede every num element in numbering.xml."""
     first_num = numbering.find(W_NUM)
     if first_num is None:
@@ -103,7 +104,7 @@ def _insert_abstract_num(numbering: Any, abstract: Any) -> None:
         first_num.addprevious(abstract)
 
 
-def _abstract_num(abstract_id: int, name: str, ordered: bool) -> Any:
+def _abstract_num(abstract_id: int, name: str, ordered: bool) -> BaseOxmlElement:
     levels = "".join(_level_xml(level, ordered) for level in range(LIST_LEVELS))
     return parse_xml(
         f'<w:abstractNum {nsdecls("w")} w:abstractNumId="{abstract_id}">'
@@ -123,14 +124,14 @@ def list_indent(level: int) -> int:
     return LIST_INDENT_TWIPS * (level + 1)
 
 
-def SubElement(parent: Any, tag: str, attributes: dict[str, str] | None = None) -> Any:
+def SubElement(parent: BaseOxmlElement, tag: str, attributes: dict[str, str] | None = None) -> BaseOxmlElement:
     """lxml's SubElement, through the parent so that python-docx's element classes apply."""
-    child = parent.makeelement(tag, attributes or {})
+    child: BaseOxmlElement = parent.makeelement(tag, attributes or {})
     parent.append(child)
     return child
 
 
-def append_block(container: Any, block: Any) -> Any:
+def append_block(container: BaseOxmlElement, block: BaseOxmlElement) -> BaseOxmlElement:
     """Append a paragraph or table to a body, cell, header or footer; a body's sectPr stays last."""
     last = next(container.iterchildren(reversed=True), None)  # len() and [-1] walk every child in lxml
     if last is not None and last.tag == W_SECTPR:
@@ -140,7 +141,7 @@ def append_block(container: Any, block: Any) -> Any:
     return block
 
 
-def set_text(run: Any, text: str) -> None:
+def set_text(run: BaseOxmlElement, text: str) -> None:
     """Text of a run, with tabs and line breaks as their own elements and characters XML cannot hold removed."""
     text = _XML_INVALID.sub("", text)
     for piece in _TAB_OR_NEWLINE.split(text) if ("\t" in text or "\n" in text) else (text,):
@@ -161,14 +162,14 @@ class DocxWriter:
 
     styles: Mapping[str, str]
     part: Any  # the document part, which owns hyperlink relationships
-    numbering: Any
+    numbering: BaseOxmlElement
     list_ids: tuple[int, int]
     text_width: int
     next_num: int
 
-    def paragraph(self, container: Any, style: str | None = None, text: str = "", *, keep_next: bool = False,
+    def paragraph(self, container: BaseOxmlElement, style: str | None = None, text: str = "", *, keep_next: bool = False,
                   numbered: tuple[int, int] | None = None, space_before: int | None = None,
-                  indent: int | None = None) -> Any:
+                  indent: int | None = None) -> BaseOxmlElement:
         """A paragraph: ``numbered`` is (numId, level) of a list item; spacing and indent are in twips."""
         p = append_block(container, container.makeelement(W_P, {}))
         if style is not None or keep_next or numbered is not None or space_before is not None or indent is not None:
@@ -189,7 +190,8 @@ class DocxWriter:
             self.run(p, text)
         return p
 
-    def run(self, parent: Any, text: str, *, style: str | None = None, bold: bool = False, italic: bool = False) -> Any:
+    def run(self, parent: BaseOxmlElement, text: str, *, style: str | None = None, bold: bool = False,
+            italic: bool = False) -> BaseOxmlElement:
         """A run appended to a paragraph or hyperlink."""
         run = SubElement(parent, W_R)
         if style is not None or bold or italic:
@@ -203,7 +205,7 @@ class DocxWriter:
         set_text(run, text)
         return run
 
-    def field(self, p: Any, instruction: str) -> None:
+    def field(self, p: BaseOxmlElement, instruction: str) -> None:
         """A real Word field (begin, instruction, separate, result, end) that Word and LibreOffice update."""
         SubElement(SubElement(p, W_R), W_FLDCHAR, {W_FLDCHARTYPE: "begin"})
         code = SubElement(SubElement(p, W_R), W_INSTRTEXT, {XML_SPACE: "preserve"})
@@ -212,7 +214,7 @@ class DocxWriter:
         self.run(p, "1")  # shown until the field is updated, which both programs do for PAGE and NUMPAGES
         SubElement(SubElement(p, W_R), W_FLDCHAR, {W_FLDCHARTYPE: "end"})
 
-    def hyperlink(self, p: Any, href: str) -> Any:
+    def hyperlink(self, p: BaseOxmlElement, href: str) -> BaseOxmlElement:
         """A hyperlink element for ``href``; its runs are added by the caller."""
         relationship = self.part.relate_to(href, RT.HYPERLINK, is_external=True)
         return SubElement(p, W_HYPERLINK, {R_ID: relationship, W_HISTORY: "1"})
@@ -233,13 +235,13 @@ class DocxWriter:
             cleanup.addprevious(num)
         return num_id
 
-    def plain_list(self, container: Any, texts: Sequence[str]) -> None:
+    def plain_list(self, container: BaseOxmlElement, texts: Sequence[str]) -> None:
         """A bullet list of plain-text entries (plan fields are text, not Markdown)."""
         num_id = self.start_list(False, 0)
         for text in texts:
             self.paragraph(container, LIST_PARAGRAPH, text, numbered=(num_id, 0))
 
-    def table(self, container: Any, widths: Sequence[int], header: bool, fixed: bool = True) -> Any:
+    def table(self, container: BaseOxmlElement, widths: Sequence[int], header: bool, fixed: bool = True) -> BaseOxmlElement:
         """A table in the chart's table style; add rows with ``row`` and cells with ``cell``."""
         table = append_block(container, container.makeelement(W_TBL, {}))
         properties = SubElement(table, W_TBLPR)
@@ -253,7 +255,7 @@ class DocxWriter:
             SubElement(grid, W_GRIDCOL, {W_W: str(width)})
         return table
 
-    def row(self, table: Any, header: bool = False) -> Any:
+    def row(self, table: BaseOxmlElement, header: bool = False) -> BaseOxmlElement:
         """A row that never splits across pages; a header row repeats on every page the table spans."""
         row = SubElement(table, W_TR)
         properties = SubElement(row, W_TRPR)
@@ -262,7 +264,7 @@ class DocxWriter:
             SubElement(properties, W_TBL_HEADER)
         return row
 
-    def cell(self, row: Any, width: int, span: int = 1) -> Any:
+    def cell(self, row: BaseOxmlElement, width: int, span: int = 1) -> BaseOxmlElement:
         """An empty cell: give it at least one paragraph."""
         cell = SubElement(row, W_TC)
         properties = SubElement(cell, W_TCPR)

@@ -27,6 +27,7 @@ from docx.opc.packuri import PackURI
 from docx.opc.part import Part, XmlPart
 from docx.oxml import parse_xml
 from docx.oxml.ns import qn
+from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.parts.numbering import NumberingPart
 from docx.shared import Twips
 
@@ -114,7 +115,7 @@ def graphs_in(package: bytes) -> dict[str, bytes]:
     return {key: png for key, png in graphs.items() if png.startswith(PNG_SIGNATURE)}
 
 
-def open_reference(reference: Path) -> Any:
+def open_reference(reference: Path) -> DocxDocument:
     try:
         return Document(str(reference))
     except (OSError, KeyError, ValueError, SyntaxError, BadZipFile, PackageNotFoundError) as exc:  # lxml raises SyntaxError
@@ -127,13 +128,13 @@ def open_reference(reference: Path) -> Any:
 # --- the base document ---------------------------------------------------------------------------------
 
 
-def default_reference() -> Any:
+def default_reference() -> DocxDocument:
     """The look of a chart when the clinic has no reference document: the one txplan ships (see ``resources``),
     which ``txplan init`` also copies into a new clinic's templates/chart.docx."""
     return open_reference(default_reference_path())
 
 
-def blank_reference() -> Any:
+def blank_reference() -> DocxDocument:
     """python-docx's default template, cut down to the styles a chart uses (its styles part is 400 kB): what
     ``scripts/make_chart_reference.py`` builds the shipped look on."""
     document = Document()
@@ -190,13 +191,13 @@ def text_width(document: DocxDocument) -> int:
     return int((width - left - right) / 635)
 
 
-def _clean_settings(settings: Any) -> None:
+def _clean_settings(settings: BaseOxmlElement) -> None:
     for child in list(settings):
         if child.xpath("local-name()") in MACHINE_SETTINGS:
             settings.remove(child)
 
 
-def _drop_unreferenced(part: Any, keep: frozenset[str]) -> None:
+def _drop_unreferenced(part: XmlPart, keep: frozenset[str]) -> None:
     referenced = set(part.element.xpath("//@r:id | //@r:embed | //@r:link"))
     for rel_id, rel in list(part.rels.items()):
         if rel.reltype not in keep and rel_id not in referenced:
@@ -301,7 +302,7 @@ def _content_types(parts: Sequence[Any]) -> bytes:
             f'<Default Extension="xml" ContentType="{CT.XML}"/>{defaults}{overrides}</Types>').encode()
 
 
-def page_stories(document: DocxDocument) -> Iterator[tuple[Any, Any]]:
+def page_stories(document: DocxDocument) -> Iterator[tuple[BaseOxmlElement, BaseOxmlElement]]:
     """Header and footer elements the first section shows (default, and first-page or even-page when used),
     each emptied of the blank paragraph a new one starts with."""
     section = document.sections[0]
@@ -314,7 +315,7 @@ def page_stories(document: DocxDocument) -> Iterator[tuple[Any, Any]]:
         yield _without_blank_end(header._element), _without_blank_end(footer._element)
 
 
-def _without_blank_end(story: Any) -> Any:
+def _without_blank_end(story: BaseOxmlElement) -> BaseOxmlElement:
     paragraphs = story.findall(W_P)
     if paragraphs and all(child.tag == W_PPR for child in paragraphs[-1]):
         story.remove(paragraphs[-1])

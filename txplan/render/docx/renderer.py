@@ -17,10 +17,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from io import BytesIO
 from pathlib import Path
-from typing import Any
 
 from docx import Document
 from docx.image.image import Image as DocxImage
+from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.shared import Emu
 
 from ...chart.content import (
@@ -117,7 +117,8 @@ def _notice_beside_name(furniture: Furniture) -> bool:
             and len(furniture.clinic) + len(furniture.mark) + len(furniture.notice) <= _NAME_LINE)
 
 
-def _furniture(writer: DocxWriter, furniture: Furniture, stories: Iterable[tuple[Any, Any]]) -> None:
+def _furniture(writer: DocxWriter, furniture: Furniture,
+               stories: Iterable[tuple[BaseOxmlElement, BaseOxmlElement]]) -> None:
     """Header: clinic, DRAFT, confidentiality notice; the clinic's address under its name; a long notice on
     full-width lines under them. Footer: client and "Page X of Y" as fields."""
     beside = _notice_beside_name(furniture)
@@ -140,7 +141,7 @@ def _furniture(writer: DocxWriter, furniture: Furniture, stories: Iterable[tuple
 class _Body(BlockWalker):
     """Writes blocks into the document body."""
 
-    def __init__(self, writer: DocxWriter, body: Any, graphs: Mapping[str, bytes]) -> None:
+    def __init__(self, writer: DocxWriter, body: BaseOxmlElement, graphs: Mapping[str, bytes]) -> None:
         self.writer = writer
         self.body = body
         self.graphs = graphs
