@@ -118,6 +118,35 @@ def test_a_plans_folder_reached_through_a_link_builds_under_the_same_names(built
     assert charts(built) == before
 
 
+def test_a_sub_folder_linked_to_another_volume_keeps_its_plans_names(built: Path, tmp_path: Path) -> None:
+    share = tmp_path / "nas" / "team-b"
+    share.mkdir(parents=True)
+    (built / "plans" / "c-00002.md").rename(share / "c-00002.md")
+    (built / "plans" / "team-b").symlink_to(share)
+    full = docx(built)
+    assert full.returncode == 0, full.stderr
+    assert "team-b/c-00002.docx" in charts(built)
+    named = docx(built, "plans/team-b/c-00002.md")  # by name, as typed
+    assert named.returncode == 0, named.stderr
+    checked = subprocess.run([sys.executable, str(REPO / "build.py"), "check", "plans/team-b/c-00002.md"],
+                             cwd=built, capture_output=True, text=True, timeout=300, check=False)
+    assert checked.returncode == 0, checked.stderr
+
+
+def test_a_sub_folder_link_that_leads_nowhere_removes_no_chart(built: Path, tmp_path: Path) -> None:
+    share = tmp_path / "nas" / "team-b"
+    share.mkdir(parents=True)
+    (built / "plans" / "c-00002.md").rename(share / "c-00002.md")
+    (built / "plans" / "team-b").symlink_to(share)
+    assert docx(built).returncode == 0
+    before = charts(built)
+    share.rename(tmp_path / "nas" / "unmounted")
+    report = build_charts(built, jobs=1)
+    assert [(d.path, d.line, d.col, d.code) for d in report.diagnostics] == [("plans/team-b", 1, 1, "TX013")]
+    assert "leads nowhere" in report.diagnostics[0].message
+    assert charts(built) == before
+
+
 def test_an_unreadable_sub_folder_is_reported_and_no_chart_is_removed(built: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (built / "plans" / "locked").mkdir()
     (built / "plans" / "c-00002.md").unlink()

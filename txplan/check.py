@@ -10,7 +10,7 @@ import os
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
@@ -18,7 +18,7 @@ from pydantic.fields import FieldInfo
 
 from .diagnostics import Diagnostic, make
 from .frontmatter import Document, KeyPath, Pos, load_document
-from .layout import INTERVENTIONS, PLAN_SUFFIX, PLANS, PlanOutsideClinic, PlansUnreadable, discover_plans, plan_path
+from .layout import INTERVENTIONS, PLAN_SUFFIX, PLANS, PlanOutsideClinic, PlansUnreadable, discover_plans, plan_path, under_plans
 from .model import Plan
 from .phi import scan_identifiers
 from .policy import Policy, load_policy
@@ -102,35 +102,38 @@ def check_targets(root: Path, given: Sequence[Path], cwd: Path) -> CheckTargets:
     """
     targets = CheckTargets()
     clinic = Path(os.path.realpath(root))
-    plans_folder, templates_folder = (Path(os.path.realpath(root / folder)) for folder in (PLANS, INTERVENTIONS))
+    templates_folder = Path(os.path.realpath(root / INTERVENTIONS))
     for path in given:
         typed = path if path.is_absolute() else cwd / path
         real = Path(os.path.realpath(typed.parent)) / typed.name
         if not real.is_file():
             raise PlanOutsideClinic(f"{path}: no such file" if not real.exists() else
                                     f"{path}: a folder; name files, or none to check every plan")
-        if not (real.is_relative_to(clinic) or real.is_relative_to(plans_folder)):  # another clinic's, or no one's
-            plan_path(root, typed, cwd)  # raises, naming the rule
-        if real.is_relative_to(plans_folder) and real.name.endswith(PLAN_SUFFIX + SIDECAR_SUFFIX):
+        in_plans = under_plans(root, typed) is not None
+        if in_plans and real.name.endswith(PLAN_SUFFIX + SIDECAR_SUFFIX):  # a plan's signatures: check the plan
             targets.plans.append(root / plan_path(root, typed.with_name(real.name.removesuffix(SIDECAR_SUFFIX)), cwd))
-        elif real.is_relative_to(plans_folder) and real.suffix == PLAN_SUFFIX and not real.name.startswith("."):
+        elif in_plans and real.suffix == PLAN_SUFFIX and not real.name.startswith("."):
             targets.plans.append(root / plan_path(root, typed, cwd))
-        elif not (real.parent == templates_folder and real.suffix == PLAN_SUFFIX):
+        elif real.parent == templates_folder and real.suffix == PLAN_SUFFIX:
+            continue  # a template: the library is checked whole
+        elif real.is_relative_to(clinic):
             targets.ignored.append(path.as_posix())
+        else:
+            plan_path(root, typed, cwd)  # another clinic's file, or no one's: refused, naming the rule
     return targets
 
 
 def display_path(path: Path, root: Path) -> str:
-    """How diagnostics name a file: ``plans/...`` for a plan (even when plans/ links to another volume), else
-    relative to the clinic's root when inside it, else as given. Folders are resolved, the file itself is not,
-    so a plan that is a symbolic link keeps its own name."""
+    """How diagnostics name a file: ``plans/...`` for a plan (see ``layout.under_plans``), else relative to the
+    clinic's root when inside it (folders resolved, the file itself not), else as given."""
+    relative = under_plans(root, path.absolute())
+    if relative is not None:
+        return (PLANS / relative).as_posix()
     absolute = Path(os.path.realpath(path.absolute().parent)) / path.name
-    for base, prefix in ((root / PLANS, PLANS), (root, PurePosixPath())):
-        try:
-            return (prefix / absolute.relative_to(os.path.realpath(base)).as_posix()).as_posix()
-        except ValueError:
-            continue
-    return path.as_posix()
+    try:
+        return absolute.relative_to(os.path.realpath(root)).as_posix()
+    except ValueError:
+        return path.as_posix()
 
 
 def render_context(plan: Plan) -> dict[str, Any]:

@@ -124,10 +124,11 @@ _TABLE: tuple[Code, ...] = (
            "Flatten the data to the shape of the format."),
     _error("TX013", "folder under plans/ cannot be read",
            "Plans are read from plans/ and every folder under it. A folder that cannot be listed (no "
-           "permission, a broken disk) is reported, its plans are not checked, and no chart is removed in "
-           "that build, because txplan cannot tell which plans were deleted.",
-           "plans/archive/ readable only by another user.",
-           "Give the clinic's users read access to the folder, or move its plans."),
+           "permission, a broken disk, a symbolic link to a volume that is not mounted) is reported, its "
+           "plans are not checked, and no chart is removed in that build, because txplan cannot tell which "
+           "plans were deleted.",
+           "plans/archive/ readable only by another user; plans/team-b linking to an unmounted share.",
+           "Give the clinic's users read access to the folder, mount the volume, or remove the link."),
     # -- the shape of the data -----------------------------------------------
     _error("TX101", "required field is missing",
            "The format requires this field.",

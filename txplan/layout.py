@@ -50,6 +50,7 @@ __all__ = [
     "output_path",
     "plan_name",
     "plan_path",
+    "under_plans",
 ]
 
 PYPROJECT = "pyproject.toml"
@@ -139,24 +140,37 @@ def find_root(start: Path) -> Path:
                      f"run txplan in the clinic's folder or name it with -C DIR")
 
 
+def under_plans(root: Path, path: Path) -> PurePosixPath | None:
+    """``path`` (absolute) relative to the clinic's plans/, or None when it lies elsewhere.
+
+    As written first: a plan in a sub-folder that links to another volume keeps the name it has under plans/.
+    Then with its folders resolved: a clinic reached through a symbolic link (or typed from one) is still the
+    clinic. The file itself is never resolved, so a plan that is a link keeps its own name.
+    """
+    plans = root / PLANS
+    for base, candidate in ((Path(os.path.abspath(plans)), Path(os.path.abspath(path))),
+                            (Path(os.path.realpath(plans)), Path(os.path.realpath(path.parent)) / path.name)):
+        try:
+            return PurePosixPath(candidate.relative_to(base).as_posix())
+        except ValueError:
+            continue
+    return None
+
+
 def plan_path(root: Path, given: Path, cwd: Path) -> str:
     """The plan's identity (``plans/x.md``) for a path typed on the command line, relative to ``cwd``.
 
-    Folders on the way are resolved (a clinic reached through a symbolic link is still the clinic); the file
-    itself is not, so a plan that is a link keeps its own name. Anything but a visible ``*.md`` file inside
-    plans/ is refused: its chart could not be named without colliding with a plan's.
+    Anything but a visible ``*.md`` file inside plans/ is refused: its chart could not be named without colliding
+    with a plan's.
     """
     typed = given if given.is_absolute() else cwd / given
-    real = Path(os.path.realpath(typed.parent)) / typed.name
-    plans = Path(os.path.realpath(root / PLANS))
-    try:
-        relative = PurePosixPath(real.relative_to(plans).as_posix())
-    except ValueError:
+    relative = under_plans(root, typed)
+    if relative is None:
         raise PlanOutsideClinic(f"{given}: plans must be files inside the clinic's {PLANS}/ folder "
-                                f"({root / PLANS})") from None
+                                f"({root / PLANS})")
     if relative.suffix != PLAN_SUFFIX or any(part.startswith(".") for part in relative.parts):
         raise PlanOutsideClinic(f"{given}: plans are visible Markdown files (*{PLAN_SUFFIX}) inside {PLANS}/")
-    if not real.is_file():
+    if not typed.is_file():
         raise PlanOutsideClinic(f"{given}: no such plan file")
     return (PLANS / relative).as_posix()
 
@@ -223,10 +237,24 @@ def discover_plans(root: Path) -> PlanDiscovery:
             continue
         seen.add(identity)
         folders[:] = sorted(f for f in folders if not f.startswith("."))
-        discovery.paths.extend(here / name for name in sorted(files)
-                               if name.endswith(PLAN_SUFFIX) and not name.startswith("."))
+        visible = [name for name in sorted(files) if not name.startswith(".")]
+        discovery.paths.extend(here / name for name in visible if name.endswith(PLAN_SUFFIX))
+        discovery.problems.extend(_dangling_link(top, here / name) for name in visible
+                                  if not name.endswith(PLAN_SUFFIX) and _leads_nowhere(here / name))
     discovery.paths.sort(key=lambda p: p.relative_to(top).parts)
     return discovery
+
+
+def _leads_nowhere(path: Path) -> bool:
+    return path.is_symlink() and not path.exists()
+
+
+def _dangling_link(top: Path, link: Path) -> Diagnostic:
+    """A link in plans/ whose target is gone may be a sub-folder on a volume that is not mounted: its plans are
+    unknown, not deleted, so the discovery is incomplete and no chart is removed."""
+    shown = (PLANS / link.relative_to(top).as_posix()).as_posix()
+    return make(shown, (1, 1), "TX013", "a symbolic link that leads nowhere (a volume not mounted?); "
+                                        "mount it or remove the link")
 
 
 def _identity(folder: Path) -> tuple[int, int] | None:
