@@ -61,6 +61,11 @@ def test_links_without_a_web_address_keep_only_their_text(narrative: NarrativeRe
     assert block_text(blocks[0]) == "See intake notes and [x](javascript:alert(1))."
 
 
+def test_a_link_with_no_text_shows_its_address(narrative: NarrativeRenderer) -> None:
+    (block,) = narrative.blocks("Call [](tel:988) or see [ ](https://empty.example/).\n")
+    assert [block_text(link) for link in block.xpath(".//w:hyperlink")] == ["tel:988", "https://empty.example/"]
+
+
 def test_emphasis_code_and_breaks(narrative: NarrativeRenderer) -> None:
     (block,) = narrative.blocks("Some **bold** and *italic* and `code`,\nthen a soft break and a hard one  \nhere.\n")
     found = runs(block)

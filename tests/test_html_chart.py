@@ -114,7 +114,8 @@ def test_markup_in_a_plan_is_text_and_links_keep_only_safe_targets(tmp_path: Pat
     (root / "plans").mkdir()
     plan = (REPO / "plans" / "c-1001-low-risk-depression.md").read_text(encoding="utf-8")
     hostile = ("\n<script>alert(1)</script> <img src=x onerror=alert(2)>\n\n"
-               "[js](javascript:alert(3)) [web](https://example.org/) ![scan](https://example.org/x.png)\n")
+               "[js](javascript:alert(3)) [web](https://example.org/) ![scan](https://example.org/x.png) "
+               "[](https://empty.example/)\n")
     (root / "plans" / "a.md").write_text(plan + hostile, encoding="utf-8")
     (root / "pyproject.toml").write_text("[tool.txplan]\n", encoding="utf-8")
     assert not build_charts(root, outputs={Output.HTML}, jobs=1).has_errors
@@ -123,3 +124,31 @@ def test_markup_in_a_plan_is_text_and_links_keep_only_safe_targets(tmp_path: Pat
     assert "href=\"javascript" not in text and "[js](javascript:alert(3))" in text  # shown as the text it is
     assert '<a href="https://example.org/" rel="noreferrer noopener">web</a>' in text
     assert "[image: scan]" in text and "x.png" not in text
+    assert '<a href="https://empty.example/" rel="noreferrer noopener">https://empty.example/</a>' in text
+
+
+def test_long_words_and_empty_links_keep_the_page_readable(browser: Browser, tmp_path: Path) -> None:
+    """A web address as a measure, a long unbroken word and a link with no text: the page keeps the window's width,
+    the narrow columns keep their words whole, and axe still finds nothing (an empty link has no accessible name)."""
+    root = tmp_path / "clinic"
+    shutil.copytree(REPO / "templates", root / "templates")
+    (root / "plans").mkdir()
+    plan = (REPO / "plans" / "c-1001-low-risk-depression.md").read_text(encoding="utf-8")
+    address = "https://measures.example.org/" + "a" * 120 + "/weekly-log"
+    plan = plan.replace("measure: Weekly activity schedule with completion ticks, reviewed at the start of each session",
+                        f"measure: {address}", 1)
+    assert address in plan
+    (root / "plans" / "a.md").write_text(plan + "\n" + "x" * 600 + " [](https://empty.example/)\n", encoding="utf-8")
+    (root / "pyproject.toml").write_text("[tool.txplan]\n", encoding="utf-8")
+    assert not build_charts(root, outputs={Output.HTML}, jobs=1).has_errors
+    context = browser.new_context(viewport={"width": 800, "height": 900}, bypass_csp=True)
+    page = context.new_page()
+    page.goto((root / "build" / "html" / "a.html").as_uri())
+    assert page.evaluate("document.documentElement.scrollWidth") == 800
+    lines_of = "cell => { const r = document.createRange(); r.selectNodeContents(cell); return r.getClientRects().length; }"
+    assert page.locator("td", has_text=re.compile(r"^O1$")).first.evaluate(lines_of) == 1  # not O / 1
+    assert page.locator("td", has_text=address).evaluate(lines_of) > 1  # the address wraps in its own cell
+    page.add_script_tag(content=require_axe())
+    result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_AA)
+    context.close()
+    assert [(v["id"], [n["target"] for n in v["nodes"]]) for v in result["violations"]] == []

@@ -46,17 +46,17 @@ from ..chart.content import (
 )
 from ..progress import long_date
 from .graphs import graph_svg
+from .markdown import MAX_HEADING, chart_tokens
 from .walker import BlockWalker
 
 __all__ = ["CONTENT_SECURITY_POLICY", "CSS", "html_page", "render_html", "render_markdown"]
 
-LINK_SCHEMES = ("http://", "https://", "mailto:", "tel:")
-MAX_HEADING = 6
 
 CSS = """
 :root { color-scheme: light; --text: #1e2730; --muted: #4a5562; --rule: #c3cdd8; --tint: #eaf0f5; --navy: #1f3a5f; }
 * { box-sizing: border-box; }
-body { margin: 0; font: 16px/1.5 "Liberation Sans", Arial, Helvetica, sans-serif; color: var(--text); background: #fff; }
+body { margin: 0; font: 16px/1.5 "Liberation Sans", Arial, Helvetica, sans-serif; color: var(--text); background: #fff;
+  overflow-wrap: break-word; }
 .furniture { display: flex; flex-wrap: wrap; justify-content: space-between; gap: 0.5rem 1.5rem; padding: 0.5rem 1.5rem;
   font-size: 0.875rem; color: var(--muted); border-bottom: 1px solid var(--rule); }
 footer.furniture { border-bottom: 0; border-top: 1px solid var(--rule); margin-top: 2rem; }
@@ -80,6 +80,7 @@ caption { text-align: left; font-weight: bold; padding: 0.2rem 0; }
 .note { font-style: italic; color: var(--muted); }
 .details { font-size: 0.875rem; color: var(--muted); margin-top: -0.3rem; }
 .cell-lines { white-space: pre-line; }
+.long-words { overflow-wrap: anywhere; }
 figure.graph { margin: 1rem 0; }
 figure.graph svg { width: 100%; height: auto; max-width: 40rem; }
 figure.graph table { width: auto; min-width: 18rem; }
@@ -101,6 +102,7 @@ blockquote { margin: 0.5rem 0; padding-left: 0.8rem; border-left: 3px solid var(
 """
 
 # Everything the page might load is refused by the browser itself; inline styles and the inline SVG are the page.
+_LONG_WORD = 24  # characters; longer than any word or date a chart's narrow columns hold
 CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
 
 
@@ -237,8 +239,18 @@ def _label_svg(svg: str, ident: str, graph: Graph) -> str:
 
 
 def _cell(text: str) -> str:
-    """Cell text; a line break in it (an instrument's name over its scale) stays a line break."""
-    return f'<span class="cell-lines">{_text(text)}</span>' if "\n" in text else _text(text)
+    """Cell text; a line break in it (an instrument's name over its scale) stays a line break.
+
+    A cell holding a very long word (a web address as a measure) may break it anywhere, or it would widen the table
+    past the page; only that cell, so the narrow columns (ids, dates) keep their words whole.
+    """
+    classes = " ".join(name for name, wanted in (("cell-lines", "\n" in text),
+                                                 ("long-words", _has_long_word(text))) if wanted)
+    return f'<span class="{classes}">{_text(text)}</span>' if classes else _text(text)
+
+
+def _has_long_word(text: str) -> bool:
+    return any(len(word) > _LONG_WORD for word in text.split())
 
 
 def _list(items: Sequence[str]) -> str:
@@ -248,36 +260,16 @@ def _list(items: Sequence[str]) -> str:
 # --- Markdown ------------------------------------------------------------------------------------------
 
 
-def _image_as_text(renderer: Any, tokens: Sequence[Token], index: int, options: Any, env: Any) -> str:
-    """Images are never fetched: the alt text is shown, as in the DOCX."""
-    alt = escapeHtml(tokens[index].content)
-    return f"[image: {alt}]" if alt else "[image]"
-
-
 def _link_open(renderer: Any, tokens: Sequence[Token], index: int, options: Any, env: Any) -> str:
-    """A link only for web, mail and phone addresses; any other target keeps just its text."""
-    href = str(tokens[index].attrGet("href") or "")
-    allowed = href.lower().startswith(LINK_SCHEMES)
-    env.setdefault("links", []).append(allowed)
-    return f'<a href="{escapeHtml(href)}" rel="noreferrer noopener">' if allowed else ""
+    """Links reach here only to allowed addresses (see ``render.markdown``); none may learn where it came from."""
+    return f'<a href="{escapeHtml(str(tokens[index].attrGet("href")))}" rel="noreferrer noopener">'
 
 
-def _link_close(renderer: Any, tokens: Sequence[Token], index: int, options: Any, env: Any) -> str:
-    return "</a>" if env["links"].pop() else ""
-
-
-_MARKDOWN = MarkdownIt("commonmark", {"html": False}).enable("table")
-_MARKDOWN.add_render_rule("image", _image_as_text)
+_MARKDOWN = MarkdownIt("commonmark", {"html": False})
 _MARKDOWN.add_render_rule("link_open", _link_open)
-_MARKDOWN.add_render_rule("link_close", _link_close)
 
 
 def render_markdown(source: str, top_heading: int) -> str:
     """Markdown as HTML; its highest heading becomes ``top_heading`` so the page's outline stays unbroken."""
-    tokens = _MARKDOWN.parse(source)
-    levels = [int(token.tag[1:]) for token in tokens if token.type == "heading_open"]
-    shift = top_heading - min(levels, default=1)
-    for token in tokens:
-        if token.type in ("heading_open", "heading_close"):
-            token.tag = f"h{min(max(int(token.tag[1:]) + shift, 1), MAX_HEADING)}"
+    tokens = chart_tokens(source, top_heading)
     return str(_MARKDOWN.renderer.render(tokens, _MARKDOWN.options, {}))

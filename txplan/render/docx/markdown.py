@@ -1,14 +1,9 @@
 """Markdown to WordprocessingML, through markdown-it-py's token stream.
 
-Item texts and the plan narrative are CommonMark with tables. markdown-it-py
-parses them (no hand-rolled parser); this module walks its tokens and writes
-them with ``DocxWriter``.
-
-- Raw HTML is written as literal text. Nothing in a plan is interpreted as markup
-  that Word or LibreOffice would act on.
-- Links become real hyperlinks only for http(s), mailto and tel addresses; any
-  other target (relative paths, anchors) is meaningless in a chart, so only the
-  link text is kept. Images are never fetched or embedded; their alt text is shown.
+Item texts and the plan narrative are CommonMark with tables. ``render.markdown`` parses them
+and decides what a reader may see (raw HTML as text, images as their alt text, links only to
+web, mail and phone addresses); this module walks those tokens and writes them with
+``DocxWriter``. Nothing in a plan is interpreted as markup that Word or LibreOffice would act on.
 """
 
 from __future__ import annotations
@@ -19,29 +14,20 @@ from dataclasses import dataclass
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls
 from docx.oxml.xmlchemy import BaseOxmlElement
-from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from ..markdown import chart_tokens
 from .oxml import LIST_LEVELS, W_JC, W_VAL, DocxWriter, list_indent
 from .styles import HYPERLINK, LIST_PARAGRAPH, QUOTE, SOURCE_CODE, TABLE_HEADING, TABLE_TEXT, VERBATIM, heading_style
 
 __all__ = ["write_markdown"]
 
-MARKDOWN = MarkdownIt("commonmark").enable("table")
-
-LINK_SCHEMES = ("http://", "https://", "mailto:", "tel:")
 SPACE_AFTER_TABLE_TWIPS = 120  # Word has no spacing below a table; the next body paragraph keeps it off
 
 
 def write_markdown(writer: DocxWriter, container: BaseOxmlElement, source: str, top_heading: int) -> None:
     """Render Markdown into ``container``; its highest heading becomes ``top_heading`` so the outline stays unbroken."""
-    tokens = MARKDOWN.parse(source)
-    _Blocks(writer, container, _heading_shift(tokens, top_heading)).write(tokens)
-
-
-def _heading_shift(tokens: Sequence[Token], top_heading: int) -> int:
-    levels = [int(token.tag[1:]) for token in tokens if token.type == "heading_open"]
-    return top_heading - min(levels, default=1)
+    _Blocks(writer, container).write(chart_tokens(source, top_heading))
 
 
 @dataclass
@@ -53,10 +39,9 @@ class _OpenList:
 class _Blocks:
     """Walks block tokens, keeping track of open lists and block quotes."""
 
-    def __init__(self, writer: DocxWriter, container: BaseOxmlElement, heading_shift: int) -> None:
+    def __init__(self, writer: DocxWriter, container: BaseOxmlElement) -> None:
         self.writer = writer
         self.container = container
-        self.heading_shift = heading_shift
         self.lists: list[_OpenList] = []
         self.quotes = 0
         self.item_needs_marker = False
@@ -83,7 +68,7 @@ class _Blocks:
         return self.writer.paragraph(self.container, style, text, space_before=space, indent=list_indent(current.level))
 
     def _heading(self, tokens: Sequence[Token], index: int) -> int:
-        level = int(tokens[index].tag[1:]) + self.heading_shift
+        level = int(tokens[index].tag[1:])
         _Inline(self.writer, self._block_paragraph(heading_style(level))).write(tokens[index + 1].children or [])
         return index + 3
 
@@ -124,10 +109,6 @@ class _Blocks:
 
     def _code(self, tokens: Sequence[Token], index: int) -> int:
         self._block_paragraph(SOURCE_CODE, tokens[index].content.rstrip("\n"))
-        return index + 1
-
-    def _literal_html(self, tokens: Sequence[Token], index: int) -> int:
-        self._block_paragraph(None, tokens[index].content.rstrip("\n"))
         return index + 1
 
     def _rule(self, tokens: Sequence[Token], index: int) -> int:
@@ -183,7 +164,6 @@ _BLOCK_HANDLERS: dict[str, Callable[[_Blocks, Sequence[Token], int], int]] = {
     "blockquote_close": _Blocks._close_quote,
     "fence": _Blocks._code,
     "code_block": _Blocks._code,
-    "html_block": _Blocks._literal_html,
     "hr": _Blocks._rule,
     "table_open": _Blocks._table,
 }
@@ -203,7 +183,7 @@ class _Inline:
     def write(self, children: Iterable[Token]) -> None:
         for token in children:
             kind = token.type
-            if kind in ("text", "html_inline"):
+            if kind == "text":
                 self._run(token.content)
             elif kind == "softbreak":
                 self._run(" ")
@@ -211,14 +191,12 @@ class _Inline:
                 self._run("\n")
             elif kind == "code_inline":
                 self._run(token.content, VERBATIM)
-            elif kind == "image":
-                self._run(f"[image: {token.content}]" if token.content else "[image]")
             elif kind in ("strong_open", "strong_close"):
                 self.bold += 1 if kind == "strong_open" else -1
             elif kind in ("em_open", "em_close"):
                 self.italic += 1 if kind == "em_open" else -1
             elif kind == "link_open":
-                self._open_link(str(token.attrGet("href") or ""))
+                self.target = self.writer.hyperlink(self.paragraph, str(token.attrGet("href")))
             elif kind == "link_close":
                 self.target = self.paragraph
 
@@ -226,7 +204,3 @@ class _Inline:
         in_link = self.target is not self.paragraph
         self.writer.run(self.target, text, style=style or (HYPERLINK if in_link else None),
                         bold=self.bold > 0, italic=self.italic > 0)
-
-    def _open_link(self, href: str) -> None:
-        if href.lower().startswith(LINK_SCHEMES):
-            self.target = self.writer.hyperlink(self.paragraph, href)
