@@ -12,7 +12,7 @@ import pytest
 
 from benchmarks.generate import generate
 from txplan.build.pipeline import ChartState, build_charts
-from txplan.layout import PlansUnreadable
+from txplan.layout import Output, PlansUnreadable
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -172,6 +172,39 @@ def test_a_deleted_plan_loses_its_chart_on_the_next_full_build(built: Path) -> N
     assert done.returncode == 0
     assert "1 removed" in done.stderr
     assert sorted(charts(built)) == ["c-00000.docx", "c-00002.docx"]
+
+
+@pytest.mark.parametrize("named", [False, True], ids=["full build", "named build"])
+def test_a_plan_that_failed_and_was_then_deleted_loses_its_stale_chart(built: Path, named: bool) -> None:
+    plan = built / "plans" / "c-00001.md"
+    plan.write_text(plan.read_text(encoding="utf-8").replace("level: ", "level: severe-", 1), encoding="utf-8")
+    assert docx(built, *(["plans/c-00001.md"] if named else [])).returncode == 1
+    assert "c-00001.docx" in charts(built)  # kept, reported stale
+    plan.unlink()
+    done = docx(built)
+    assert done.returncode == 0, done.stderr
+    assert "1 removed" in done.stderr
+    assert sorted(charts(built)) == ["c-00000.docx", "c-00002.docx"]
+
+
+def test_an_output_not_asked_for_after_a_change_is_removed_with_its_plan(built: Path) -> None:
+    assert not build_charts(built, outputs={Output.HTML}, jobs=1).has_errors
+    plan = built / "plans" / "c-00001.md"
+    plan.write_text(plan.read_text(encoding="utf-8") + "\nA later note.\n", encoding="utf-8")
+    assert not build_charts(built, jobs=1).has_errors  # the DOCX only: the HTML is now of an earlier version
+    plan.unlink()
+    report = build_charts(built, jobs=1)
+    assert {(o.plan, o.kind) for o in report.outcomes if o.state is ChartState.REMOVED} == {
+        ("plans/c-00001.md", Output.DOCX), ("plans/c-00001.md", Output.HTML)}
+    assert not (built / "build" / "html" / "c-00001.html").exists()
+
+
+def test_a_file_put_where_a_deleted_plans_chart_was_is_left_alone(built: Path) -> None:
+    chart = built / "build" / "docx" / "c-00001.docx"
+    chart.write_bytes(b"a document someone saved here")
+    (built / "plans" / "c-00001.md").unlink()
+    build_charts(built, jobs=1)
+    assert chart.read_bytes() == b"a document someone saved here"
 
 
 def test_a_build_of_named_plans_never_removes_a_chart(built: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ from benchmarks.generate import generate
 from txplan import __version__
 from txplan.build.pipeline import ChartState, build_charts
 from txplan.build.state import FORMAT, STATE_FILE
+from txplan.diagnostics import JUDGED_AGAINST_TODAY
 
 
 @pytest.fixture
@@ -144,3 +146,14 @@ def test_plan_with_unknown_template_is_rebuilt_when_the_template_appears(generat
     (library / "problem-solving-steps.md").write_text(
         (library / "problem-solving.md").read_text().replace("id: problem-solving", "id: problem-solving-steps"))
     assert states(generated_clinic)["plans/c-00000.md"] is ChartState.WRITTEN
+
+
+def test_a_date_after_today_is_judged_again_on_a_later_day(generated_clinic: Path) -> None:
+    """A stored check result saying "after today" is not reused: a day later the plan may be valid, and builds."""
+    text = (generated_clinic / "plans" / "c-00002.md").read_text(encoding="utf-8")
+    screened = date.fromisoformat(text[text.index("screening: {"):].split("date: ", 1)[1][:10])
+    early = build_charts(generated_clinic, jobs=1, today=screened - timedelta(days=1))
+    assert "plans/c-00002.md" in {d.path for d in early.diagnostics if d.code == "TX219"}
+    assert {d.code for d in early.diagnostics} <= JUDGED_AGAINST_TODAY
+    assert states(generated_clinic, today=date.today())["plans/c-00002.md"] is ChartState.WRITTEN
+    assert "c-00002.docx" in charts(generated_clinic)

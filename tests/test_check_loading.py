@@ -156,13 +156,17 @@ def test_front_matter_that_is_not_a_mapping_is_tx010(check_plan: CheckPlan, fron
     assert check_plan(f"---\n{front}---\n# Body\n") == [("TX010", *pos)]
 
 
-@pytest.mark.parametrize("char", ["\x00", "\x07", "\x1b", "\x7f"])
+@pytest.mark.parametrize("char", ["\x00", "\x07", "\x1b", "\x7f", "\u202e", "\u202a", "\u2066", "\u2069"])
 def test_a_control_character_is_tx011_where_it_sits(check_plan: CheckPlan, char: str) -> None:
     assert check_plan(edited_plan(("Test Client", f"Test{char}Client"))) == [("TX011", 4, 13)]
 
 
 def test_a_control_character_in_the_narrative_is_also_tx011(check_plan: CheckPlan) -> None:
     assert check_plan(edited_plan(("Short narrative.", "Short\x00narrative."))) == [("TX011", 72, 6)]
+
+
+def test_right_to_left_marks_are_allowed_in_a_name(check_plan: CheckPlan) -> None:
+    assert check_plan(edited_plan(("Test Client", "Test \u05d3\u05e0\u05d4\u200f\u200e"))) == []
 
 
 def test_windows_line_endings_are_accepted(check_plan: CheckPlan) -> None:

@@ -30,7 +30,7 @@ SHAPES = (
     f"{MARKER}  double  spaces   inside ",
     MARKER + " long" * 60,
     "long " * 60 + MARKER,
-    f"\u00e9 \u00fc {MARKER} \u2713 \U0001f600 \u202e",
+    f"\u00e9 \u00fc {MARKER} \u2713 \U0001f600 \u200f",  # a right-to-left mark (the overrides are TX011)
     f"{{{MARKER}}} %({MARKER})s",  # a format key, for the bodies that use the value as a format string
 )
 # Each body fails only on a plan's own value: the check's trial render gives `[focus]`, which it skips.
@@ -160,9 +160,12 @@ def test_a_file_name_cannot_forge_diagnostic_lines_or_send_escapes(tmp_path: Pat
         assert f"plans/evil{forged}.md" in [entry[field] for entry in json.loads(printed)]  # and keeps the name whole
 
 
-def test_a_bidi_override_in_a_clinician_name_is_shown_escaped(tmp_path: Path) -> None:
+def test_a_bidi_override_in_a_plan_value_is_refused_and_never_printed(tmp_path: Path) -> None:
     plan = edit(VALID_PLAN, ("name: Test Clinician, LCSW", "name: \"Test \u202eClinician\""))
     root = make_clinic(tmp_path / "clinic", {"plan.md": plan}, library=FIXTURE_TEMPLATES)
     shutil.copyfile(REPO / "build.py", root / "build.py")
-    table = run(root, "status").stdout
-    assert "Test \\u202eClinician" in table and "\u202e" not in table
+    checked = run(root, "check")
+    assert "plans/plan.md:" in checked.stderr and "error TX011 control character U+202E" in checked.stderr
+    for command in ("check", "status", "docx"):
+        done = run(root, command)
+        assert "\u202e" not in done.stdout + done.stderr and "Clinician" not in done.stderr

@@ -21,6 +21,7 @@ from . import __version__
 __all__ = [
     "CODES",
     "FORMATS",
+    "JUDGED_AGAINST_TODAY",
     "SARIF_SCHEMA",
     "SARIF_SOURCE_ROOT",
     "Code",
@@ -114,7 +115,10 @@ _TABLE: tuple[Code, ...] = (
            "Plans and templates are text. NUL and other control characters (apart from tab "
            "and line breaks) come from binary files or broken copy and paste. The rule holds for what "
            "a double-quoted YAML escape makes too (`\"\\0\"`, `\"\\x1b\"`, `\"\\uFFFE\"`): no chart "
-           "can hold these characters, and some of them act on a terminal.",
+           "can hold these characters, and some of them act on a terminal. The bidirectional overrides, "
+           "embeddings and isolates (U+202A to U+202E, U+2066 to U+2069) are refused too: one in a value "
+           "reverses the text after it, so the chart would not read as written. The marks U+200E and "
+           "U+200F, which right-to-left names may need, are allowed.",
            "A NUL byte pasted into a client's name.",
            "Delete the character; retype the text around it if unsure."),
     _error("TX012", "nesting too deep",
@@ -495,6 +499,10 @@ _TABLE: tuple[Code, ...] = (
 )
 
 CODES: dict[str, Code] = {c.code: c for c in _TABLE}
+
+# Findings that compare a date with today ("after today"). Each can only go away as days pass, never appear, so a
+# build may reuse a stored check result unless it holds one of these: then the plan is checked again.
+JUDGED_AGAINST_TODAY: frozenset[str] = frozenset({"TX207", "TX219"})
 
 
 @dataclass(frozen=True, order=True)

@@ -73,9 +73,13 @@ KeyPath = tuple[str | int, ...]
 # C0 controls except tab and line breaks, DEL, C1 controls (NEL included), the two
 # non-characters YAML refuses, and lone surrogates (never in decoded UTF-8, but a template
 # can make one). None of them can be stored in a DOCX (XML) or written as UTF-8 JSON, or means
-# anything in a plan. Line and paragraph separators (U+2028/9) are refused only in the front
-# matter, where YAML would count them as line breaks and shift positions.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+# anything in a plan. The bidirectional embeddings, overrides and isolates (U+202A-202E,
+# U+2066-2069) make text display in an order other than the one it is stored in: one in a value
+# runs past it and reverses the chart's own words, so a chart would not read as written. The
+# marks (U+200E/F), which right-to-left names may need, stay allowed. Line and paragraph
+# separators (U+2028/9) are refused only in the front matter, where YAML would count them as
+# line breaks and shift positions.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]")
 _SEPARATOR = re.compile("[\u2028\u2029]")
 _FIELD_NAME = re.compile(r"^[a-z_][a-z0-9_-]{0,39}$")  # every key of the format looks like this
 _YAML = YAML(typ="safe")

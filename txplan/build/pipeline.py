@@ -38,7 +38,7 @@ from .. import __version__
 from ..chart import ChartContent, build_chart
 from ..check import CheckedPlan, clinic_copies, display_path
 from ..check import check_plan as run_checks
-from ..diagnostics import Diagnostic, make
+from ..diagnostics import JUDGED_AGAINST_TODAY, Diagnostic, make
 from ..frontmatter import read_bounded
 from ..history import ChangeSet, changes_since_last_review, plan_revisions
 from ..layout import BUILD, OUTPUTS, REFERENCE_DOCX, STATE_FILE, Output, discover_plans, output_path, plan_path
@@ -132,7 +132,9 @@ class Job:
     plan_hash: str
     kinds: tuple[Output, ...]  # what to render in the worker (PDFs are converted afterwards, in batches)
     kept: dict[str, OutputRecord] = field(default_factory=dict)  # outputs still current, carried into the new entry
-    earlier_docx: str = ""  # digest of the DOCX as the state recorded it: its graphs are reused from a file with it
+    # every output file of this plan this build state wrote, current or stale, still as written: what it does not
+    # make again stays recorded as stale (to be removed with the plan); a DOCX among them lends its graphs
+    earlier: dict[str, OutputRecord] = field(default_factory=dict)
 
 
 @dataclass
@@ -233,17 +235,16 @@ def _bring_up_to_date(inputs: Inputs, state: BuildState, paths: Sequence[str], k
         source = root / path
         plan_hash = digest(file_digest(source), file_digest(sidecar_path(source)), inputs.revisions.get(path, ""))
         cached = state.plans.get(path)
-        same_inputs = cached is not None and cached.key == inputs.key(plan_hash, cached.uses)
-        current = _current_outputs(root, path, cached) if cached is not None and same_inputs else {}
-        if cached is not None and same_inputs and (not cached.ok or all(k.value in current for k in kinds)):
+        reusable = cached is not None and cached.key == inputs.key(plan_hash, cached.uses) and _still_true(cached)
+        current = _ours(root, path, cached.outputs) if cached is not None and reusable else {}
+        if cached is not None and reusable and (not cached.ok or all(k.value in current for k in kinds)):
             results[path] = JobResult(cached, {kind: _state_without_work(root, path, cached, kind) for kind in kinds})
             if tick:
                 tick(path)
             continue
-        earlier = cached.outputs.get(Output.DOCX.value) if cached is not None and cached.ok else None
-        earlier_docx = earlier.digest if earlier is not None and _matches(chart_path(root, path), earlier) else ""
+        earlier = _ours(root, path, {**cached.stale, **cached.outputs}) if cached is not None else {}
         to_render = tuple(kind for kind in kinds if kind.value not in current and kind is not Output.PDF)
-        jobs_to_run.append(Job(source, path, plan_hash, to_render, current, earlier_docx))
+        jobs_to_run.append(Job(source, path, plan_hash, to_render, current, earlier))
     if jobs_to_run:
         reference_problem = _prepare_workers(inputs)
         if reference_problem is not None:
@@ -251,6 +252,11 @@ def _bring_up_to_date(inputs: Inputs, state: BuildState, paths: Sequence[str], k
     for done in _run(jobs_to_run, jobs or os.cpu_count() or 1, tick):
         results[done.entry_path] = done.result
     return results
+
+
+def _still_true(entry: PlanEntry) -> bool:
+    """Whether the stored check result holds today too: a date found to be after today may not be any more."""
+    return not any(d.code in JUDGED_AGAINST_TODAY for d in entry.diagnostics)
 
 
 def _settle_states(root: Path, results: dict[str, JobResult], kinds: tuple[Output, ...]) -> None:
@@ -263,10 +269,10 @@ def _settle_states(root: Path, results: dict[str, JobResult], kinds: tuple[Outpu
                                        else _state_without_work(root, path, result.entry, kind))
 
 
-def _current_outputs(root: Path, path: str, entry: PlanEntry) -> dict[str, OutputRecord]:
-    """The entry's outputs whose files are still the very bytes this build state wrote: same size and the same
+def _ours(root: Path, path: str, records: dict[str, OutputRecord]) -> dict[str, OutputRecord]:
+    """The recorded outputs whose files are still the very bytes this build state wrote: same size and the same
     digest. Size and time alone would trust a file swapped for another of the same size."""
-    return {kind: record for kind, record in entry.outputs.items()
+    return {kind: record for kind, record in records.items()
             if _matches(chart_path(root, path, Output(kind)), record)}
 
 
@@ -339,14 +345,15 @@ def _build_one(job: Job) -> JobResult:
     uses = _template_uses(checked)
     client_id, objectives = objective_texts(checked.document) if checked.document else ("", [])
     entry = PlanEntry(key=inputs.key(job.plan_hash, uses), uses=uses, ok=checked.ok, client_id=client_id,
-                      diagnostics=checked.diagnostics, objectives=objectives)
+                      diagnostics=checked.diagnostics, objectives=objectives, stale=dict(job.earlier))
     result = JobResult(entry, {})
     renderer: DocxRenderer | None = _WORKER["renderer"]
     if not checked.ok or renderer is None:
         if renderer is None:
             entry.key = ""  # not built: never mistaken for up to date
         return result  # every output it has stays as it is: stale
-    entry.outputs.update(job.kept)
+    for kind, record in job.kept.items():
+        entry.record(kind, record)
     made = _Renderings(inputs, job, checked, renderer)
     for kind in job.kinds:
         _make_one(result, job, kind, made)
@@ -370,7 +377,8 @@ class _Renderings:
     def make(self, kind: Output) -> bytes:
         if kind is Output.DOCX:
             output = chart_path(self.inputs.root, self.job.path)
-            graphs = _earlier_graphs(output, self.job.earlier_docx) if self.job.earlier_docx else {}
+            earlier = self.job.earlier.get(Output.DOCX.value)
+            graphs = _earlier_graphs(output, earlier.digest) if earlier is not None else {}
             return self.renderer.render(self.content, graphs)
         if kind is Output.HTML:
             from ..render.html import render_html
@@ -394,7 +402,7 @@ def _make_one(result: JobResult, job: Job, kind: Output, made: _Renderings) -> N
         return
     record = _write(result, job, kind, data)
     if record is not None:
-        entry.outputs[kind.value] = record
+        entry.record(kind.value, record)
         result.states[kind] = ChartState.WRITTEN
 
 
@@ -449,7 +457,7 @@ def _convert_pdfs(root: Path, results: dict[str, JobResult], jobs: int | None) -
             _failed(result, make(path, (1, 1), "TX601", f"cannot write {output.name}: "
                                                         f"{exc.strerror or type(exc).__name__}"), Output.PDF)
             continue
-        result.entry.outputs[Output.PDF.value] = OutputRecord(len(pdf), digest(pdf))
+        result.entry.record(Output.PDF.value, OutputRecord(len(pdf), digest(pdf)))
         result.states[Output.PDF] = ChartState.WRITTEN
 
 
@@ -487,18 +495,22 @@ def _template_uses(checked: CheckedPlan) -> list[str]:
 
 
 def _remove_orphans(root: Path, state: BuildState, current: set[str]) -> list[ChartOutcome]:
-    """Outputs of plans whose file was deleted go too. Only outputs this build state made are touched, only after
-    plans/ was read completely, and only when the plan's own file is really gone."""
+    """Outputs of plans whose file was deleted go too, current or stale. Only files this build state wrote, still
+    with the bytes it wrote, are touched, only after plans/ was read completely, and only when the plan's own file
+    is really gone."""
     removed: list[ChartOutcome] = []
     for path in sorted(set(state.plans) - current):
         if os.path.lexists(root / path):
             continue
-        for kind in sorted(state.plans[path].outputs):
+        entry = state.plans[path]
+        for kind, record in sorted({**entry.stale, **entry.outputs}.items()):
             output = chart_path(root, path, Output(kind))
+            if not _matches(output, record):
+                continue  # gone already, or no longer the file this build state wrote: left in place
             try:
                 output.unlink()
             except OSError:
-                continue  # gone already, or left in place; the state forgets it either way
+                continue  # left in place; the state forgets it either way
             removed.append(ChartOutcome(path, output, ChartState.REMOVED, Output(kind)))
     return removed
 

@@ -32,7 +32,7 @@ from ..signatures.records import SIDECAR_SUFFIX
 
 __all__ = ["FORMAT", "BuildState", "OutputRecord", "PlanEntry", "digest", "load_state"]
 
-FORMAT = 4  # 4: a record per output (DOCX, HTML, PDF, FHIR), each checked by its digest on every build
+FORMAT = 5  # 4: a record per output (DOCX, HTML, PDF, FHIR), each checked by its digest on every build; 5: stale ones
 _HEX = re.compile(r"^[0-9a-f]{64}$")
 _OUTPUT_KINDS = frozenset(kind.value for kind in Output)
 _UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
@@ -63,7 +63,15 @@ class PlanEntry:
     client_id: str
     diagnostics: list[Diagnostic]
     objectives: list[ObjectiveText]
-    outputs: dict[str, OutputRecord] = field(default_factory=dict)  # by ``layout.Output`` value
+    outputs: dict[str, OutputRecord] = field(default_factory=dict)  # current ones, by ``layout.Output`` value
+    # files it wrote for an earlier version of the plan, still on disk (the plan failed since, or that output was
+    # not asked for): never current, but removed with the plan when it is deleted
+    stale: dict[str, OutputRecord] = field(default_factory=dict)
+
+    def record(self, kind: str, record: OutputRecord) -> None:
+        """An output made (or found current) for this version of the plan: it is no longer stale."""
+        self.outputs[kind] = record
+        self.stale.pop(kind, None)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -131,7 +139,7 @@ def _check_entry(path: str, entry: PlanEntry) -> None:
     if entry.key and not _HEX.match(entry.key):
         raise _Damaged("key")
     if any(kind not in _OUTPUT_KINDS or not _HEX.match(record.digest) or record.size < 0
-           for kind, record in entry.outputs.items()):
+           for records in (entry.outputs, entry.stale) for kind, record in records.items()):
         raise _Damaged("output record")
     if any(not _HEX.match(o.text_hash) or o.line < 1 or o.col < 1 for o in entry.objectives):
         raise _Damaged("objective")
