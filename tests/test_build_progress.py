@@ -12,6 +12,8 @@ import termios
 from pathlib import Path
 
 from benchmarks.generate import generate
+from txplan.build.pipeline import BuildReport, ChartOutcome, ChartState
+from txplan.diagnostics import make
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -45,3 +47,13 @@ def test_without_a_terminal_only_the_summary_line_is_printed(tmp_path: Path) -> 
     assert run.stdout == ""
     assert run.stderr.splitlines()[-1].startswith("built 3 chart(s), 0 unchanged, 0 plan(s) with errors in")
     assert len(run.stderr.splitlines()) == 1
+
+
+def test_the_summary_counts_a_plan_whose_signatures_have_errors_once() -> None:
+    outcomes = [ChartOutcome(plan, Path("x"), ChartState.STALE) for plan in ("plans/a.md", "plans/b.md")]
+    diagnostics = [make("plans/a.md.signatures", (2, 1), "TX703", "signature does not verify"),
+                   make("plans/a.md", (3, 1), "TX101", "missing"), make("pyproject.toml", (1, 1), "TX501", "policy")]
+    summary = BuildReport(outcomes, diagnostics, 0.0, 0).summary()
+    assert summary.startswith("built 0 chart(s), 0 unchanged, 1 plan(s) with errors, 2 stale chart(s) kept")
+    only_signatures = BuildReport(outcomes, diagnostics[:1], 0.0, 0).summary()
+    assert "1 plan(s) with errors" in only_signatures

@@ -176,3 +176,24 @@ def test_a_broken_reference_is_named_by_the_kind_of_failure_not_by_what_the_pars
         DocxRenderer(reference)
     assert "not a usable Word document" in str(failure.value)
     assert "Qv7731mark" not in str(failure.value)
+
+
+@pytest.mark.parametrize("command", ["docx", "html", "fhir"])
+def test_a_policy_with_errors_makes_no_output_and_keeps_the_earlier_ones(tmp_path: Path, command: str) -> None:
+    """A misspelt key once made every chart again with the default header: the clinic's name blank, its own
+    confidentiality notice replaced by the generic one."""
+    policy = '[tool.txplan]\nclinic = "Harbor Recovery Program"\nconfidentiality_notice = "42 CFR Part 2 protected"\n'
+    root = clinic_with(tmp_path / "clinic", {"plan.md": VALID_PLAN}, pyproject=policy)
+    assert run(root, command).returncode == 0
+    (output,) = (p for p in (root / "build").rglob("plan.*") if p.is_file())
+    before = output.read_bytes()
+    (root / "pyproject.toml").write_text(policy + "review_interval_day = 120\n", encoding="utf-8")
+    done = run(root, command, "--force")
+    assert done.returncode == 1
+    assert "pyproject.toml:4:1: error TX501 [tool.txplan] unknown key `review_interval_day`" in done.stderr
+    assert done.stderr.splitlines()[-1].startswith("built 0 ")
+    assert "1 stale" in done.stderr.splitlines()[-1]
+    assert output.read_bytes() == before
+    (root / "pyproject.toml").write_text(policy, encoding="utf-8")
+    assert run(root, command).returncode == 0
+    assert output.read_bytes() == before

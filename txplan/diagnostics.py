@@ -493,7 +493,10 @@ _TABLE: tuple[Code, ...] = (
     # -- policy ---------------------------------------------------------------
     _error("TX501", "invalid clinic policy",
            "`[tool.txplan]` in pyproject.toml has an unknown key or a value of the wrong "
-           "kind.",
+           "kind. Plans are still checked (against the default policy, so their findings are "
+           "provisional), but no chart or other output is made until the policy is fixed: each would "
+           "carry the wrong clinic name, confidentiality notice and rules. Earlier outputs are kept, "
+           "reported stale.",
            "`review_interval_days = \"ninety\"`",
            "Fix the key named in the message; see the policy reference."),
 )

@@ -44,7 +44,7 @@ from ..history import ChangeSet, changes_since_last_review, plan_revisions
 from ..layout import BUILD, OUTPUTS, REFERENCE_DOCX, STATE_FILE, Output, discover_plans, output_path, plan_path
 from ..policy import Policy, load_policy
 from ..rules import objective_texts
-from ..signatures.records import sidecar_path
+from ..signatures.records import SIDECAR_SUFFIX, sidecar_path
 from ..templates import Library, load_library
 from .lock import OutputFolderError, clinic_lock
 from .state import BuildState, OutputRecord, PlanEntry, digest, load_state
@@ -94,7 +94,8 @@ class BuildReport:
     def summary(self) -> str:
         """One line for logs and CI: what was built, kept and refused."""
         plans = {o.plan for o in self.outcomes}
-        with_errors = len({d.path for d in self.diagnostics if d.is_error and d.path in plans})
+        with_errors = len({plan for d in self.diagnostics if d.is_error
+                           and (plan := d.path.removesuffix(SIDECAR_SUFFIX)) in plans})
         built = ", ".join(f"{self.count(ChartState.WRITTEN, kind)} {OUTPUTS[kind].noun}(s)" for kind in self.kinds)
         parts = [f"built {built}", f"{self.count(ChartState.UNCHANGED)} unchanged", f"{with_errors} plan(s) with errors"]
         if self.count(ChartState.STALE):
@@ -119,6 +120,9 @@ class Inputs:
     fingerprint: str  # version, policy and reference document together
     template_hashes: dict[str, str] = field(default_factory=dict)
     revisions: dict[str, str] = field(default_factory=dict)  # plan path -> its latest commit, for the history section
+    # False when the clinic's policy has errors: its defaults stand in for the check, but no output is made, as each
+    # would carry the wrong clinic name, notice and rules; earlier ones are kept, stale
+    policy_usable: bool = True
 
     def key(self, plan_hash: str, uses: Iterable[str]) -> str:
         used = [f"{u}={self.template_hashes.get(u, '-')}" for u in sorted(set(uses))]
@@ -152,7 +156,8 @@ def gather_inputs(root: Path, today: date | None = None) -> tuple[Inputs, list[D
     signers = root / policy.allowed_signers
     fingerprint = digest(__version__, policy.model_dump_json(), reference_bytes, file_digest(signers))
     inputs = Inputs(root, policy, library, today or date.today(), reference if reference_bytes else None,
-                    fingerprint, library.fingerprints, plan_revisions(root))
+                    fingerprint, library.fingerprints, plan_revisions(root),
+                    policy_usable=not any(d.is_error for d in policy_diagnostics))
     return inputs, policy_diagnostics + library.diagnostics
 
 
@@ -260,13 +265,11 @@ def _still_true(entry: PlanEntry) -> bool:
 
 
 def _settle_states(root: Path, results: dict[str, JobResult], kinds: tuple[Output, ...]) -> None:
-    """Each requested output not made this time is unchanged (still current) or, for a plan with errors, stale
-    (an earlier file kept) or skipped (none to keep)."""
+    """Give each requested output not made this time its state (see ``_state_without_work``)."""
     for path, result in results.items():
         for kind in kinds:
             if kind not in result.states:
-                result.states[kind] = (ChartState.UNCHANGED if result.entry.ok and kind.value in result.entry.outputs
-                                       else _state_without_work(root, path, result.entry, kind))
+                result.states[kind] = _state_without_work(root, path, result.entry, kind)
 
 
 def _ours(root: Path, path: str, records: dict[str, OutputRecord]) -> dict[str, OutputRecord]:
@@ -286,7 +289,8 @@ def _matches(path: Path, record: OutputRecord) -> bool:
 
 
 def _state_without_work(root: Path, path: str, entry: PlanEntry, kind: Output) -> ChartState:
-    if entry.ok:
+    """An output not made this time: unchanged when current, else stale (an earlier file kept) or skipped."""
+    if entry.ok and kind.value in entry.outputs:
         return ChartState.UNCHANGED
     return ChartState.STALE if chart_path(root, path, kind).exists() else ChartState.SKIPPED
 
@@ -326,14 +330,17 @@ _WORKER: dict[str, Any] = {}
 
 
 def _prepare_workers(inputs: Inputs) -> Diagnostic | None:
-    """Keep the inputs and make the DOCX renderer once; an unusable reference document is reported."""
+    """Keep the inputs and make the DOCX renderer once, or none when no output may be made (a policy with errors,
+    already reported; an unusable reference document, reported here)."""
     from ..render.docx import ChartReferenceError, DocxRenderer
 
     _WORKER["inputs"] = inputs
+    _WORKER["renderer"] = None
+    if not inputs.policy_usable:
+        return None
     try:
         _WORKER["renderer"] = DocxRenderer(inputs.reference)
     except ChartReferenceError as exc:
-        _WORKER["renderer"] = None
         return make(REFERENCE_DOCX.as_posix(), (1, 1), "TX602", str(exc))
     return None
 
@@ -350,7 +357,7 @@ def _build_one(job: Job) -> JobResult:
     renderer: DocxRenderer | None = _WORKER["renderer"]
     if not checked.ok or renderer is None:
         if renderer is None:
-            entry.key = ""  # not built: never mistaken for up to date
+            entry.key = ""  # not made: never mistaken for up to date
         return result  # every output it has stays as it is: stale
     for kind, record in job.kept.items():
         entry.record(kind, record)
