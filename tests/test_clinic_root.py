@@ -86,6 +86,17 @@ def test_dash_c_outside_any_clinic_exits_2(tmp_path: Path) -> None:
     assert done.stderr.startswith(NOT_A_CLINIC)
 
 
+@pytest.mark.parametrize("command", ["check", "docx", "init"])
+def test_dash_c_naming_no_folder_exits_2_and_never_falls_back_to_the_clinic_above(rooted_clinic: Path,
+                                                                                  command: str) -> None:
+    (rooted_clinic / "plans" / "a-file").write_text("", encoding="utf-8")
+    for missing in ("plans/typo", "plans/a-file"):
+        done = txplan(rooted_clinic, "-C", missing, command)
+        assert done.returncode == 2
+        assert done.stderr == f"txplan: -C {missing}: no such folder\n"
+    assert not (rooted_clinic / "build").exists()
+
+
 def test_the_nearest_clinic_wins(rooted_clinic: Path) -> None:
     inner = make_clinic(rooted_clinic / "templates" / "inner", {"only.md": VALID_PLAN}, library=("behavioral-activation",))
     done = txplan(inner / "plans", "check")

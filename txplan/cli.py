@@ -14,7 +14,7 @@ from . import __version__
 from .check import CheckResult, CheckTargets, check_project, check_targets
 from .diagnostics import FORMATS, format_text, printable
 from .errors import EXIT_ERRORS, EXIT_OK, TxplanError
-from .layout import OUTPUTS, SITE, Output, find_root, plan_path
+from .layout import OUTPUTS, SITE, NotAClinic, Output, find_root, plan_path
 from .schema import SCHEMAS, schema_text
 from .signatures.records import Method, Role
 
@@ -205,14 +205,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
 
 
+def _start_folder(cwd: Path, directory: Path | None) -> Path:
+    """Where a command starts: ``-C DIR`` must name an existing folder (as git's does), or a typo would quietly
+    run in the clinic above it."""
+    if directory is None:
+        return cwd
+    if not (cwd / directory).is_dir():
+        raise NotAClinic(f"-C {directory}: no such folder")
+    return cwd / directory
+
+
 def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if args.command == "schema":
         sys.stdout.write(schema_text(args.kind))
         return EXIT_OK
     cwd = Path.cwd()
+    start = _start_folder(cwd, args.directory)
     if args.command == "init":
-        return _init((cwd / args.directory if args.directory is not None else cwd) / args.folder, args.empty)
-    root = find_root(cwd / args.directory if args.directory is not None else cwd)
+        return _init(start / args.folder, args.empty)
+    root = find_root(start)
     if args.command == "check":
         return _check(root, check_targets(root, args.plans, cwd) if args.plans else None, args.format)
     plans = [root / plan_path(root, plan, cwd) for plan in getattr(args, "plans", [])]
