@@ -165,6 +165,12 @@ def test_a_control_character_in_the_narrative_is_also_tx011(check_plan: CheckPla
     assert check_plan(edited_plan(("Short narrative.", "Short\x00narrative."))) == [("TX011", 72, 6)]
 
 
+@pytest.mark.parametrize("char", ["\u202e", "\u2067"])
+def test_a_bidi_override_in_the_narrative_is_allowed(check_plan: CheckPlan, char: str) -> None:
+    """Each narrative paragraph is displayed on its own, so an override there reorders only that sentence."""
+    assert check_plan(edited_plan(("Short narrative.", f"Short {char}narrative."))) == []
+
+
 def test_right_to_left_marks_are_allowed_in_a_name(check_plan: CheckPlan) -> None:
     assert check_plan(edited_plan(("Test Client", "Test \u05d3\u05e0\u05d4\u200f\u200e"))) == []
 

@@ -73,13 +73,21 @@ KeyPath = tuple[str | int, ...]
 # C0 controls except tab and line breaks, DEL, C1 controls (NEL included), the two
 # non-characters YAML refuses, and lone surrogates (never in decoded UTF-8, but a template
 # can make one). None of them can be stored in a DOCX (XML) or written as UTF-8 JSON, or means
-# anything in a plan. The bidirectional embeddings, overrides and isolates (U+202A-202E,
-# U+2066-2069) make text display in an order other than the one it is stored in: one in a value
-# runs past it and reverses the chart's own words, so a chart would not read as written. The
-# marks (U+200E/F), which right-to-left names may need, stay allowed. Line and paragraph
-# separators (U+2028/9) are refused only in the front matter, where YAML would count them as
-# line breaks and shift positions.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]")
+# anything in a plan. They are refused anywhere in a file.
+_ANYWHERE = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff"
+# The bidirectional embeddings, overrides and isolates (U+202A-202E, U+2066-2069) make text
+# display in an order other than the one it is stored in. In a value they run past it and
+# reverse the chart's own words around it (a client's name turned the chart's subtitle and
+# footer around), so they are refused wherever a value comes from: the front matter, a
+# policy value, a template's rendered text. In the narrative Markdown each paragraph, heading
+# or cell is its own bidirectional paragraph, so an override there reorders only the
+# clinician's own sentence; it is allowed, as right-to-left writing may need. The marks
+# (U+200E/F) are allowed everywhere.
+_BIDI_CONTROLS = "\u202a-\u202e\u2066-\u2069"
+_IN_FILE = re.compile(f"[{_ANYWHERE}]")
+_CONTROL = re.compile(f"[{_ANYWHERE}{_BIDI_CONTROLS}]")
+# Line and paragraph separators (U+2028/9) are refused only in the front matter, where YAML
+# would count them as line breaks and shift positions.
 _SEPARATOR = re.compile("[\u2028\u2029]")
 _FIELD_NAME = re.compile(r"^[a-z_][a-z0-9_-]{0,39}$")  # every key of the format looks like this
 _YAML = YAML(typ="safe")
@@ -221,7 +229,7 @@ def _decode(raw: bytes, display: str) -> str:
         raise _Refused(make(display, (line, col), "TX001",
                             f"byte 0x{raw[exc.start]:02x} is not valid UTF-8")) from None
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    bad = _CONTROL.search(text)
+    bad = _IN_FILE.search(text)
     if bad:
         raise _Refused(make(display, offset_position(text, bad.start()), "TX011",
                             f"control character U+{ord(bad.group()):04X} is not allowed"))
@@ -252,6 +260,10 @@ def _split(text: str, display: str) -> tuple[str, str, int]:
     if separator:
         raise _Refused(make(display, offset_position(text, start + separator.start()), "TX011",
                             f"line separator U+{ord(separator.group()):04X} is not allowed in the front matter"))
+    override = _CONTROL.search(front)
+    if override:
+        raise _Refused(make(display, offset_position(text, start + override.start()), "TX011",
+                            f"control character U+{ord(override.group()):04X} is not allowed in the front matter"))
     rest = text[start + closing.end():]
     body = rest[1:] if rest.startswith("\n") else rest
     body_line = text.count("\n", 0, start + closing.end()) + 2

@@ -673,7 +673,8 @@ def _writable(text: str) -> str:
     the check (TX406, TX223) instead of the chart or the FHIR export."""
     bad = forbidden_character(text)
     if bad is not None:
-        raise RenderError(f"the output holds U+{ord(bad.group()):04X}, a character that charts and exports cannot hold")
+        raise RenderError(f"the output holds U+{ord(bad.group()):04X}, a character charts cannot hold or that "
+                          "reorders the chart's own text")
     return text
 
 
