@@ -1,18 +1,29 @@
 """`txplan pdf`: the DOCX chart through LibreOffice headless as a tagged PDF/A-2b, many charts per LibreOffice
-process, and a clear exit 2 (changing nothing) where LibreOffice is not installed."""
+process, and a clear exit 2 (changing nothing) where LibreOffice is not installed; a LibreOffice that hangs, is
+interrupted or outlives its timeout is ended whole and leaves nothing behind."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
+import signal
 import stat
 import subprocess
 import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from conftest import example_clinic
+
+from txplan.cli import main
+from txplan.render import pdf as pdf_module
 
 REPO = Path(__file__).resolve().parent.parent
 SOFFICE = shutil.which("soffice")
@@ -117,3 +128,177 @@ def test_a_chart_libreoffice_cannot_convert_is_tx605_and_keeps_the_earlier_pdf(p
     assert "Traceback" not in done.stderr
     assert (pdf_clinic / "build" / "pdf" / PLANS[0].replace(".md", ".pdf")).read_bytes() == earlier
     assert txplan(pdf_clinic, "pdf", path=path).returncode == 0  # tried again, and made, by the next build
+
+
+# LibreOffice's soffice, faked. It logs how it was started, "converts" the first $FAKE_CONVERT inputs into small
+# PDFs saying $FAKE_MARK ($FAKE_DELAY seconds each; cut short before their %%EOF with $FAKE_CUT) and, with
+# $FAKE_HANG, behaves like /usr/bin/soffice handing over to soffice.bin: it waits for a child that outlives a killed
+# soffice, writes a chart into the out folder and a file into $TMPDIR $FAKE_LATE seconds later, and then hangs.
+FAKE_SOFFICE = r"""#!/bin/sh
+log=$FAKE_LOG
+echo "start umask=$(umask) tmpdir=$TMPDIR" >> "$log"
+converted=0
+while [ $# -gt 0 ]; do
+    case $1 in
+        --outdir) outdir=$2; echo "outdir $(ls -ld "$outdir" | cut -c1-10)" >> "$log"; shift ;;
+        *.docx)
+            echo "input $(ls -l "$1" | cut -c1-10)" >> "$log"
+            if [ "$converted" -lt "${FAKE_CONVERT:-1000}" ]; then
+                sleep "${FAKE_DELAY:-0}"
+                mkdir -p "$outdir"
+                pdf="$outdir/$(basename "$1" .docx).pdf"
+                printf '%%PDF-1.4\n%s\n' "$FAKE_MARK" > "$pdf"
+                [ -n "$FAKE_CUT" ] || printf '%%%%EOF\n' >> "$pdf"
+                converted=$((converted + 1))
+            fi ;;
+    esac
+    shift
+done
+[ -n "$FAKE_HANG" ] || exit 0
+sh -c 'echo "pid $$" >> "$1"; sleep "$2" & echo "pid $!" >> "$1"; wait
+       mkdir -p "$3"; echo "chart text" > "$3/late.pdf"; echo "chart text" > "${TMPDIR:-/tmp}/late.tmp"
+       exec sleep 600' soffice.bin "$log" "${FAKE_LATE:-3}" "$outdir" &
+echo "pid $$" >> "$log"
+wait
+"""
+
+
+@dataclass(frozen=True)
+class FakeSoffice:
+    log: Path
+    temp: Path  # the temporary folder txplan runs with: nothing may be left in it
+
+    def lines(self, word: str) -> list[str]:
+        text = self.log.read_text(encoding="utf-8") if self.log.exists() else ""
+        return [line.removeprefix(f"{word} ") for line in text.splitlines() if line.startswith(f"{word} ")]
+
+    def running(self) -> list[int]:
+        """The fake LibreOffice processes still running (zombies waiting for their reaper are not)."""
+        states = {int(pid): subprocess.run(["ps", "-o", "stat=", "-p", pid], capture_output=True, text=True,
+                                           check=False).stdout.strip() for pid in self.lines("pid")}
+        return [pid for pid, state in states.items() if state and not state.startswith("Z")]
+
+
+@pytest.fixture
+def fake_soffice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeSoffice]:
+    folder = tmp_path / "fake-bin"
+    folder.mkdir()
+    (folder / "soffice").write_text(FAKE_SOFFICE, encoding="utf-8")
+    (folder / "soffice").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{folder}{os.pathsep}{os.environ['PATH']}")
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(temp))
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    fake = FakeSoffice(tmp_path / "soffice.log", temp)
+    monkeypatch.setenv("FAKE_LOG", str(fake.log))
+    yield fake
+    for pid in fake.running():  # a failing test leaves no fake LibreOffice behind
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+
+
+def pdf_with(clinic: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], jobs: str,
+             **fake: str) -> tuple[int, str]:
+    """``txplan pdf`` in this process (so the timeouts can be made tiny) with the fake LibreOffice behaving as told."""
+    for name in ("FAKE_CONVERT", "FAKE_CUT", "FAKE_DELAY", "FAKE_HANG", "FAKE_LATE", "FAKE_MARK"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in fake.items():
+        monkeypatch.setenv(name, value)
+    capsys.readouterr()
+    code = main(["-C", str(clinic), "pdf", "--jobs", jobs])
+    return code, capsys.readouterr().err
+
+
+def earlier_pdfs(clinic: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> dict[str, bytes]:
+    """Each plan's PDF from a build that went well, then every plan changed, so the next build converts them all."""
+    assert pdf_with(clinic, monkeypatch, capsys, "1", FAKE_MARK="earlier")[0] == 0
+    pdfs = {name: (clinic / "build" / "pdf" / name.replace(".md", ".pdf")).read_bytes() for name in PLANS}
+    for name in PLANS:
+        plan = clinic / "plans" / name
+        plan.write_text(plan.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
+    return pdfs
+
+
+def assert_nothing_left(fake: FakeSoffice, late: float) -> None:
+    """No fake LibreOffice process runs, and nothing of the conversion is left, now or once the orphan of a killed
+    soffice would have written (``late`` seconds after it started)."""
+    assert fake.running() == []
+    time.sleep(late + 1)
+    assert fake.running() == []
+    assert sorted(fake.temp.iterdir()) == []  # the scratch folder is gone; no chart was written there later
+
+
+def test_a_hung_libreoffice_is_tx605_and_its_whole_process_group_ends_before_the_scratch_folder_goes(
+        pdf_clinic: Path, fake_soffice: FakeSoffice, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    earlier = earlier_pdfs(pdf_clinic, monkeypatch, capsys)
+    fake_soffice.log.unlink()
+    monkeypatch.setattr(pdf_module, "SECONDS_TO_START", 0.5)
+    monkeypatch.setattr(pdf_module, "SECONDS_PER_FILE", 0.5)
+    code, err = pdf_with(pdf_clinic, monkeypatch, capsys, "1", FAKE_MARK="later", FAKE_CONVERT="1", FAKE_HANG="1",
+                         FAKE_LATE="3")
+    assert code == 1
+    assert "Traceback" not in err
+    converted, *hung = sorted(PLANS)  # LibreOffice converted the first file of the batch, then hung
+    assert b"later" in (pdf_clinic / "build" / "pdf" / converted.replace(".md", ".pdf")).read_bytes()
+    for name in hung:
+        assert (f"plans/{name}:1:1: error TX605 LibreOffice timed out (it stopped making progress) before converting "
+                "the chart to PDF; any earlier PDF was kept") in err
+        assert (pdf_clinic / "build" / "pdf" / name.replace(".md", ".pdf")).read_bytes() == earlier[name]
+    [start] = fake_soffice.lines("start")
+    assert re.fullmatch(rf"umask=0077 tmpdir={re.escape(str(fake_soffice.temp))}/txplan-pdf-[^/]+/tmp", start)
+    assert fake_soffice.lines("outdir") == ["drwx------"]
+    assert set(fake_soffice.lines("input")) == {"-rw-------"}
+    assert_nothing_left(fake_soffice, 3)
+
+
+def test_ctrl_c_during_pdf_ends_every_libreoffice_at_once_and_keeps_the_earlier_pdfs(
+        pdf_clinic: Path, fake_soffice: FakeSoffice, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    earlier = earlier_pdfs(pdf_clinic, monkeypatch, capsys)
+    fake_soffice.log.unlink()
+
+    def interrupt_once_both_started() -> None:
+        deadline = time.monotonic() + 60
+        while len(fake_soffice.lines("pid")) < 6 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)  # Ctrl-C, which no longer reaches
+        # LibreOffice: it runs in a process group of its own
+
+    threading.Thread(target=interrupt_once_both_started, daemon=True).start()
+    started = time.monotonic()
+    code, err = pdf_with(pdf_clinic, monkeypatch, capsys, "2", FAKE_CONVERT="0", FAKE_HANG="1", FAKE_LATE="3")
+    assert code == 130
+    assert err.splitlines()[-1].startswith("txplan: interrupted")
+    assert "Traceback" not in err
+    assert time.monotonic() - started < 30  # not the minute and a half a hung batch is given
+    assert len(fake_soffice.lines("start")) == 2
+    for name in PLANS:
+        assert (pdf_clinic / "build" / "pdf" / name.replace(".md", ".pdf")).read_bytes() == earlier[name]
+    assert_nothing_left(fake_soffice, 3)
+
+
+def test_a_long_batch_that_keeps_converting_is_not_cut_short(pdf_clinic: Path, fake_soffice: FakeSoffice,
+                                                             monkeypatch: pytest.MonkeyPatch,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr(pdf_module, "SECONDS_TO_START", 0.1)
+    monkeypatch.setattr(pdf_module, "SECONDS_PER_FILE", 1.5)
+    started = time.monotonic()
+    code, err = pdf_with(pdf_clinic, monkeypatch, capsys, "1", FAKE_MARK="slow", FAKE_DELAY="0.7")
+    assert code == 0, err
+    assert time.monotonic() - started > 0.1 + 1.5  # longer than the first PDF is given, and no chart timed out
+    for name in PLANS:
+        assert b"slow" in (pdf_clinic / "build" / "pdf" / name.replace(".md", ".pdf")).read_bytes()
+
+
+def test_a_pdf_cut_short_is_tx605_and_the_earlier_pdf_is_kept(pdf_clinic: Path, fake_soffice: FakeSoffice,
+                                                             monkeypatch: pytest.MonkeyPatch,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    earlier = earlier_pdfs(pdf_clinic, monkeypatch, capsys)
+    code, err = pdf_with(pdf_clinic, monkeypatch, capsys, "1", FAKE_MARK="cut", FAKE_CUT="1")
+    assert code == 1
+    for name in PLANS:  # a PDF without its end (%%EOF), as a LibreOffice stopped while writing it leaves it
+        assert (f"plans/{name}:1:1: error TX605 LibreOffice could not convert the chart to PDF; any earlier PDF was "
+                "kept") in err
+        assert (pdf_clinic / "build" / "pdf" / name.replace(".md", ".pdf")).read_bytes() == earlier[name]

@@ -434,7 +434,7 @@ def _failed(result: JobResult, failure: Diagnostic, kind: Output) -> None:
 
 def _convert_pdfs(root: Path, results: dict[str, JobResult], jobs: int | None) -> None:
     """PDFs of the plans whose DOCX is current and whose PDF is not, many per LibreOffice process."""
-    from ..render.pdf import convert_to_pdf
+    from ..render.pdf import PdfFailure, convert_to_pdf
 
     wanted: list[tuple[str, JobResult, bytes]] = []
     for path, result in results.items():
@@ -452,9 +452,8 @@ def _convert_pdfs(root: Path, results: dict[str, JobResult], jobs: int | None) -
         return
     pdfs = convert_to_pdf([data for _, _, data in wanted], jobs or os.cpu_count() or 1)
     for (path, result, _), pdf in zip(wanted, pdfs, strict=True):
-        if pdf is None:
-            _failed(result, make(path, (1, 1), "TX605", "LibreOffice could not convert the chart to PDF; "
-                                                        "any earlier PDF was kept"), Output.PDF)
+        if isinstance(pdf, PdfFailure):
+            _failed(result, make(path, (1, 1), "TX605", f"{pdf.value}; any earlier PDF was kept"), Output.PDF)
             continue
         output = chart_path(root, path, Output.PDF)
         try:
