@@ -46,8 +46,7 @@ def main() -> None:
         shutil.copy(REPO / "pyproject.toml", root / "pyproject.toml")
         preview = Preview(root, f"plans/{PLAN}")
         started = time.perf_counter()
-        preview.changed()
-        preview.render()
+        preview.page(preview.start)
         first = time.perf_counter() - started
         server = _Server(("127.0.0.1", 0), preview)
         for target in (server.serve_forever, preview.watch):
