@@ -10,9 +10,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import FIXTURE_TEMPLATES, TODAY, VALID_PLAN, edited_plan, found_in, make_clinic, position_of
+from conftest import (
+    FIXTURE_TEMPLATES,
+    TODAY,
+    VALID_PLAN,
+    disk_fills_on,
+    edited_plan,
+    found_in,
+    make_clinic,
+    position_of,
+)
 
 from txplan.check import check_project
+from txplan.cli import main
 from txplan.frontmatter import parse_document
 from txplan.resources import example_plan
 from txplan.skeleton import CLOSE, OPEN, PLACEHOLDER
@@ -197,3 +207,16 @@ def test_placeholders_keep_a_plan_from_building(office: Path) -> None:
     done = run(office, "docx")
     assert done.returncode == 1
     assert not (office / "build" / "docx" / "c-0043.docx").exists()
+
+
+def test_a_plan_that_cannot_be_written_is_one_line_and_leaves_no_half_file(
+        office: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """The disk fills half-way through the draft: one line, exit 2, and no half plan that a second `new` would
+    refuse to overwrite."""
+    disk_fills_on(monkeypatch, 0)
+    monkeypatch.chdir(office)
+    assert main(["new", "C-0043"]) == 2
+    assert capsys.readouterr().err == "txplan: plans/c-0043.md: No space left on device; nothing was written\n"
+    monkeypatch.undo()
+    assert list((office / "plans").iterdir()) == []
+    assert run(office, "new", "C-0043").returncode == 0

@@ -51,8 +51,8 @@ from .model import (
 from .policy import load_policy
 from .safety import CrisisLine, phone_digits
 
-__all__ = ["PLACEHOLDER", "FileExists", "NewPlan", "blank_plan", "create_new", "new_plan", "placeholder",
-           "placeholder_findings", "shaped_plan"]
+__all__ = ["PLACEHOLDER", "FileExists", "NewPlan", "WriteFailed", "blank_plan", "create_new", "new_plan",
+           "placeholder", "placeholder_findings", "shaped_plan"]
 
 OPEN, CLOSE = "\N{SINGLE LEFT-POINTING ANGLE QUOTATION MARK}", "\N{SINGLE RIGHT-POINTING ANGLE QUOTATION MARK}"
 PLACEHOLDER = re.compile(f"{OPEN}[^\n{OPEN}{CLOSE}]{{1,200}}{CLOSE}")
@@ -97,6 +97,12 @@ class SourceUnreadable(TxplanError):
     """The plan named by ``--from`` could not be read as a plan."""
 
 
+class WriteFailed(TxplanError):
+    """A file or folder txplan was asked to create could not be written (a full disk, no permission)."""
+
+    exit_code = EXIT_USAGE
+
+
 @dataclass(frozen=True)
 class NewPlan:
     path: str  # as diagnostics name it: plans/<id>.md
@@ -118,7 +124,10 @@ def new_plan(root: Path, plan_id: str, source: Path | None = None) -> NewPlan:
                                    f"`txplan check {source}` shows them")
         text = shaped_plan(plan_id, document.data, policy.crisis_lines)
     relative = (PLANS / f"{plan_id.lower()}{PLAN_SUFFIX}").as_posix()
-    create_new(root / relative, text, relative)
+    try:
+        create_new(root / relative, text, relative)
+    except OSError as exc:
+        raise WriteFailed(f"{relative}: {exc.strerror or type(exc).__name__}; nothing was written") from None
     written, _ = parse_document(text.encode(), relative)
     assert written is not None, "txplan writes plans it can read"
     return NewPlan(relative, len(placeholder_findings(written)[0]))
@@ -127,14 +136,19 @@ def new_plan(root: Path, plan_id: str, source: Path | None = None) -> NewPlan:
 def create_new(path: Path, content: str | bytes, shown: str) -> None:
     """Create ``path`` with ``content`` (text is written as UTF-8 with LF line ends), readable by its owner only
     (a plan will hold a client's details); refused with ``FileExists`` naming ``shown`` when anything is there
-    already, checked by the system call itself, so no race can lose a file."""
+    already, checked by the system call itself, so no race can lose a file. A write that fails removes the file
+    again, so a later run is not refused by half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
         raise FileExists(f"{shown}: already exists; txplan never overwrites a file") from None
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(content.encode() if isinstance(content, str) else content)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(content.encode() if isinstance(content, str) else content)
+    except BaseException:
+        path.unlink(missing_ok=True)  # created here, so not someone else's: no half-written file is left behind
+        raise
 
 
 def placeholder(ask: str) -> str:
