@@ -6,11 +6,14 @@ edit to it, and assert which diagnostic the edit causes and at which ``line:col`
 
 from __future__ import annotations
 
+import errno
+import os
 import shutil
 import signal
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, sync_playwright
@@ -194,3 +197,35 @@ def browser() -> Iterator[Browser]:
         launched = playwright.chromium.launch(executable_path=str(require_chromium()), args=CHROMIUM_ARGS)
         yield launched
         launched.close()
+
+
+class _HalfWritten:
+    """A file handle on a disk that fills: half the bytes are written, then ENOSPC."""
+
+    def __init__(self, handle: Any) -> None:
+        self.handle = handle
+
+    def __enter__(self) -> _HalfWritten:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.handle.close()
+
+    def write(self, data: bytes) -> int:
+        self.handle.write(data[: len(data) // 2])
+        self.handle.flush()
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+def disk_fills_on(monkeypatch: pytest.MonkeyPatch, nth: int) -> list[int]:
+    """Make the ``nth`` file (from 0) that txplan writes through ``os.fdopen`` fail half-way with ENOSPC, as a disk
+    that fills; the returned list grows by one descriptor per file opened."""
+    real, opened = os.fdopen, []
+
+    def fdopen(fd: int, *args: Any, **kwargs: Any) -> Any:
+        handle = real(fd, *args, **kwargs)
+        opened.append(fd)
+        return _HalfWritten(handle) if len(opened) - 1 == nth else handle
+
+    monkeypatch.setattr(os, "fdopen", fdopen)
+    return opened

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
+import re
 import shutil
 import stat
 import subprocess
@@ -11,8 +14,9 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from conftest import REPO, disk_fills_on
 
+from txplan.cli import main
 from txplan.policy import Policy
 from txplan.resources import example_plan
 from txplan.scaffold import EXAMPLE_PLAN_NAME
@@ -158,3 +162,125 @@ def test_init_needs_no_clinic_and_dash_c_names_where(tmp_path: Path) -> None:
     done = txplan(tmp_path, "-C", "elsewhere", "init", "new-clinic")
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "elsewhere" / "new-clinic" / "pyproject.toml").is_file()
+
+
+def tree(root: Path) -> dict[str, bytes | int | str]:
+    """Every path under ``root``: a file's bytes, a folder's mode, a link's target; what a run must leave as it
+    found it."""
+    return {p.relative_to(root).as_posix(): str(p.readlink()) if p.is_symlink() else p.read_bytes() if p.is_file()
+            else stat.S_IMODE(p.stat().st_mode) for p in sorted(root.rglob("*"))}
+
+
+def init_here(where: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
+    """`txplan init ARGS` run in this process from ``where`` (so a failure can be injected): exit status, stderr."""
+    monkeypatch.chdir(where)
+    status = main(["init", *args])
+    return status, capsys.readouterr().err
+
+
+def test_a_file_where_init_makes_a_folder_is_named_and_nothing_is_written(tmp_path: Path) -> None:
+    """The reviewer's case: `.vscode` was a file, init wrote nine files, then stopped with a traceback."""
+    (tmp_path / ".vscode").write_text("ours\n", encoding="utf-8")
+    done = txplan(tmp_path, "init", ".")
+    assert done.returncode == 2
+    assert done.stderr == (f"txplan: {tmp_path}: .vscode is not a folder; txplan init makes folders there and never "
+                           "overwrites a file (move it away)\n")
+    assert tree(tmp_path) == {".vscode": b"ours\n"}
+    (tmp_path / ".vscode").unlink()
+    assert txplan(tmp_path, "init", ".").returncode == 0  # and once it is moved away, init runs
+
+
+@pytest.mark.parametrize(("in_the_way", "folder", "empty"), [
+    ("schemas", ".", False), ("templates", ".", False), ("plans", ".", False),
+    ("templates/interventions", ".", False), ("templates/interventions", ".", True), (".vscode", "sub", False),
+])
+def test_a_file_at_any_depth_where_a_folder_goes_is_refused_before_anything_is_written(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], in_the_way: str,
+        folder: str, empty: bool) -> None:
+    clinic = tmp_path / folder
+    (clinic / in_the_way).parent.mkdir(parents=True, exist_ok=True)
+    (clinic / in_the_way).write_text("ours\n", encoding="utf-8")
+    before = tree(tmp_path)
+    status, err = init_here(tmp_path, monkeypatch, capsys, *(["--empty"] if empty else []), folder)
+    assert (status, err) == (2, f"txplan: {clinic}: {in_the_way} is not a folder; txplan init makes folders there "
+                                "and never overwrites a file (move it away)\n")
+    assert tree(tmp_path) == before
+
+
+@pytest.mark.parametrize("folder", ["afile", "afile/below", "dangling"])
+def test_a_clinic_folder_that_is_a_file_or_a_broken_link_is_refused(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], folder: str) -> None:
+    (tmp_path / "afile").write_text("ours\n", encoding="utf-8")
+    (tmp_path / "dangling").symlink_to(tmp_path / "nowhere")
+    before = tree(tmp_path)
+    status, err = init_here(tmp_path, monkeypatch, capsys, folder)
+    blocker = tmp_path / folder.split("/")[0]
+    assert (status, err) == (2, f"txplan: {blocker}: not a folder; txplan init makes the clinic's folder there "
+                                "(move it away)\n")
+    assert tree(tmp_path) == before and (tmp_path / "dangling").is_symlink()
+
+
+def _ours(root: Path) -> None:
+    """What a clinic's folder held before init: a plan in plans/, a note beside it."""
+    (root / "plans").mkdir(parents=True, mode=0o700)
+    (root / "plans" / "c-0001.md").write_text("ours\n", encoding="utf-8")
+    (root / "notes.txt").write_text("ours too\n", encoding="utf-8")
+
+
+@pytest.mark.parametrize("fail_at", [0, 7, 40, "last"])
+def test_a_write_that_fails_half_way_takes_back_what_init_made_and_nothing_else(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], fail_at: int | str) -> None:
+    """The disk fills while the n-th file is written, after part of it: that file, the files before it and the
+    folders init made are removed; the folder's own files and folders are as they were."""
+    root = tmp_path / "c"
+    _ours(root)
+    before = tree(tmp_path)
+    count = len(CLINIC_FILES) + 1 + len(TEMPLATES)
+    failing = count - 1 if fail_at == "last" else int(fail_at)
+    opened = disk_fills_on(monkeypatch, failing)
+    status, err = init_here(tmp_path, monkeypatch, capsys, "c")
+    monkeypatch.undo()
+    assert len(opened) == failing + 1
+    assert status == 2
+    assert re.fullmatch(rf"txplan: {re.escape(str(root))}/\S+: No space left on device; txplan init removed what it "
+                        r"had made; run it again once that is fixed\n", err), err
+    assert tree(tmp_path) == before
+    assert txplan(tmp_path, "init", "c").returncode == 0  # nothing left behind stands in the way
+
+
+def test_a_folder_that_cannot_be_made_takes_back_what_init_made(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    root = tmp_path / "new" / "c"  # init makes new/ and c/ too, and takes them back
+    real_mkdir = Path.mkdir
+
+    def mkdir(self: Path, mode: int = 0o777, parents: bool = False, exist_ok: bool = False) -> None:
+        if self.name == "schemas":
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(self))
+        real_mkdir(self, mode, parents, exist_ok)
+
+    monkeypatch.setattr(Path, "mkdir", mkdir)
+    status, err = init_here(tmp_path, monkeypatch, capsys, "new/c")
+    assert (status, err) == (2, f"txplan: {root / 'schemas'}: Permission denied; txplan init removed what it had made; "
+                                "run it again once that is fixed\n")
+    assert tree(tmp_path) == {}
+
+
+def test_an_existing_plans_and_build_folder_open_to_others_are_made_private(tmp_path: Path) -> None:
+    (tmp_path / "plans").mkdir(mode=0o755)
+    (tmp_path / "build").mkdir(mode=0o755)
+    os.chmod(tmp_path / "plans", 0o755)  # whatever the umask
+    os.chmod(tmp_path / "build", 0o750)
+    done = txplan(tmp_path, "init", ".")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.startswith("txplan: plans/ was open to others (755); made it private (700), as it holds PHI\n"
+                                  "txplan: build/ was open to others (750); made it private (700), as it holds PHI\n"
+                                  "created a clinic in ")
+    assert stat.S_IMODE((tmp_path / "plans").stat().st_mode) == 0o700
+    assert stat.S_IMODE((tmp_path / "build").stat().st_mode) == 0o700
+
+
+def test_a_private_plans_folder_is_left_as_it_is_without_a_note(tmp_path: Path) -> None:
+    (tmp_path / "plans").mkdir(mode=0o700)
+    done = txplan(tmp_path, "init", "--empty", ".")
+    assert done.returncode == 0 and done.stderr.startswith("created a clinic in "), done.stderr
+    assert stat.S_IMODE((tmp_path / "plans").stat().st_mode) == 0o700

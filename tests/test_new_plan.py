@@ -2,20 +2,35 @@
 
 from __future__ import annotations
 
+import copy
+import json
 import re
 import stat
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import FIXTURE_TEMPLATES, TODAY, VALID_PLAN, edited_plan, found_in, make_clinic, position_of
+from conftest import (
+    FIXTURE_TEMPLATES,
+    TODAY,
+    VALID_PLAN,
+    disk_fills_on,
+    edit,
+    edited_plan,
+    found_in,
+    make_clinic,
+    position_of,
+)
 
 from txplan.check import check_project
+from txplan.cli import main
 from txplan.frontmatter import parse_document
+from txplan.policy import Policy
 from txplan.resources import example_plan
-from txplan.skeleton import CLOSE, OPEN, PLACEHOLDER
+from txplan.skeleton import CLOSE, OPEN, PLACEHOLDER, shaped_plan
 
 EXAMPLE_TEMPLATES = (*FIXTURE_TEMPLATES, "assertive-communication", "safety-plan-review")
 
@@ -151,12 +166,13 @@ def test_from_takes_the_shape_without_the_other_clients_details(office: Path) ->
     assert list(data["interventions"]["techniques"][0]["with"]) == ["activities"]
     assert data["interventions"]["crisis"]["items"][0] == {"use": "safety-plan-review", "for": ["O2"]}
     assert data["interventions"]["evaluation"]["measures"][1]["range"] == [0, 28]
+    assert PLACEHOLDER.fullmatch(data["interventions"]["evaluation"]["measures"][1]["instrument"])  # PDSS: custom
     assert {"name": "988 Suicide & Crisis Lifeline", "phone": "988"} in data["interventions"]["crisis"]["professional_contacts"]
     assert (data["client"]["id"], data["status"]) == ("C-0044", "draft")
     assert "scores" not in data["interventions"]["evaluation"]["measures"][0]
     # dropped: every other value, and the narrative
     kept = {"C-0042", "active", "behavioral-activation", "thought-record", "problem-solving", "assertive-communication",
-            "safety-plan-review", "P1", "G1", "O1", "O2", "PHQ-9", "PDSS", "lower", "988 Suicide & Crisis Lifeline",
+            "safety-plan-review", "P1", "G1", "O1", "O2", "PHQ-9", "lower", "988 Suicide & Crisis Lifeline",
             "988", "walking with a friend, choir practice", "three times a week"}
     theirs_values = set(strings(theirs.data)) - kept
     assert theirs_values and not theirs_values & set(strings(data))
@@ -197,3 +213,134 @@ def test_placeholders_keep_a_plan_from_building(office: Path) -> None:
     done = run(office, "docx")
     assert done.returncode == 1
     assert not (office / "build" / "docx" / "c-0043.docx").exists()
+
+
+def test_a_plan_that_cannot_be_written_is_one_line_and_leaves_no_half_file(
+        office: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """The disk fills half-way through the draft: one line, exit 2, and no half plan that a second `new` would
+    refuse to overwrite."""
+    disk_fills_on(monkeypatch, 0)
+    monkeypatch.chdir(office)
+    assert main(["new", "C-0043"]) == 2
+    assert capsys.readouterr().err == "txplan: plans/c-0043.md: No space left on device; nothing was written\n"
+    monkeypatch.undo()
+    assert list((office / "plans").iterdir()) == []
+    assert run(office, "new", "C-0043").returncode == 0
+
+
+# What a source may hold where the format expects something else: text, a number, nothing, true, a list, a mapping.
+WRONG_SHAPES: tuple[Any, ...] = ("Dana Rivera", 1990, None, True, ["Dana Rivera"], {"dana": "Rivera"})
+
+
+def example_data() -> dict[str, Any]:
+    document, _ = parse_document(example_plan().encode(), "example.md")
+    assert document is not None
+    return document.data
+
+
+def with_value(data: dict[str, Any], path: tuple[str | int, ...], value: Any) -> dict[str, Any]:
+    changed = copy.deepcopy(data)
+    place = changed
+    for part in path[:-1]:
+        place = place[part]
+    place[path[-1]] = value
+    return changed
+
+
+def paths_in(value: Any, path: tuple[str | int, ...] = ()) -> Iterator[tuple[str | int, ...]]:
+    """Every key and list position of a plan's front matter, at every depth."""
+    children = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, child in children:
+        yield (*path, key)
+        yield from paths_in(child, (*path, key))
+
+
+def assert_only_placeholders_and_none_of_the_source(office: Path, plans: int) -> None:
+    """Each draft checks with nothing but placeholders to fill, and holds no word of the source's wrong values."""
+    written = sorted((office / "plans").glob("*.md"))
+    assert len(written) == plans
+    for plan in written:
+        text = plan.read_text(encoding="utf-8")
+        assert "Dana" not in text and "Rivera" not in text, plan.name
+    result = check_project(office, today=TODAY)
+    assert {d.code for d in result.diagnostics} == {"TX110"}
+
+
+def test_from_a_source_whose_sections_have_the_wrong_shape_gives_a_draft_not_a_traceback(
+        office: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """Each top-level key of the source as text, a number, null, true, a list and a mapping of unknown keys (the
+    reviewer's `client: Dana Rivera` and `client: [Dana]` among them): a draft and one line, every time."""
+    data = example_data()
+    monkeypatch.chdir(office)
+    cases = [(key, value) for key in data for value in WRONG_SHAPES]
+    for number, (key, value) in enumerate(cases):
+        source = office / f"source-{number}.md"
+        source.write_text(f"---\n{json.dumps(with_value(data, (key,), value))}\n---\nDana's story\n", encoding="utf-8")
+        assert main(["new", f"C-{number}", "--from", source.name]) == 0, (key, value)
+        err = capsys.readouterr().err
+        assert err.startswith(f"wrote plans/c-{number}.md: a draft with ") and err.count("\n") == 1, (key, value)
+    assert_only_placeholders_and_none_of_the_source(office, len(cases))
+
+
+def test_from_a_source_with_a_wrong_shape_at_any_depth_gives_a_draft_that_checks(office: Path) -> None:
+    """Every key and list entry of the example plan, at every depth below the top, replaced by text, a list or a
+    mapping of unknown keys (text, a number, null and true take turns as the one value)."""
+    data = example_data()
+    library = (office / "templates" / "interventions").glob("*.md")
+    templates = {path.stem: frozenset(["activities", "frequency"]) for path in library}
+    nested = [path for path in paths_in(data) if len(path) > 1]
+    number = 0
+    for index, path in enumerate(nested):
+        for value in (WRONG_SHAPES[index % 4], WRONG_SHAPES[4], WRONG_SHAPES[5]):
+            text = shaped_plan(f"C-{number}", with_value(data, path, value), Policy().crisis_lines, templates)
+            (office / "plans" / f"c-{number}.md").write_text(text, encoding="utf-8")
+            number += 1
+    assert_only_placeholders_and_none_of_the_source(office, number)
+
+
+def test_from_renumbers_ids_and_keeps_only_what_comes_from_txplans_or_the_clinics_tables(office: Path) -> None:
+    """The reviewer's source: ids, `for` entries, a custom instrument, a template parameter and a crisis line's
+    name that hold the client's details. None of them reaches the draft; the links between them do."""
+    source = edit(
+        example_plan(),
+        ("  - id: P1", "  - id: Dana-Rivera-P1"),
+        ("      - id: G1", "      - id: Dana-Rivera-DOB-1990-05-01"),
+        ("          - id: O1", "          - id: Dana-walks"),
+        ("          - id: O2", "          - id: A-Rivera"),
+        ('      with: { activities: "walking with a friend, choir practice" }\n      for: [O1]',
+         '      with: { activities: "walks", dana_mom: "yes" }\n'
+         '      for: [A-Rivera, Dana hates her stepfather, Dana-walks, A-Rivera]'),
+        ("    - use: thought-record\n      with: { frequency: \"three times a week\" }\n      for: [O2]",
+         "    - use: dana-rivera-special\n      with: { dana: x }\n      for: [A-Rivera]"),
+        ("      for: [O1, O2]", "      for: [Dana hates her stepfather]"),
+        ("    - use: problem-solving\n      for: [O1]", "    - use: problem-solving\n      for: [Dana-walks]"),
+        ("      for: [O2]\n  relationships", "      for: [A-Rivera]\n  relationships"),
+        ("    - use: assertive-communication\n      for: [O1]", "    - use: assertive-communication\n      for: [Dana-walks]"),
+        ("        for: [O2]", "        for: [A-Rivera]"),
+        ("      - { name: 988 Suicide & Crisis Lifeline, phone: \"988\" }",
+         "      - { name: Dana's counsellor on the 988 line, phone: \"988\" }"),
+        ("      - instrument: PDSS ", "      - instrument: Dana mood diary at Rivera home "),
+    )
+    (office / "source.md").write_text(source, encoding="utf-8")
+    done = run(office, "new", "C-0099", "--from", "source.md")
+    assert done.returncode == 0, done.stderr
+    text = (office / "plans" / "c-0099.md").read_text(encoding="utf-8")
+    assert not re.search("Dana|Rivera|stepfather|1990", text)
+    made, _ = parse_document(text.encode(), "plans/c-0099.md")
+    assert made is not None
+    problem = made.data["problems"][0]
+    objectives = problem["goals"][0]["objectives"]
+    assert (problem["id"], problem["goals"][0]["id"], [o["id"] for o in objectives]) == ("P1", "G1", ["O1", "O2"])
+    items = made.data["interventions"]
+    # `for` follows each objective to its new id, once each; a reference to no objective is left out
+    assert items["techniques"][0]["for"] == ["O2", "O1"]
+    assert list(items["techniques"][0]["with"]) == ["activities"]  # the template's own parameter only
+    other = items["homework"][0]  # a template the clinic does not have: its id and parameters are not kept
+    assert PLACEHOLDER.fullmatch(other["use"]) and "with" not in other and other["for"] == ["O2"]
+    assert len(items["psychoeducation"][0]["for"]) == 1 and PLACEHOLDER.fullmatch(items["psychoeducation"][0]["for"][0])
+    assert [items[key][0]["for"] for key in ("skills", "emotional_processing", "relationships")] == [["O1"], ["O2"], ["O1"]]
+    assert items["crisis"]["items"][0]["for"] == ["O2"]
+    assert items["crisis"]["professional_contacts"][0] == {"name": "988 Suicide & Crisis Lifeline", "phone": "988"}
+    custom = items["evaluation"]["measures"][1]
+    assert PLACEHOLDER.fullmatch(custom["instrument"]) and (custom["range"], custom["better"]) == ([0, 28], "lower")
+    assert {d.code for d in check_project(office, today=TODAY).diagnostics} == {"TX110"}

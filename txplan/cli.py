@@ -164,7 +164,9 @@ def build_parser() -> argparse.ArgumentParser:
                     "a fictional example plan, the starter template library and chart look in templates/, "
                     "mkdocs.yml, build.py, .gitignore, a pre-commit hook, JSON Schemas with editor settings, and "
                     "a README. `txplan` then checks, builds the charts and the site. Never overwrites a file: if "
-                    "any of these exists, exits 2 naming them and writes nothing.")
+                    "any of these exists (or a file stands where a folder goes), exits 2 naming them and writes "
+                    "nothing; a write that fails removes what was made (exit 2). plans/ is private (0700): an "
+                    "existing plans/ or build/ that others can enter is narrowed to 0700, with a note.")
     init.add_argument("folder", nargs="?", type=Path, default=Path("."), metavar="DIR", help="where (default: here)")
     init.add_argument("--empty", action="store_true",
                       help="no starter templates (and so no example plan, which uses them)")
@@ -327,6 +329,8 @@ def _init(folder: Path, empty: bool) -> int:
     from .scaffold import EXAMPLE_PLAN_NAME, init_clinic
 
     made = init_clinic(folder, empty=empty)
+    for note in made.notes:
+        sys.stderr.write(printable(f"txplan: {note}") + "\n")
     example = f"; plans/{EXAMPLE_PLAN_NAME} is a fictional example" if made.example else ""
     sys.stderr.write(printable(f"created a clinic in {folder} ({len(made.written)} files{example})") + "\n"
                      "next: `txplan` there checks, writes the charts and the site; `txplan new C-0001` starts a plan; "

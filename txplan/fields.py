@@ -58,9 +58,11 @@ class Note:
     ask: str = ""
 
 
-_ITEM_FOR = Note("the ids of the objectives this item serves; at least one, each defined under `problems`")
+_ITEM_FOR = Note("the ids of the objectives this item serves; at least one, each defined under `problems`",
+                 "the id of an objective it serves")
 _ITEM_BY = Note("who delivers it, when that is not the plan's clinician (a co-therapist, a parent)")
-_USE = Note("the id of a template in templates/interventions/; give `use` or `text`, not both")
+_USE = Note("the id of a template in templates/interventions/; give `use` or `text`, not both",
+            "a template id from templates/interventions/")
 _WITH = Note("values for the template's parameters: text, numbers or true/false; required ones must be given")
 _TEXT = Note("the item in your own words (Markdown), instead of a template", "what is done, in your own words")
 

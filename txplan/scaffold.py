@@ -13,14 +13,23 @@ What it writes, and from where:
   ``.vscode/extensions.json`` apply them to front matter in VS Code through remark's front-matter schema rule
   (the YAML language server does not read front matter in Markdown files).
 
-Nothing is overwritten: every path is checked before anything is written, and each file is then created with
-``O_EXCL``, so a file that appears in between is not lost either.
+Nothing is overwritten: every path is checked before anything is written (a file where a folder goes is refused
+too), and each file is then created with ``O_EXCL``, so a file that appears in between is not lost either. A
+clinic is made whole or not at all: when a folder or a file cannot be written (a full disk, no permission, a
+file that appeared in between), what this run had made is removed again, so ``init`` can simply be run again.
+
+``plans/`` is private from the start (0700). When the folder already had a ``plans/`` or a ``build/`` that others
+could enter, init narrows it to 0700 and says so: both hold protected health information, and a clinic made by
+init should not depend on how a folder happened to be made before it. Only the folders change (one that others
+cannot enter keeps what is inside it from them); a clinic that shares plans through a group widens them again
+on purpose, after init.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -30,11 +39,11 @@ from ruamel.yaml import YAML
 
 from . import __version__
 from .fields import POLICY_NOTES
-from .layout import INTERVENTIONS, MKDOCS, PLANS, PYPROJECT, REFERENCE_DOCX
+from .layout import BUILD, INTERVENTIONS, MKDOCS, PLANS, PYPROJECT, REFERENCE_DOCX
 from .policy import Policy
 from .resources import MissingResource, default_reference_path, example_plan, starter_interventions
 from .schema import SCHEMAS, schema_text
-from .skeleton import FileExists, create_new
+from .skeleton import FileExists, WriteFailed, create_new
 
 __all__ = ["EXAMPLE_PLAN_NAME", "HOOK", "Clinic", "hook_config", "init_clinic", "policy_table", "toml_value"]
 
@@ -42,6 +51,7 @@ _DATA = Path(__file__).resolve().parent / "data" / "clinic"
 EXAMPLE_PLAN_NAME = "c-0042-example.md"
 SCHEMA_FOLDER = PurePosixPath("schemas")
 SHOWN_CONFLICTS = 5
+PRIVATE = 0o700
 
 # The pre-commit hook, once: the repository's .pre-commit-hooks.yaml is this with `language: python` (pre-commit
 # installs txplan from its repository), a new clinic's .pre-commit-config.yaml this with `language: system`
@@ -63,23 +73,107 @@ class Clinic:
     root: Path
     written: list[str]  # paths relative to the root, in the order written
     example: bool  # whether the example plan was written
+    notes: list[str]  # sentences for the user, safe to print: folders that were made private
 
 
 def init_clinic(root: Path, *, empty: bool = False) -> Clinic:
-    """Make a clinic in ``root`` (created if missing). Raises ``FileExists`` naming every path already there,
-    before writing anything."""
+    """Make a clinic in ``root`` (created if missing). Raises ``FileExists`` naming every path in the way before
+    writing anything, and ``WriteFailed`` (after removing what it had made) when a write fails."""
     files = _clinic_files(empty)
-    existing = [name for name in files if (root / name).exists() or (root / name).is_symlink()]
-    if existing:
-        more = f" and {len(existing) - SHOWN_CONFLICTS} more" if len(existing) > SHOWN_CONFLICTS else ""
-        raise FileExists(f"{root}: {', '.join(existing[:SHOWN_CONFLICTS])}{more} already exist(s); txplan init "
-                         "never overwrites a file (run it in an empty folder, or move these away)")
+    folders = _folders(files)
+    _refuse_what_is_in_the_way(root, files, folders)
     contents = {name: make() for name, make in files.items()}  # all read before anything is written
-    (root / PLANS).mkdir(mode=0o700, parents=True, exist_ok=True)  # plans hold PHI: private from the start
-    (root / INTERVENTIONS).mkdir(parents=True, exist_ok=True)
-    for name, content in contents.items():
-        create_new(root / name, content, name)
-    return Clinic(root, list(files), not empty)
+    made: list[Path] = []
+    path = root
+    try:
+        for path in [*_missing_above(root), *(root / folder for folder in folders)]:
+            if not path.is_dir():
+                path.mkdir(mode=PRIVATE if path == root / PLANS else 0o777)  # plans hold PHI: private from the start
+                made.append(path)
+        for name, content in contents.items():
+            path = root / name
+            create_new(path, content, name)
+            made.append(path)
+    except BaseException as exc:
+        left = _remove(made)
+        if isinstance(exc, OSError):
+            undone = (f"txplan init removed what it had made except {left} path(s)" if left else
+                      "txplan init removed what it had made; run it again once that is fixed")
+            raise WriteFailed(f"{path}: {exc.strerror or type(exc).__name__}; {undone}") from None
+        raise
+    return Clinic(root, list(files), not empty, _make_private(root))
+
+
+def _folders(files: dict[str, Callable[[], str | bytes]]) -> list[PurePosixPath]:
+    """Every folder inside the clinic that init writes into, parents before their children."""
+    wanted = {PLANS, INTERVENTIONS} | {parent for name in files for parent in PurePosixPath(name).parents}
+    return sorted(wanted - {PurePosixPath(".")}, key=lambda folder: (len(folder.parts), folder.as_posix()))
+
+
+def _refuse_what_is_in_the_way(root: Path, files: dict[str, Callable[[], str | bytes]],
+                               folders: list[PurePosixPath]) -> None:
+    """``FileExists`` before anything is written: a file (or a broken link) where a folder goes, or any file of
+    the clinic already there."""
+    above = next((path for path in (root, *root.parents) if _present(path)), None)
+    if above is not None and not above.is_dir():
+        raise FileExists(f"{above}: not a folder; txplan init makes the clinic's folder there (move it away)")
+    blocked = [folder.as_posix() for folder in folders if _present(root / folder) and not (root / folder).is_dir()]
+    if blocked:
+        verb, pronoun = ("is", "it") if len(blocked) == 1 else ("are", "them")
+        raise FileExists(f"{root}: {_listed(blocked)} {verb} not a folder; txplan init makes folders there and never "
+                         f"overwrites a file (move {pronoun} away)")
+    existing = [name for name in files if _present(root / name)]
+    if existing:
+        raise FileExists(f"{root}: {_listed(existing)} already exist(s); txplan init never overwrites a file (run "
+                         "it in an empty folder, or move these away)")
+
+
+def _present(path: Path) -> bool:
+    return path.exists() or path.is_symlink()
+
+
+def _listed(names: list[str]) -> str:
+    more = f" and {len(names) - SHOWN_CONFLICTS} more" if len(names) > SHOWN_CONFLICTS else ""
+    return f"{', '.join(names[:SHOWN_CONFLICTS])}{more}"
+
+
+def _missing_above(root: Path) -> list[Path]:
+    """The clinic's folder and those above it that do not exist yet, outermost first."""
+    return [path for path in reversed((root, *root.parents)) if not _present(path)]
+
+
+def _remove(made: list[Path]) -> int:
+    """Undo a failed init: remove what it made, newest first; returns how many could not be removed (a folder
+    someone else wrote into meanwhile is left, with what is in it)."""
+    left = 0
+    for path in reversed(made):
+        try:
+            if path.is_dir() and not path.is_symlink():
+                path.rmdir()
+            else:
+                path.unlink()
+        except OSError:
+            left += 1
+    return left
+
+
+def _make_private(root: Path) -> list[str]:
+    """Narrow an existing ``plans/`` or ``build/`` that others can enter to 0700; what was done, in words."""
+    notes = []
+    for folder in (PLANS, BUILD):
+        try:
+            mode = stat.S_IMODE((root / folder).stat().st_mode)
+        except OSError:
+            continue  # no build/ yet: the first build makes it 0700
+        if not mode & 0o077:
+            continue
+        try:
+            (root / folder).chmod(PRIVATE)
+        except OSError:
+            notes.append(f"{folder}/ is open to others ({mode:o}) and could not be made private: `chmod 700 {folder}`")
+        else:
+            notes.append(f"{folder}/ was open to others ({mode:o}); made it private (700), as it holds PHI")
+    return notes
 
 
 def _clinic_files(empty: bool) -> dict[str, Callable[[], str | bytes]]:

@@ -9,19 +9,27 @@ reported once, in words that say what to do.
 
 A blank plan is built from the model (every required key, the ten elements, the safety plan's steps). With
 ``--from`` it takes the shape of another plan instead: the same keys, the same number of problems, goals,
-objectives, items and list entries, and only what is not client data: ids of problems, goals and objectives,
-template ids and parameter names, the objectives each item serves, instruments with their range and
-direction, and the clinic's crisis lines. Every other value (names, dates, narrative, scores, any free text)
-becomes a placeholder; scores and a closure are dropped.
+objectives, items and list entries, and only what txplan can tell is not client data, because it comes from
+txplan's or the clinic's own tables: the templates of the clinic's library with the parameter names each
+declares, instruments txplan knows, a range and direction (numbers and a choice), true/false, and a contact
+whose phone is one of the clinic's crisis lines (written as the policy names it). Problems, goals and objectives
+are numbered anew (P1, G1, O1, ...) and each item's ``for`` follows its objectives to their new ids; a reference
+to no objective of the source is left out. Every other value (names, dates, narrative, scores, ids the source
+chose, a custom instrument's name, any free text) becomes a placeholder; scores and a closure are dropped.
+
+A source is whatever a file holds, so no value is trusted to have its shape: a value of the wrong shape (text
+where a section goes, a list where text goes) becomes what a blank plan has there, and an entry of a list that
+is not a mapping becomes a blank entry. Only front matter that cannot be read as keys and values is refused.
 """
 
 from __future__ import annotations
 
 import io
+import math
 import os
 import re
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
 
@@ -35,8 +43,10 @@ from .elements import ELEMENTS, STANLEY_BROWN_STEPS
 from .errors import EXIT_USAGE, TxplanError
 from .fields import field_model, note_for, type_words, written_fields
 from .frontmatter import Document, KeyPath, Pos, is_field_name, load_document, parse_document
+from .instruments import INSTRUMENTS_BY_NAME
 from .layout import PLAN_SUFFIX, PLANS
 from .model import (
+    MAX_SCORE,
     Contact,
     Crisis,
     Feedback,
@@ -50,9 +60,10 @@ from .model import (
 )
 from .policy import load_policy
 from .safety import CrisisLine, phone_digits
+from .templates import load_library
 
-__all__ = ["PLACEHOLDER", "FileExists", "NewPlan", "blank_plan", "create_new", "new_plan", "placeholder",
-           "placeholder_findings", "shaped_plan"]
+__all__ = ["PLACEHOLDER", "FileExists", "NewPlan", "WriteFailed", "blank_plan", "create_new", "new_plan",
+           "placeholder", "placeholder_findings", "shaped_plan"]
 
 OPEN, CLOSE = "\N{SINGLE LEFT-POINTING ANGLE QUOTATION MARK}", "\N{SINGLE RIGHT-POINTING ANGLE QUOTATION MARK}"
 PLACEHOLDER = re.compile(f"{OPEN}[^\n{OPEN}{CLOSE}]{{1,200}}{CLOSE}")
@@ -68,19 +79,15 @@ _OFFERED = frozenset({
     *((Interventions, element.key) for element in ELEMENTS),
     *((Crisis, key) for key, _ in STANLEY_BROWN_STEPS),
 })
-# What a blank plan fills in instead of a placeholder: ids the items can point at, and a draft status.
+# What a blank plan fills in instead of a placeholder: a draft status, and an item serving the first objective.
 _FILLED: dict[tuple[type[BaseModel], str], Any] = {
-    (Plan, "status"): "draft", (Problem, "id"): "P1", (Goal, "id"): "G1", (Goal, "interpersonal"): False,
-    (Objective, "id"): "O1", (Item, "for"): ["O1"],
+    (Plan, "status"): "draft", (Goal, "interpersonal"): False, (Item, "for"): ["O1"],
 }
-# What a plan made --from another keeps: structure and library references, never the other client's data.
-_KEPT = frozenset({
-    (Problem, "id"), (Goal, "id"), (Objective, "id"), (Goal, "interpersonal"),
-    (Item, "use"), (Item, "for"), (Feedback, "use"),
-    (Measure, "instrument"), (Measure, "range"), (Measure, "better"),
-})
+# The models with ids, numbered in the order they are written: P1, P2, ... G1, ... O1, ...
+_NUMBERED: dict[type[BaseModel], str] = {Problem: "P", Goal: "G", Objective: "O"}
 _DROPPED = frozenset({(Plan, "closure"), (Measure, "scores")})
 _FLOW_KEYS = frozenset({"for", "range"})
+_OMIT = object()  # a key the draft leaves out
 
 
 class FileExists(TxplanError):
@@ -95,6 +102,59 @@ class BadPlanId(TxplanError):
 
 class SourceUnreadable(TxplanError):
     """The plan named by ``--from`` could not be read as a plan."""
+
+
+class WriteFailed(TxplanError):
+    """A file or folder txplan was asked to create could not be written (a full disk, no permission)."""
+
+    exit_code = EXIT_USAGE
+
+
+@dataclass
+class _Shaping:
+    """What a plan made ``--from`` another may take from it, and the numbering as it goes."""
+
+    crisis_lines: dict[str, CrisisLine]  # by the digits of their phone
+    templates: Mapping[str, frozenset[str]]  # the clinic's template ids -> the parameter names each declares
+    objectives: dict[str, str] = field(default_factory=dict)  # the source's objective ids -> the new ones
+    counts: dict[type[BaseModel], int] = field(default_factory=dict)
+
+    def number(self, model: type[BaseModel], source_id: Any = None) -> str:
+        """The next id of a problem, goal or objective; an objective's source id is remembered for ``for``."""
+        self.counts[model] = self.counts.get(model, 0) + 1
+        new = f"{_NUMBERED[model]}{self.counts[model]}"
+        if model is Objective and isinstance(source_id, str):
+            self.objectives.setdefault(source_id, new)
+        return new
+
+    def crisis_line(self, entry: Any) -> dict[str, str] | None:
+        """A contact whose phone is one of the clinic's crisis lines, as the policy writes it; else None."""
+        phone = entry.get("phone") if isinstance(entry, dict) else None
+        if isinstance(phone, bool) or not isinstance(phone, str | int):
+            return None
+        line = self.crisis_lines.get(phone_digits(str(phone)))
+        return None if line is None else _contact(line)
+
+
+def _is_range(value: Any) -> bool:
+    """``[lowest, highest]`` as the model takes it: two finite scores, in order."""
+    if not (isinstance(value, list) and len(value) == 2):
+        return False
+    scores = all(isinstance(bound, int | float) and not isinstance(bound, bool) and math.isfinite(bound)
+                 and abs(bound) <= MAX_SCORE for bound in value)
+    return scores and value[0] < value[1]
+
+
+# What a plan made --from another keeps as it is, when it has this shape: values from txplan's or the clinic's
+# own tables, numbers and choices, never the other client's words.
+_KEPT: dict[tuple[type[BaseModel], str], Callable[[Any, _Shaping], bool]] = {
+    (Goal, "interpersonal"): lambda value, _: isinstance(value, bool),
+    (Item, "use"): lambda value, shaping: isinstance(value, str) and value in shaping.templates,
+    (Feedback, "use"): lambda value, shaping: isinstance(value, str) and value in shaping.templates,
+    (Measure, "instrument"): lambda value, _: isinstance(value, str) and value in INSTRUMENTS_BY_NAME,
+    (Measure, "range"): lambda value, _: _is_range(value),
+    (Measure, "better"): lambda value, _: isinstance(value, str) and value in ("lower", "higher"),
+}
 
 
 @dataclass(frozen=True)
@@ -116,9 +176,12 @@ def new_plan(root: Path, plan_id: str, source: Path | None = None) -> NewPlan:
         if document is None:
             raise SourceUnreadable(f"{source}: its front matter cannot be read ({len(problems)} problem(s)); "
                                    f"`txplan check {source}` shows them")
-        text = shaped_plan(plan_id, document.data, policy.crisis_lines)
+        text = shaped_plan(plan_id, document.data, policy.crisis_lines, _library_params(root))
     relative = (PLANS / f"{plan_id.lower()}{PLAN_SUFFIX}").as_posix()
-    create_new(root / relative, text, relative)
+    try:
+        create_new(root / relative, text, relative)
+    except OSError as exc:
+        raise WriteFailed(f"{relative}: {exc.strerror or type(exc).__name__}; nothing was written") from None
     written, _ = parse_document(text.encode(), relative)
     assert written is not None, "txplan writes plans it can read"
     return NewPlan(relative, len(placeholder_findings(written)[0]))
@@ -127,14 +190,19 @@ def new_plan(root: Path, plan_id: str, source: Path | None = None) -> NewPlan:
 def create_new(path: Path, content: str | bytes, shown: str) -> None:
     """Create ``path`` with ``content`` (text is written as UTF-8 with LF line ends), readable by its owner only
     (a plan will hold a client's details); refused with ``FileExists`` naming ``shown`` when anything is there
-    already, checked by the system call itself, so no race can lose a file."""
+    already, checked by the system call itself, so no race can lose a file. A write that fails removes the file
+    again, so a later run is not refused by half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
         raise FileExists(f"{shown}: already exists; txplan never overwrites a file") from None
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(content.encode() if isinstance(content, str) else content)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(content.encode() if isinstance(content, str) else content)
+    except BaseException:
+        path.unlink(missing_ok=True)  # created here, so not someone else's: no half-written file is left behind
+        raise
 
 
 def placeholder(ask: str) -> str:
@@ -148,65 +216,142 @@ def placeholder(ask: str) -> str:
 
 def blank_plan(plan_id: str, crisis_lines: tuple[CrisisLine, ...]) -> str:
     """A draft plan for chart number ``plan_id``: every required key, a placeholder wherever a value is needed."""
-    data = _blank(Plan)
+    data = _blank(Plan, _first_id)
     data["client"]["id"] = plan_id
     data["interventions"]["crisis"]["professional_contacts"] = _crisis_contacts(crisis_lines)
     return _document(data, NARRATIVE)
 
 
-def shaped_plan(plan_id: str, source: dict[str, Any], crisis_lines: tuple[CrisisLine, ...]) -> str:
-    """A draft plan for ``plan_id`` in the shape of ``source`` (another plan's front matter), without its data."""
-    data = _shaped(Plan, source, _kept_contact(crisis_lines))
-    data["client"] = {**data.get("client", {}), "id": plan_id}
+def shaped_plan(plan_id: str, source: Mapping[str, Any], crisis_lines: tuple[CrisisLine, ...],
+                templates: Mapping[str, frozenset[str]]) -> str:
+    """A draft plan for ``plan_id`` in the shape of ``source`` (another plan's front matter), without its data.
+    ``templates``: the clinic's template ids, each with the parameter names it declares."""
+    shaping = _Shaping({phone_digits(line.phone): line for line in crisis_lines}, templates)
+    data = _shaped(Plan, {**source, "status": "draft"}, shaping)  # a status in its place, whatever the source has
+    data["client"]["id"] = plan_id
     data["status"] = "draft"
     return _document(data, NARRATIVE)
 
 
-def _blank(model: type[BaseModel]) -> dict[str, Any]:
+def _library_params(root: Path) -> dict[str, frozenset[str]]:
+    """The clinic's templates by id, each with its parameter names (none known for one that does not load)."""
+    library = load_library(root)
+    return {**{stem: frozenset() for stem in library.broken},
+            **{template_id: frozenset(template.meta.params) for template_id, template in library.templates.items()}}
+
+
+def _first_id(model: type[BaseModel]) -> str:
+    return f"{_NUMBERED[model]}1"
+
+
+def _blank(model: type[BaseModel], number: Callable[[type[BaseModel]], str]) -> dict[str, Any]:
+    """Every key a blank plan writes for ``model``; ``number`` gives the ids of problems, goals and objectives."""
     blank: dict[str, Any] = {}
     for key, info in written_fields(model):
-        if (model, key) in _FILLED:
-            blank[key] = _FILLED[model, key]
-        elif info.is_required() or (model, key) in _OFFERED:
-            inner = field_model(info)
-            if inner is None:
-                blank[key] = [_ask(model, key, info)] if get_origin(info.annotation) is list else _ask(model, key, info)
-            else:
-                blank[key] = [_blank(inner)] if _is_list(info) else _blank(inner)
+        value = _blank_value(model, key, info, number)
+        if value is not _OMIT:
+            blank[key] = value
     return blank
 
 
-def _shaped(model: type[BaseModel], source: dict[str, Any], keep_contact: Callable[[Any], bool]) -> dict[str, Any]:
-    fields = dict(written_fields(model))
+def _blank_value(model: type[BaseModel], key: str, info: FieldInfo,
+                 number: Callable[[type[BaseModel]], str]) -> Any:
+    """What a blank plan writes at ``key``, or ``_OMIT`` for an optional key it leaves out."""
+    if key == "id" and model in _NUMBERED:
+        return number(model)
+    if (model, key) in _FILLED:
+        return _FILLED[model, key]
+    if not (info.is_required() or (model, key) in _OFFERED):
+        return _OMIT
+    inner = field_model(info)
+    if inner is None:
+        return [_ask(model, key, info)] if get_origin(info.annotation) is list else _ask(model, key, info)
+    return [_blank(inner, number)] if _is_list(info) else _blank(inner, number)
+
+
+def _shaped(model: type[BaseModel], source: Mapping[Any, Any], shaping: _Shaping) -> dict[str, Any]:
+    """``source``'s keys that the format knows, in the model's order (problems are numbered before the items
+    that name their objectives), each shaped; a required key the source lacks is written as a blank plan has it,
+    and a problem, goal or objective always gets its new id. A mapping with no key the format knows here is no
+    shape to follow: it gives a blank entry."""
+    fields = written_fields(model)
+    if not any(key in source for key, _ in fields):
+        return _blank(model, shaping.number)
     shaped: dict[str, Any] = {}
-    for key, value in source.items():
-        info = fields.get(key)
-        if info is None or (model, key) in _DROPPED:
-            continue  # a key the format does not know, or history of the other client
-        shaped[key] = _shaped_value(model, key, info, value, keep_contact)
+    for key, info in fields:
+        value: Any
+        if key == "id" and model in _NUMBERED:
+            value = shaping.number(model, source.get(key))
+        elif (model, key) in _DROPPED:  # closure and scores: the other client's history
+            continue
+        elif key in source:
+            value = _shaped_value(model, key, info, source, shaping)
+        else:
+            value = _blank_value(model, key, info, shaping.number) if info.is_required() else _OMIT
+        if value is not _OMIT:
+            shaped[key] = value
     return shaped
 
 
-def _shaped_value(model: type[BaseModel], key: str, info: FieldInfo, value: Any,
-                  keep_contact: Callable[[Any], bool]) -> Any:
-    if (model, key) in _KEPT:
+def _shaped_value(model: type[BaseModel], key: str, info: FieldInfo, source: Mapping[Any, Any],
+                  shaping: _Shaping) -> Any:
+    """The value at ``key``: kept when ``_KEPT`` allows it, else shaped by what the field holds; a value of the
+    wrong shape becomes what a blank plan has there."""
+    value = source[key]
+    keep = _KEPT.get((model, key))
+    if keep is not None and keep(value, shaping):
         return value
-    if key == "with" and isinstance(value, dict):
-        return {name: placeholder(f"{name}") for name in value if isinstance(name, str) and is_field_name(name)}
+    if (model, key) == (Item, "for"):
+        return _served(value, shaping) or [_ask(model, key, info)]
+    if key == "with":
+        return _parameters(source.get("use"), value, shaping)
     inner = field_model(info)
-    if inner is not None and isinstance(value, list):
-        return [entry if inner is Contact and keep_contact(entry) else _shaped(inner, entry, keep_contact)
-                for entry in value if isinstance(entry, dict)]
-    if inner is not None and isinstance(value, dict):
-        return _shaped(inner, value, keep_contact)
-    if isinstance(value, list):
-        return [_ask(model, key, info) for _ in value]
-    return _ask(model, key, info)
+    if inner is None:
+        return _placeholders(model, key, info, value)
+    if isinstance(value, list) and _is_list(info):
+        return [_entry(inner, entry, shaping) for entry in value]
+    if isinstance(value, dict) and not _is_list(info):
+        return _shaped(inner, value, shaping)
+    return _blank_value(model, key, info, shaping.number)
+
+
+def _entry(model: type[BaseModel], entry: Any, shaping: _Shaping) -> dict[str, Any]:
+    """One entry of a list of mappings: a clinic crisis line as the policy has it, or the entry shaped, or a blank
+    one in place of an entry that is not a mapping."""
+    line = shaping.crisis_line(entry) if model is Contact else None
+    if line is not None:
+        return line
+    return _shaped(model, entry if isinstance(entry, dict) else {}, shaping)
+
+
+def _served(value: Any, shaping: _Shaping) -> list[str]:
+    """An item's ``for`` in the new ids, each once; references to no objective of the source are left out."""
+    if not isinstance(value, list):
+        return []
+    return list(dict.fromkeys(shaping.objectives[ref] for ref in value
+                              if isinstance(ref, str) and ref in shaping.objectives))
+
+
+def _parameters(use: Any, value: Any, shaping: _Shaping) -> Any:
+    """``with``: a placeholder for each parameter the template declares; ``_OMIT`` when none is left."""
+    declared = shaping.templates.get(use, frozenset()) if isinstance(use, str) else frozenset()
+    if not isinstance(value, dict):
+        return _OMIT
+    kept = {name: placeholder(name) for name in value if isinstance(name, str) and name in declared}
+    return kept or _OMIT
+
+
+def _placeholders(model: type[BaseModel], key: str, info: FieldInfo, value: Any) -> Any:
+    """A value that is not kept: one placeholder, or one for each entry of a list where the field takes a list."""
+    ask = _ask(model, key, info)
+    if isinstance(value, list) and _takes_list(info.annotation):
+        return [ask for _ in value]
+    return [ask] if get_origin(info.annotation) is list else ask
 
 
 def _ask(model: type[BaseModel], key: str, info: FieldInfo) -> str:
     """The placeholder of a value: the choices of a fixed set, the shape of a date or number, or what to write."""
-    choices = _choices(info.annotation)
+    choices = ["true", "false"] if info.annotation is bool else _choices(info.annotation)
     if choices:
         return placeholder(" | ".join(choices))
     words = type_words(info)
@@ -228,19 +373,17 @@ def _is_list(info: FieldInfo) -> bool:
     return any(get_origin(arg) is list for arg in (info.annotation, *get_args(info.annotation)))
 
 
+def _takes_list(annotation: Any) -> bool:
+    """Whether an annotation accepts a list anywhere (``format``: one format, or a list of them)."""
+    return get_origin(annotation) is list or any(_takes_list(arg) for arg in get_args(annotation))
+
+
 def _crisis_contacts(lines: tuple[CrisisLine, ...]) -> list[dict[str, str]]:
-    return [{"name": line.name, "phone": line.phone} for line in lines]
+    return [_contact(line) for line in lines]
 
 
-def _kept_contact(lines: tuple[CrisisLine, ...]) -> Callable[[Any], bool]:
-    """A contact that is one of the clinic's crisis lines is kept as it is: it is not the other client's data."""
-    numbers = {phone_digits(line.phone) for line in lines}
-
-    def kept(entry: Any) -> bool:
-        phone = entry.get("phone") if isinstance(entry, dict) else None
-        return phone is not None and phone_digits(str(phone)) in numbers and set(entry) <= {"name", "phone"}
-
-    return kept
+def _contact(line: CrisisLine) -> dict[str, str]:
+    return {"name": line.name, "phone": line.phone}
 
 
 # -- YAML with a comment on every key --------------------------------------------------------------------
