@@ -336,7 +336,7 @@ def _sign(root: Path, plan: str, args: argparse.Namespace) -> int:
     from .signatures.sign import sign_plan
 
     record = sign_plan(root, plan, Role(args.role), key=args.key, name=args.name,
-                       method=Method(args.method) if args.method else None)
+                       method=Method(args.method) if args.method else None, on_wait=_say_waiting)
     sys.stderr.write(f"signed {plan} as {record.role.value} ({record.signer}) on {record.signed}; "
                      f"content {record.digest.removeprefix('sha256:')[:12]}\n")
     return EXIT_OK
