@@ -15,6 +15,7 @@ import pytest
 from conftest import FIXTURE_TEMPLATES, VALID_PLAN, edit, make_clinic, position_of
 from docx import Document
 
+from txplan.build.lock import clinic_lock
 from txplan.build.pipeline import build_charts
 from txplan.check import check_project
 from txplan.diagnostics import Diagnostic
@@ -299,6 +300,17 @@ def test_a_revoked_signature_is_replaced_by_signing_again_with_an_allowed_key(
     assert findings(root) == []
 
 
+def test_a_signatures_file_that_cannot_be_read_is_left_as_it_is(signed_clinic: tuple[Path, dict[str, Path]]) -> None:
+    root, keys = signed_clinic
+    sidecar = sidecar_path(root / PLAN)
+    sidecar.write_text("---\nsignatures: [a record typed by hand]\n---\n", encoding="utf-8")
+    done = sign(root, keys["clinician"], "clinician")
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == ["txplan: sign: plan.md.signatures cannot be read (run txplan check); "
+                                        "nothing was signed"]
+    assert sidecar.read_text(encoding="utf-8") == "---\nsignatures: [a record typed by hand]\n---\n"
+
+
 def test_two_signers_at_once_both_keep_their_records(signed_clinic: tuple[Path, dict[str, Path]],
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     """The first signer pauses between reading the sidecar and writing it until the second has either read it too
@@ -334,6 +346,21 @@ def test_two_signers_at_once_both_keep_their_records(signed_clinic: tuple[Path, 
     assert failures == []
     records, _ = load_sidecar(sidecar_path(root / PLAN), "")
     assert sorted(r.record.role.value for r in records) == ["clinician", "supervisor"]
+
+
+def test_sign_says_it_waits_while_a_build_holds_the_clinic_and_then_signs(
+        signed_clinic: tuple[Path, dict[str, Path]]) -> None:
+    root, keys = signed_clinic
+    with clinic_lock(root):
+        child = subprocess.Popen([sys.executable, str(REPO / "build.py"), "sign", PLAN, "--role", "clinician", "--key",
+                                  str(keys["clinician"])], cwd=root, stderr=subprocess.PIPE, text=True)
+        assert child.stderr is not None
+        assert child.stderr.readline() == ("txplan: sign: a build or another sign of this clinic is writing; the "
+                                           "record waits for it\n")
+        assert not sidecar_path(root / PLAN).exists()
+    assert child.wait(timeout=120) == 0
+    assert child.stderr.read().startswith(f"signed {PLAN} as clinician")
+    assert [r.record.role for r in load_sidecar(sidecar_path(root / PLAN), "")[0]] == [Role.CLINICIAN]
 
 
 NAME_REFUSED = ("txplan: sign: --name must be a name on one line, at most 200 characters, without control characters; "

@@ -27,6 +27,8 @@ from ..build.lock import clinic_lock
 from ..build.writer import TEMP_SUFFIX
 from ..check import check_project
 from ..errors import EXIT_ERRORS, TxplanError
+from ..model import Plan
+from ..policy import Policy
 from .records import (
     MAX_NAME,
     SIDECAR_SUFFIX,
@@ -44,6 +46,7 @@ from .verify import NO_GUARDIAN, expected_signers
 
 __all__ = ["SignRefused", "sign_plan"]
 
+_RECORD_VERDICTS = frozenset({"TX702", "TX703"})  # errors of records the sidecar holds, which signing again replaces
 _NAME_RULE = f"--name must be a name on one line, at most {MAX_NAME} characters, without control characters"
 
 
@@ -59,17 +62,8 @@ def sign_plan(root: Path, plan_path: str, role: Role, *, key: str | None = None,
     """Sign (or record a witnessed signature of) the plan at ``plan_path`` and write it beside the plan;
     ``on_wait`` is called once when a build holds the clinic's lock, so the record waits to be written."""
     require_ssh_keygen()  # exit 2 before anything else: nothing can be signed without it
-    result = check_project(root, [root / plan_path])
-    checked = result.plans[0]
-    sidecar_display = checked.path + SIDECAR_SUFFIX  # its findings are what signing again replaces
-    if checked.plan is None or checked.document is None or any(
-            d.is_error and d.path != sidecar_display for d in result.diagnostics):
-        raise SignRefused(f"sign: {plan_path} has errors; run txplan check, fix them, then sign")
-    plan = checked.plan
-    if plan.status != "active":
-        raise SignRefused(f"sign: {plan_path} is {'a draft, not for signature' if plan.status == 'draft' else 'closed'}; "
-                          "only an active plan is signed")
-    people = expected_signers(plan, result.policy)
+    plan, text, policy = _signable(root, plan_path)
+    people = expected_signers(plan, policy)
     if role not in people:
         raise SignRefused(f"sign: {plan_path} needs no guardian: {NO_GUARDIAN}" if role is Role.GUARDIAN
                           else f"sign: {plan_path} names no {role.value}")
@@ -82,14 +76,32 @@ def sign_plan(root: Path, plan_path: str, role: Role, *, key: str | None = None,
         raise SignRefused("sign: no signing key; give --key KEY or set git's user.signingkey, as for signed commits")
     unsigned = _unsigned({"role": role, "chart": plan.client.id, "name": signer_name, "signer": principal,
                           "signed": (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                          "digest": content_digest(checked.document.text),
+                          "digest": content_digest(text),
                           "method": method if role.witnessed else None})
     record = _signed(unsigned, key)
-    if not verify(record.payload(), record.signature, principal, root / result.policy.allowed_signers):
-        raise SignRefused(f"sign: that key is not in {result.policy.allowed_signers} for {principal}; "
+    if not verify(record.payload(), record.signature, principal, root / policy.allowed_signers):
+        raise SignRefused(f"sign: that key is not in {policy.allowed_signers} for {principal}; "
                           "nothing was signed")
     _add_record(root, plan_path, record, on_wait)
     return record
+
+
+def _signable(root: Path, plan_path: str) -> tuple[Plan, str, Policy]:
+    """The active plan to sign, its text and the policy. Refused when the plan has errors or its signatures file
+    cannot be read; errors of the records that file holds (a revoked key's TX702) are no reason: signing again is
+    how such a record is replaced."""
+    result = check_project(root, [root / plan_path])
+    checked = result.plans[0]
+    errors = [d for d in result.diagnostics if d.is_error]
+    if checked.plan is None or checked.document is None or any(d.path != checked.path + SIDECAR_SUFFIX for d in errors):
+        raise SignRefused(f"sign: {plan_path} has errors; run txplan check, fix them, then sign")
+    if any(d.code not in _RECORD_VERDICTS for d in errors):  # the file itself is broken: say so before signing
+        raise _unreadable(sidecar_path(root / plan_path))
+    plan = checked.plan
+    if plan.status != "active":
+        raise SignRefused(f"sign: {plan_path} is {'a draft, not for signature' if plan.status == 'draft' else 'closed'}; "
+                          "only an active plan is signed")
+    return plan, checked.document.text, result.policy
 
 
 def _unsigned(fields: dict[str, object]) -> Unsigned:
@@ -121,9 +133,13 @@ def _add_record(root: Path, plan_path: str, record: Record, on_wait: Callable[[]
         _remove_interrupted_writes(sidecar)
         earlier, problems = load_sidecar(sidecar, plan_path + SIDECAR_SUFFIX)
         if problems:
-            raise SignRefused(f"sign: {sidecar.name} cannot be read (run txplan check); nothing was signed")
+            raise _unreadable(sidecar)
         kept = [r.record for r in earlier if not _same_signer(r.record, record)]
         write_sidecar(sidecar, [*kept, record])
+
+
+def _unreadable(sidecar: Path) -> SignRefused:
+    return SignRefused(f"sign: {sidecar.name} cannot be read (run txplan check); nothing was signed")
 
 
 def _remove_interrupted_writes(sidecar: Path) -> None:

@@ -99,31 +99,8 @@ def signature_states(plan: Plan, text: str, records: Sequence[SignedRecord], pol
     people = expected_signers(plan, policy)
     staff = {principal: name for role in (Role.CLINICIAN, Role.SUPERVISOR)
              for name, principal in [people.get(role, (None, None))] if principal is not None and name is not None}
-    expected = _Expected(plan.client.id, people, staff)
-    found: list[Diagnostic] = []
-    chosen: dict[tuple[Role, str], tuple[SignedRecord, bool]] = {}  # per person: their record, and whether current
-    checkable = installed()
-    unverified: set[Role] = set()
-    digest = content_digest(text)
-    for signed in records:
-        record = signed.record
-        problem = _mismatch(record, expected)
-        if problem is None and checkable and not verify(record.payload(), record.signature, record.signer,
-                                                        root / policy.allowed_signers):
-            problem = "TX702", (f"the {record.role.value}'s signature does not verify against the allowed-signers "
-                                f"file; the record was altered, or its key is not allowed for its signer")
-        if problem is not None:
-            found.append(make(sidecar_display, signed.position, *problem))
-        elif not checkable:
-            unverified.add(record.role)
-        else:
-            _choose(chosen, signed, record.digest == digest)
-    if records and not checkable:
-        found.append(make(sidecar_display, records[0].position, "TX705",
-                          "signatures not verified: ssh-keygen is not installed; the chart shows none of them"))
-    found += [make(sidecar_display, signed.position, "TX701", f"the plan changed after the {signed.record.role.value} "
-                                                             f"signed it on {signed.record.day}; sign again")
-              for signed, current in chosen.values() if not current]
+    chosen, unverified, found = _proven(records, _Expected(plan.client.id, people, staff), content_digest(text),
+                                        root / policy.allowed_signers, sidecar_display)
     valid = [Signature(s.record.role, s.record.name, s.record,
                        staff.get(s.record.signer) if s.record.role.witnessed else None, current)
              for s, current in chosen.values()]
@@ -139,7 +116,40 @@ def signature_states(plan: Plan, text: str, records: Sequence[SignedRecord], pol
     return shown, found
 
 
-def _choose(chosen: dict[tuple[Role, str], tuple[SignedRecord, bool]], signed: SignedRecord, current: bool) -> None:
+_Chosen = dict[tuple[Role, str], tuple[SignedRecord, bool]]  # per person: their record, and whether it is current
+
+
+def _proven(records: Sequence[SignedRecord], expected: _Expected, digest: str, allowed_signers: Path,
+            sidecar_display: str) -> tuple[_Chosen, set[Role], list[Diagnostic]]:
+    """The records that prove a signature, one per person; the roles whose records could not be verified (no
+    ssh-keygen); and the findings at the records."""
+    found: list[Diagnostic] = []
+    chosen: _Chosen = {}
+    unverified: set[Role] = set()
+    checkable = installed() if records else True
+    for signed in records:
+        record = signed.record
+        problem = _mismatch(record, expected)
+        if problem is None and checkable and not verify(record.payload(), record.signature, record.signer,
+                                                        allowed_signers):
+            problem = "TX702", (f"the {record.role.value}'s signature does not verify against the allowed-signers "
+                                f"file; the record was altered, or its key is not allowed for its signer")
+        if problem is not None:
+            found.append(make(sidecar_display, signed.position, *problem))
+        elif not checkable:
+            unverified.add(record.role)
+        else:
+            _choose(chosen, signed, record.digest == digest)
+    if not checkable:
+        found.append(make(sidecar_display, records[0].position, "TX705",
+                          "signatures not verified: ssh-keygen is not installed; the chart shows none of them"))
+    found += [make(sidecar_display, signed.position, "TX701", f"the plan changed after the {signed.record.role.value} "
+                                                             f"signed it on {signed.record.day}; sign again")
+              for signed, current in chosen.values() if not current]
+    return chosen, unverified, found
+
+
+def _choose(chosen: _Chosen, signed: SignedRecord, current: bool) -> None:
     """Keep one record per person (role and name: guardians are told apart by name). ``sign`` replaces a person's
     record, but a merge of two branches can leave two: the one for this version wins, then the later one."""
     key = (signed.record.role, signed.record.name)
