@@ -2,7 +2,8 @@
 
 Every key is a throwaway made here and dropped afterwards: the repository keeps only the public halves, in
 ``signers/allowed_signers``, which is all that checking a signature needs. Run from the repository root after
-changing an example plan (every signature of that plan then shows as given to an earlier version)::
+changing an example plan (every signature of that plan then shows as given to an earlier version), or the
+signature records' format::
 
     python scripts/sign_examples.py
 
@@ -18,7 +19,7 @@ from datetime import UTC, datetime, time
 from pathlib import Path
 
 from txplan.check import check_project
-from txplan.signatures.records import Method, Role
+from txplan.signatures.records import Method, Role, sidecar_path
 from txplan.signatures.sign import sign_plan
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,6 +48,7 @@ def main() -> None:
             if plan is None or plan.status != "active":
                 continue
             source = ROOT / checked.path
+            sidecar_path(source).unlink(missing_ok=True)  # its records were made with keys dropped since
             current = source.read_text(encoding="utf-8")
             if checked.path == CHANGED_AFTER_SIGNING:  # the version the client and clinicians signed
                 source.write_text(current[: current.rstrip().rindex("\n\n")] + "\n", encoding="utf-8")

@@ -3,20 +3,25 @@ showing signing as it is."""
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pytest
 from conftest import FIXTURE_TEMPLATES, VALID_PLAN, edit, make_clinic, position_of
 from docx import Document
 
+from txplan.build.lock import clinic_lock
 from txplan.build.pipeline import build_charts
 from txplan.check import check_project
+from txplan.diagnostics import Diagnostic
 from txplan.layout import Output
-from txplan.signatures.records import content_digest, sidecar_path
+from txplan.signatures import sign as signing
+from txplan.signatures.records import Role, SignedRecord, content_digest, load_sidecar, sidecar_path, write_sidecar
 
 REPO = Path(__file__).resolve().parent.parent
 CLINICIAN, CLINICIAN_ID = "Test Clinician, LCSW", "test.clinician@clinic.example"
@@ -49,9 +54,9 @@ def signed_clinic(tmp_path: Path) -> tuple[Path, dict[str, Path]]:
     return root, {who: key for who, (key, _) in made.items()}
 
 
-def txplan(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def txplan(root: Path, *args: str, env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, str(REPO / "build.py"), *args], cwd=root, capture_output=True, text=True,
-                          timeout=300, check=False)
+                          timeout=300, check=False, env=env)
 
 
 def sign(root: Path, key: Path, role: str, *more: str) -> subprocess.CompletedProcess[str]:
@@ -69,10 +74,16 @@ def findings(root: Path) -> list[tuple[str, str, int, int]]:
     return [(d.path, d.code, d.line, d.col) for d in check_project(root).diagnostics]
 
 
-def record_positions(root: Path) -> list[tuple[int, int]]:
+def record_positions(root: Path, plan: str = PLAN) -> list[tuple[int, int]]:
     """Where each record starts in the sidecar: the `- role:` lines."""
-    text = sidecar_path(root / PLAN).read_text(encoding="utf-8")
+    text = sidecar_path(root / plan).read_text(encoding="utf-8")
     return [position_of(text, match.group(0)) for match in re.finditer(r"(?<=- )role: \w+", text)]
+
+
+def chart_text(root: Path) -> str:
+    """The DOCX chart of the clinic's plan, rebuilt, as its paragraphs' text."""
+    build_charts(root, outputs={Output.DOCX}, jobs=1)
+    return "\n".join(p.text for p in Document(str(root / "build" / "docx" / "plan.docx")).paragraphs)
 
 
 def test_a_fully_signed_plan_checks_clean_and_its_chart_says_so(signed_clinic: tuple[Path, dict[str, Path]]) -> None:
@@ -170,10 +181,17 @@ def test_sign_refuses_with_one_line(signed_clinic: tuple[Path, dict[str, Path]],
     assert not sidecar_path(plan).exists()
 
 
+def make_minor(root: Path) -> None:
+    """The client of the clinic's plan born in 2010: under 18 on the effective date, so a guardian signs too."""
+    plan = root / PLAN
+    plan.write_text(edit(plan.read_text(encoding="utf-8"), ("  dob: 1990-05-01", "  dob: 2010-05-01")), encoding="utf-8")
+
+
 def test_a_client_signature_needs_a_method_and_a_guardian_a_name(signed_clinic: tuple[Path, dict[str, Path]]) -> None:
     root, keys = signed_clinic
     assert sign(root, keys["clinician"], "client").stderr.splitlines() == [
         "txplan: sign: say how the client signed with --method in-person, paper or portal"]
+    make_minor(root)
     assert sign(root, keys["clinician"], "guardian", "--method", "paper").stderr.splitlines() == [
         "txplan: sign: give the guardian's name with --name"]
 
@@ -181,8 +199,7 @@ def test_a_client_signature_needs_a_method_and_a_guardian_a_name(signed_clinic: 
 def test_a_minors_plan_needs_the_guardian_and_its_chart_has_a_line_for_them(
         signed_clinic: tuple[Path, dict[str, Path]]) -> None:
     root, keys = signed_clinic
-    plan = root / PLAN
-    plan.write_text(edit(plan.read_text(encoding="utf-8"), ("  dob: 1990-05-01", "  dob: 2010-05-01")), encoding="utf-8")
+    make_minor(root)
     sign_all(root, keys)
     assert findings(root) == [(PLAN, "TX704", 1, 1)]
     build_charts(root, jobs=1)
@@ -246,3 +263,204 @@ def test_a_signers_entry_that_is_not_a_principal_is_reported_at_its_line(tmp_pat
     found = [d for d in check_project(root).diagnostics if d.path == "pyproject.toml"]
     assert [(d.code, d.line, d.col) for d in found] == [("TX501", 3, 1)]
     assert "must be an email-like principal" in found[0].message and "Test Clinician" not in found[0].message
+
+
+@pytest.mark.parametrize(("change", "codes"), [
+    (("  id: T-0001", "  id: T-0002"), ["TX703", "TX703", "TX703"]),  # another client's chart: no record counts
+    (("  name: Test Client", "  name: Other Client"), ["TX701", "TX701", "TX703"]),  # the client is someone else
+], ids=["another chart", "another client name"])
+def test_records_copied_into_another_plans_signatures_are_refused_at_each_record(
+        signed_clinic: tuple[Path, dict[str, Path]], change: tuple[str, str], codes: list[str]) -> None:
+    root, keys = signed_clinic
+    sign_all(root, keys)  # the clinician's, the supervisor's and the client's records, in that order
+    other = "plans/other.md"
+    (root / other).write_text(edit((root / PLAN).read_text(encoding="utf-8"), change), encoding="utf-8")
+    sidecar_path(root / other).write_bytes(sidecar_path(root / PLAN).read_bytes())
+    copied = [f for f in findings(root) if f[0] == f"{other}.signatures"]
+    assert copied == [(f"{other}.signatures", code, *at) for code, at in zip(codes, record_positions(root, other),
+                                                                              strict=True)]
+    done = txplan(root, "check", other)
+    assert done.returncode == 1
+    assert ("the clinician's record is for another chart: its `chart` is not this plan's `client.id`" in done.stderr
+            if codes[0] == "TX703" else "the client's record names someone other than the plan's client" in done.stderr)
+    assert "T-0001" not in done.stderr and "Test Client" not in done.stderr
+
+
+def test_a_revoked_signature_is_replaced_by_signing_again_with_an_allowed_key(
+        signed_clinic: tuple[Path, dict[str, Path]], tmp_path: Path) -> None:
+    root, keys = signed_clinic
+    sign_all(root, keys)
+    new_key, new_public = keypair(tmp_path / "keys", "supervisor-new")
+    allowed = root / "signers" / "allowed_signers"
+    kept = [line for line in allowed.read_text(encoding="utf-8").splitlines() if SUPERVISOR_ID not in line]
+    allowed.write_text("".join(f"{line}\n" for line in [*kept, f"{SUPERVISOR_ID} {new_public}"]), encoding="utf-8")
+    assert [code for _, code, _, _ in findings(root)] == ["TX704", "TX702"]  # the old key's record is revoked
+    done = sign(root, new_key, "supervisor")
+    assert done.returncode == 0, done.stderr
+    assert findings(root) == []
+
+
+def test_a_signatures_file_that_cannot_be_read_is_left_as_it_is(signed_clinic: tuple[Path, dict[str, Path]]) -> None:
+    root, keys = signed_clinic
+    sidecar = sidecar_path(root / PLAN)
+    sidecar.write_text("---\nsignatures: [a record typed by hand]\n---\n", encoding="utf-8")
+    done = sign(root, keys["clinician"], "clinician")
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == ["txplan: sign: plan.md.signatures cannot be read (run txplan check); "
+                                        "nothing was signed"]
+    assert sidecar.read_text(encoding="utf-8") == "---\nsignatures: [a record typed by hand]\n---\n"
+
+
+def test_two_signers_at_once_both_keep_their_records(signed_clinic: tuple[Path, dict[str, Path]],
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first signer pauses between reading the sidecar and writing it until the second has either read it too
+    (the lost update) or is waiting for the clinic's lock; both records must be there at the end."""
+    root, keys = signed_clinic
+    first_read, second_reached = threading.Event(), threading.Event()
+    read = signing.load_sidecar
+
+    def pausing_read(path: Path, display: str) -> tuple[list[SignedRecord], list[Diagnostic]]:
+        found = read(path, display)
+        if threading.current_thread().name == "first":
+            first_read.set()
+            assert second_reached.wait(timeout=120)
+        else:
+            second_reached.set()
+        return found
+
+    monkeypatch.setattr(signing, "load_sidecar", pausing_read)
+    failures: list[BaseException] = []
+
+    def first_signer() -> None:
+        try:
+            signing.sign_plan(root, PLAN, Role.CLINICIAN, key=str(keys["clinician"]))
+        except BaseException as exc:  # reported by the test's own thread
+            failures.append(exc)
+            first_read.set()
+
+    first = threading.Thread(target=first_signer, name="first")
+    first.start()
+    assert first_read.wait(timeout=120)
+    signing.sign_plan(root, PLAN, Role.SUPERVISOR, key=str(keys["supervisor"]), on_wait=second_reached.set)
+    first.join(timeout=120)
+    assert failures == []
+    records, _ = load_sidecar(sidecar_path(root / PLAN), "")
+    assert sorted(r.record.role.value for r in records) == ["clinician", "supervisor"]
+
+
+def test_sign_says_it_waits_while_a_build_holds_the_clinic_and_then_signs(
+        signed_clinic: tuple[Path, dict[str, Path]]) -> None:
+    root, keys = signed_clinic
+    with clinic_lock(root):
+        child = subprocess.Popen([sys.executable, str(REPO / "build.py"), "sign", PLAN, "--role", "clinician", "--key",
+                                  str(keys["clinician"])], cwd=root, stderr=subprocess.PIPE, text=True)
+        assert child.stderr is not None
+        assert child.stderr.readline() == ("txplan: sign: a build or another sign of this clinic is writing; the "
+                                           "record waits for it\n")
+        assert not sidecar_path(root / PLAN).exists()
+    assert child.wait(timeout=120) == 0
+    assert child.stderr.read().startswith(f"signed {PLAN} as clinician")
+    assert [r.record.role for r in load_sidecar(sidecar_path(root / PLAN), "")[0]] == [Role.CLINICIAN]
+
+
+NAME_REFUSED = ("txplan: sign: --name must be a name on one line, at most 200 characters, without control characters; "
+                "nothing was signed")
+
+
+@pytest.mark.parametrize("name", ["Pat\x1b[2JGuardian", "Pat\nGuardian", "Pat\tGuardian", "P" * 201,
+                                  "Pat\udcffGuardian"],
+                         ids=["escape sequence", "line break", "tab", "too long", "not UTF-8"])
+def test_a_guardians_name_must_be_one_printable_line_and_is_never_echoed(
+        signed_clinic: tuple[Path, dict[str, Path]], name: str) -> None:
+    root, keys = signed_clinic
+    make_minor(root)
+    done = sign(root, keys["clinician"], "guardian", "--method", "paper", "--name", name)  # "\udcff": the byte 0xFF
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [NAME_REFUSED]
+    assert not sidecar_path(root / PLAN).exists()
+
+
+def test_each_guardian_signs_and_the_chart_shows_every_one_once(signed_clinic: tuple[Path, dict[str, Path]]) -> None:
+    root, keys = signed_clinic
+    make_minor(root)
+    sign_all(root, keys)
+    for guardian in ("Pat Guardian", "Lee Guardian"):
+        done = sign(root, keys["clinician"], "guardian", "--method", "paper", "--name", guardian)
+        assert done.returncode == 0, done.stderr
+    sidecar = sidecar_path(root / PLAN)
+    records, _ = load_sidecar(sidecar, "")
+    write_sidecar(sidecar, [r.record for r in records] * 2)  # every record twice, as a careless merge might leave it
+    assert findings(root) == []
+    text = chart_text(root)
+    for guardian in ("Pat Guardian", "Lee Guardian"):
+        assert text.count(f"Signed electronically by {guardian} (parent or guardian) on") == 1
+    assert text.count("Signed electronically by Test Client (client) on") == 1
+
+
+def test_a_guardian_signs_an_adults_plan_only_when_the_policy_asks_for_one(
+        signed_clinic: tuple[Path, dict[str, Path]]) -> None:
+    root, keys = signed_clinic
+    guardian = ("guardian", "--method", "paper", "--name", "Pat Guardian")
+    done = sign(root, keys["clinician"], *guardian)
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [
+        f"txplan: sign: {PLAN} needs no guardian: the client is 18 or older on the plan's effective date and the "
+        "policy's `signatures_required` does not name guardian"]
+    assert not sidecar_path(root / PLAN).exists()
+    pyproject = root / "pyproject.toml"
+    policy = pyproject.read_text(encoding="utf-8")
+    pyproject.write_text(edit(policy, ("[tool.txplan]\n", '[tool.txplan]\nsignatures_required = ["guardian"]\n')),
+                         encoding="utf-8")
+    assert sign(root, keys["clinician"], *guardian).returncode == 0
+    assert findings(root) == [(PLAN, "TX704", 1, 1)]  # the supervisor's, who is named; the guardian has signed
+    pyproject.write_text(policy, encoding="utf-8")
+    assert [f for f in findings(root) if f[1] != "TX704"] == [(f"{PLAN}.signatures", "TX703", *record_positions(root)[0])]
+
+
+@pytest.mark.parametrize("after", [
+    "      Approved by the board on the phone.\n",
+    "      -----BEGIN SSH SIGNATURE-----\n      U1NIU0lH\n      -----END SSH SIGNATURE-----\n",
+], ids=["text", "a second armor"])
+def test_anything_after_the_armored_signature_is_an_error_at_the_signature(
+        signed_clinic: tuple[Path, dict[str, Path]], after: str) -> None:
+    root, keys = signed_clinic
+    assert sign(root, keys["clinician"], "clinician").returncode == 0
+    sidecar = sidecar_path(root / PLAN)
+    text = sidecar.read_text(encoding="utf-8")
+    sidecar.write_text(edit(text, ("-----END SSH SIGNATURE-----\n", f"-----END SSH SIGNATURE-----\n{after}")),
+                       encoding="utf-8")
+    found = [d for d in check_project(root).diagnostics if d.path == f"{PLAN}.signatures"]
+    assert [(d.code, d.line, d.col) for d in found] == [("TX108", *position_of(text, "|"))]
+    assert "must be the armored SSH signature `ssh-keygen -Y sign` writes, and nothing else" in found[0].message
+
+
+def test_without_ssh_keygen_check_warns_once_the_chart_shows_no_signature_and_sign_exits_2(
+        signed_clinic: tuple[Path, dict[str, Path]], tmp_path: Path) -> None:
+    root, keys = signed_clinic
+    sign_all(root, keys)
+    first = record_positions(root)[0]
+    no_tools = tmp_path / "no-tools"
+    no_tools.mkdir()
+    bare = {**os.environ, "PATH": str(no_tools)}
+    done = txplan(root, "check", env=bare)
+    assert done.returncode == 0, done.stderr
+    assert [line for line in done.stderr.splitlines() if " TX" in line] == [
+        f"{PLAN}.signatures:{first[0]}:{first[1]}: warning TX705 signatures not verified: ssh-keygen is not installed; "
+        "the chart shows none of them"]
+    done = txplan(root, "docx", env=bare)
+    assert done.returncode == 0, done.stderr
+    assert "Signed electronically" not in "\n".join(
+        p.text for p in Document(str(root / "build" / "docx" / "plan.docx")).paragraphs)  # built without ssh-keygen
+    done = txplan(root, "sign", PLAN, "--role", "supervisor", "--key", str(keys["supervisor"]), env=bare)
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        "txplan: sign: ssh-keygen is not installed; install OpenSSH 8.2 or later (Debian/Ubuntu: sudo apt-get "
+        "install openssh-client; it is built into macOS and Windows 10 and later)"]
+
+
+def test_a_temporary_file_left_by_an_interrupted_sign_is_removed_by_the_next(
+        signed_clinic: tuple[Path, dict[str, Path]]) -> None:
+    root, keys = signed_clinic
+    (root / "plans" / ".plan.md.signatures.0123456789ab.tmp").write_text("half a record\n", encoding="utf-8")
+    assert sign(root, keys["clinician"], "clinician").returncode == 0
+    assert sorted(p.name for p in (root / "plans").iterdir()) == ["plan.md", "plan.md.signatures"]

@@ -351,10 +351,14 @@ def _sign(root: Path, plan: str, args: argparse.Namespace) -> int:
     from .signatures.sign import sign_plan
 
     record = sign_plan(root, plan, Role(args.role), key=args.key, name=args.name,
-                       method=Method(args.method) if args.method else None)
+                       method=Method(args.method) if args.method else None, on_wait=_say_sign_waits)
     sys.stderr.write(f"signed {plan} as {record.role.value} ({record.signer}) on {record.signed}; "
                      f"content {record.digest.removeprefix('sha256:')[:12]}\n")
     return EXIT_OK
+
+
+def _say_sign_waits() -> None:
+    sys.stderr.write("txplan: sign: a build or another sign of this clinic is writing; the record waits for it\n")
 
 
 def _preview(root: Path, plan: str | None, port: int) -> int:

@@ -482,10 +482,13 @@ _TABLE: tuple[Code, ...] = (
            "A record whose date was changed by hand, or a signer removed from signers/allowed_signers.",
            "Do not edit signature records; sign again with a key the allowed-signers file lists."),
     _error("TX703", "signature is not from the person the role names",
-           "Clinician and supervisor signatures must come from the plan's own clinician or supervisor, whose "
-           "names `[tool.txplan.signers]` maps to principals; a client's or guardian's signature must be "
-           "witnessed by the plan's clinician or supervisor and say how it was given.",
-           "A supervisor signature on a plan that names no supervisor.",
+           "A record must name the plan's own chart (`client.id`). Clinician and supervisor signatures must come "
+           "from the plan's own clinician or supervisor, whose names `[tool.txplan.signers]` maps to principals; "
+           "a client's signature must name the plan's client, and a client's or guardian's must be witnessed by "
+           "the plan's clinician or supervisor and say how it was given. A guardian signs only a plan that needs "
+           "one (a client under 18, or `guardian` in `signatures_required`).",
+           "A supervisor signature on a plan that names no supervisor; a record copied from another client's "
+           "signatures.",
            "Sign with the right person's key, or correct the plan's clinician or the signers table."),
     _warning("TX704", "required signature missing",
              "An active plan is in effect for an auditor once the people the policy names have signed it "
@@ -493,6 +496,13 @@ _TABLE: tuple[Code, ...] = (
              "under 18 on the effective date; the supervisor when one is named).",
              "An active plan without the client's signature.",
              "Sign with `txplan sign PLAN --role ROLE` (see docs/signatures.md)."),
+    _warning("TX705", "signatures not verified: ssh-keygen is not installed",
+             "Signatures are checked with OpenSSH's `ssh-keygen -Y verify`, which is not on this machine's PATH. "
+             "The plan's records are neither accepted nor refused: the chart shows none of them as signed, and "
+             "`check` says so once per signature file, at its first record.",
+             "Checking a signed clinic on a machine without openssh-client.",
+             "Install OpenSSH 8.2 or later (Debian/Ubuntu: `sudo apt-get install openssh-client`; it is built into "
+             "macOS and Windows 10 and later), then check again."),
     # -- policy ---------------------------------------------------------------
     _error("TX501", "invalid clinic policy",
            "`[tool.txplan]` in pyproject.toml has an unknown key or a value of the wrong "

@@ -15,8 +15,9 @@ broken record is reported at its line.
 ``\\n``, trailing white space cut from every line and trailing blank lines
 dropped, so that an editor re-saving the file does not unsign it, while any
 other change (a word, a date, a YAML comment) does. The SSH signature covers
-the record itself (role, name, signer, time, method, witness and that digest),
-so none of them can be altered either.
+the record itself (role, name, signer, time, method, that digest and the chart
+it belongs to, the plan's ``client.id``), so none of them can be altered, and a
+record copied into another client's sidecar names the wrong chart.
 """
 
 from __future__ import annotations
@@ -38,7 +39,8 @@ from ruamel.yaml.scalarstring import LiteralScalarString
 
 from ..build.writer import write_atomic
 from ..diagnostics import Diagnostic
-from ..frontmatter import KeyPath, Positions, load_document
+from ..frontmatter import KeyPath, Positions, forbidden_character, load_document
+from ..model import Id
 from ..validation import validation_diagnostics
 
 __all__ = [
@@ -49,6 +51,8 @@ __all__ = [
     "Role",
     "Sidecar",
     "SignedRecord",
+    "SignerName",
+    "Unsigned",
     "content_digest",
     "load_sidecar",
     "sidecar_path",
@@ -56,7 +60,7 @@ __all__ = [
 ]
 
 SIDECAR_SUFFIX = ".signatures"
-PAYLOAD_HEADER = b"txplan signature record 1\n"
+PAYLOAD_HEADER = b"txplan signature record 2\n"  # 2: the chart is part of the record
 DIGEST_PREFIX = "sha256:"
 _NOTE = ("Signatures of the plan beside this file, written by `txplan sign`. Each one covers a digest of the plan's "
          "text and the record itself: editing a record makes its signature fail, and editing the plan shows every "
@@ -101,24 +105,59 @@ def _principal(value: str) -> str:
 
 Principal = Annotated[str, AfterValidator(_principal)]
 
+MAX_NAME = 200
+_LINE_BREAK = re.compile("[\t\n\r\u2028\u2029]")  # plan text may hold these; a name on one printed line may not
 
-class Record(BaseModel):
-    """One signature, or one witnessed signature, as the sidecar holds it."""
+
+def _one_line(value: str) -> str:
+    """A name is printed on the chart's signature line: the characters no plan text may hold (TX011) are refused,
+    and so are tabs and line breaks, which plan text may hold but a name on one line may not."""
+    if forbidden_character(value) is not None or _LINE_BREAK.search(value) or not value.strip():
+        raise PydanticCustomError("TX108", "must be a name on one line, without control characters")
+    return value
+
+
+SignerName = Annotated[str, Field(max_length=MAX_NAME), AfterValidator(_one_line)]
+
+_ARMOR = re.compile(r"-----BEGIN SSH SIGNATURE-----\n(?:[A-Za-z0-9+/]{1,76}={0,2}\n)+-----END SSH SIGNATURE-----\n?")
+
+
+def _armored(value: str) -> str:
+    """Exactly what ``ssh-keygen -Y sign`` writes, and nothing else: ``ssh-keygen -Y verify`` reads the armor and
+    ignores what follows, so text after it would pass unseen and be carried into the FHIR export."""
+    if not _ARMOR.fullmatch(value):
+        raise PydanticCustomError("TX108", "must be the armored SSH signature `ssh-keygen -Y sign` writes, and "
+                                           "nothing else: a BEGIN SSH SIGNATURE line, lines of base64, an END SSH "
+                                           "SIGNATURE line")
+    return value
+
+
+ArmoredSignature = Annotated[str, Field(max_length=10_000), AfterValidator(_armored)]
+
+
+class Unsigned(BaseModel):
+    """What a signature says, before it is signed: every field of a record but the signature itself."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     role: Role
-    name: Annotated[str, Field(min_length=1, max_length=200)]  # as printed on the chart
+    chart: Id  # the plan's client.id: a record copied to another client's plan names the wrong chart
+    name: SignerName  # as printed on the chart
     signer: Principal  # the key's principal: the signer's own, or for a client or guardian the witness's
     signed: Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")]  # UTC, to the second
     digest: Annotated[str, Field(pattern=r"^sha256:[0-9a-f]{64}$")]
     method: Method | None = None  # how a client or guardian signed
-    signature: Annotated[str, Field(min_length=1, max_length=10_000)]
 
     def payload(self) -> bytes:
         """The bytes the SSH signature covers: every field but the signature, in a fixed form."""
         fields = self.model_dump(mode="json", exclude={"signature"}, exclude_none=True)
         return PAYLOAD_HEADER + json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+class Record(Unsigned):
+    """One signature, or one witnessed signature, as the sidecar holds it."""
+
+    signature: ArmoredSignature
 
     @property
     def day(self) -> str:

@@ -23,7 +23,8 @@ from pathlib import Path
 
 from ..errors import EXIT_ERRORS, EXIT_USAGE, TxplanError
 
-__all__ = ["NAMESPACE", "SigningError", "SshKeygenMissing", "key_from_git", "sign", "verify"]
+__all__ = ["NAMESPACE", "SigningError", "SshKeygenMissing", "installed", "key_from_git", "require_ssh_keygen", "sign",
+           "verify"]
 
 NAMESPACE = "txplan"
 TIMEOUT_SECONDS = 60
@@ -39,7 +40,14 @@ class SigningError(TxplanError):
     exit_code = EXIT_ERRORS
 
 
-def _ssh_keygen() -> str:
+def installed() -> bool:
+    """Whether ssh-keygen can be run: without it ``check`` reports the records unverified (TX705) rather than
+    stopping, while ``sign``, which cannot do its work, refuses (``require_ssh_keygen``)."""
+    return shutil.which("ssh-keygen") is not None
+
+
+def require_ssh_keygen() -> str:
+    """ssh-keygen's path, or ``SshKeygenMissing`` (exit 2) saying how to install it."""
     found = shutil.which("ssh-keygen")
     if found is None:
         raise SshKeygenMissing(f"sign: ssh-keygen is not installed; {INSTALL_HINT}")
@@ -76,11 +84,11 @@ def sign(payload: bytes, key: str) -> str:
         if not path.is_file():
             raise SigningError(f"sign: no key file at {path}; give --key or set git's user.signingkey")
         try:
-            done = subprocess.run([_ssh_keygen(), "-Y", "sign", "-n", NAMESPACE, "-f", str(path)], input=payload,
+            done = subprocess.run([require_ssh_keygen(), "-Y", "sign", "-n", NAMESPACE, "-f", str(path)], input=payload,
                                   capture_output=True, timeout=TIMEOUT_SECONDS, check=False)
         except (OSError, subprocess.SubprocessError) as exc:
             raise SigningError(f"sign: ssh-keygen did not run ({type(exc).__name__})") from None
-    signature = done.stdout.decode("ascii", "replace")
+    signature = done.stdout.decode("ascii", "replace").replace("\r\n", "\n")  # as the sidecar's YAML will hold it
     if done.returncode != 0 or "BEGIN SSH SIGNATURE" not in signature:
         raise SigningError("sign: ssh-keygen could not sign with that key (a passphrase it was not given, a key "
                            "the agent does not hold, or not an SSH private key)")
@@ -95,7 +103,7 @@ def verify(payload: bytes, signature: str, principal: str, allowed_signers: Path
         signature_file = Path(folder) / "signature"
         signature_file.write_text(signature, encoding="ascii", errors="replace")
         try:
-            done = subprocess.run([_ssh_keygen(), "-Y", "verify", "-n", NAMESPACE, "-f", str(allowed_signers),
+            done = subprocess.run([require_ssh_keygen(), "-Y", "verify", "-n", NAMESPACE, "-f", str(allowed_signers),
                                    "-I", principal, "-s", str(signature_file)], input=payload, capture_output=True,
                                   timeout=TIMEOUT_SECONDS, check=False)
         except (OSError, subprocess.SubprocessError):

@@ -4,13 +4,19 @@ For each record beside the plan:
 
 - the signature must verify with ``ssh-keygen -Y verify`` for the record's
   signer in the clinic's allowed-signers file (TX702, an error);
-- the signer must be the person the role names: the plan's clinician or
-  supervisor, mapped to a principal by the policy's ``[tool.txplan.signers]``
-  table; a client's or guardian's record must be witnessed by the plan's
-  clinician or supervisor (TX703, an error);
+- the record must name this plan's chart (its ``client.id``), so one copied
+  from another client's sidecar is refused; the signer must be the person the
+  role names: the plan's clinician or supervisor, mapped to a principal by the
+  policy's ``[tool.txplan.signers]`` table, or the client as the plan names
+  them; a client's or guardian's record must be witnessed by the plan's
+  clinician or supervisor, and a guardian's is only for a plan that needs one
+  (TX703, an error);
 - the content digest must be the plan's as it is now; otherwise the plan
   changed after that person signed (TX701, a warning, so charts still build,
   and the chart shows the signature as given to an earlier version).
+
+Without ssh-keygen no record can be verified: each sidecar gets one warning
+(TX705) at its first record, and the chart shows none of its signatures.
 
 Once a clinic signs electronically (it has an allowed-signers file), an active
 plan missing a signature the policy requires (``signatures_required``, plus the
@@ -32,11 +38,13 @@ from ..instruments import age_on
 from ..model import Plan
 from ..policy import Policy
 from .records import Record, Role, SignedRecord, content_digest
-from .ssh import verify
+from .ssh import installed, verify
 
-__all__ = ["ADULT_AGE", "Signature", "expected_signers", "required_roles", "signature_states"]
+__all__ = ["ADULT_AGE", "NO_GUARDIAN", "Signature", "expected_signers", "required_roles", "signature_states"]
 
 ADULT_AGE = 18
+NO_GUARDIAN = ("the client is 18 or older on the plan's effective date and the policy's `signatures_required` does "
+               "not name guardian")
 
 
 def required_roles(plan: Plan, policy: Policy) -> tuple[Role, ...]:
@@ -52,12 +60,14 @@ def required_roles(plan: Plan, policy: Policy) -> tuple[Role, ...]:
 
 
 def expected_signers(plan: Plan, policy: Policy) -> dict[Role, tuple[str | None, str | None]]:
-    """For each role the plan has a person for: their name as the plan writes it, and their key's principal."""
+    """For each role the plan has a person for: their name as the plan writes it, and their key's principal. A
+    guardian only when one is needed (``required_roles``); the plan does not name them, their record does."""
     people: dict[Role, tuple[str | None, str | None]] = {
         Role.CLINICIAN: (plan.clinician.name, policy.signers.get(plan.clinician.name)),
         Role.CLIENT: (plan.client.name, None),
-        Role.GUARDIAN: (None, None),  # the plan does not name the guardian; the record does
     }
+    if Role.GUARDIAN in required_roles(plan, policy):
+        people[Role.GUARDIAN] = (None, None)
     if plan.clinician.supervisor:
         people[Role.SUPERVISOR] = (plan.clinician.supervisor, policy.signers.get(plan.clinician.supervisor))
     return people
@@ -65,7 +75,7 @@ def expected_signers(plan: Plan, policy: Policy) -> dict[Role, tuple[str | None,
 
 @dataclass(frozen=True)
 class Signature:
-    """One role's signature as the chart shows it: ``record`` is None for a line to sign by hand."""
+    """One person's signature as the chart shows it: ``record`` is None for a line to sign by hand."""
 
     role: Role
     name: str
@@ -74,55 +84,98 @@ class Signature:
     current: bool = True  # False: given to an earlier version of the plan
 
 
+@dataclass(frozen=True)
+class _Expected:
+    """What the records of one plan must agree with."""
+
+    chart: str  # the plan's client.id
+    people: dict[Role, tuple[str | None, str | None]]
+    staff: dict[str, str]  # principal -> name, of the plan's clinician and supervisor: who may witness
+
+
 def signature_states(plan: Plan, text: str, records: Sequence[SignedRecord], policy: Policy, root: Path,
                      plan_path: str, sidecar_display: str) -> tuple[list[Signature], list[Diagnostic]]:
     """What each record proves, and each required signature's state; diagnostics at the records (and the plan)."""
-    digest = content_digest(text)
     people = expected_signers(plan, policy)
     staff = {principal: name for role in (Role.CLINICIAN, Role.SUPERVISOR)
              for name, principal in [people.get(role, (None, None))] if principal is not None and name is not None}
-    found: list[Diagnostic] = []
-    valid: dict[Role, Signature] = {}
-    for signed in records:
-        problem = _problem(signed.record, people, staff, root / policy.allowed_signers)
-        if problem is not None:
-            found.append(make(sidecar_display, signed.position, *problem))
-            continue
-        record = signed.record
-        current = record.digest == digest
-        if not current:
-            found.append(make(sidecar_display, signed.position, "TX701",
-                              f"the plan changed after the {record.role.value} signed it on {record.day}; sign again"))
-        witness = staff.get(record.signer) if record.role.witnessed else None
-        valid[record.role] = Signature(record.role, record.name, record, witness, current)
+    chosen, unverified, found = _proven(records, _Expected(plan.client.id, people, staff), content_digest(text),
+                                        root / policy.allowed_signers, sidecar_display)
+    valid = [Signature(s.record.role, s.record.name, s.record,
+                       staff.get(s.record.signer) if s.record.role.witnessed else None, current)
+             for s, current in chosen.values()]
     shown: list[Signature] = []
     signing = (root / policy.allowed_signers).is_file()  # the clinic signs electronically; without it, by hand
     for role in required_roles(plan, policy) if plan.status != "draft" else ():
-        signature = valid.get(role) or Signature(role, people.get(role, (None, None))[0] or "")
-        shown.append(signature)
-        if signing and plan.status == "active" and signature.record is None:  # an outdated one is a TX701
+        theirs = [s for s in valid if s.role is role] or [Signature(role, people.get(role, (None, None))[0] or "")]
+        shown += theirs
+        if signing and plan.status == "active" and theirs[0].record is None and role not in unverified:
             found.append(make(plan_path, (1, 1), "TX704", f"the plan has no current {role.value} signature; "
                                                           f"sign it with `txplan sign {plan_path} --role {role.value}`"))
-    shown += [s for role, s in valid.items() if s not in shown]
+    shown += [s for s in valid if s not in shown]
     return shown, found
 
 
-def _problem(record: Record, people: dict[Role, tuple[str | None, str | None]], staff: dict[str, str],
-             allowed_signers: Path) -> tuple[str, str] | None:
-    """The code and message of what is wrong with a record, or None when it proves what it says."""
-    if record.role not in people:
-        return "TX703", f"a {record.role.value} signed, but the plan names no {record.role.value}"
-    name, principal = people[record.role]
+_Chosen = dict[tuple[Role, str], tuple[SignedRecord, bool]]  # per person: their record, and whether it is current
+
+
+def _proven(records: Sequence[SignedRecord], expected: _Expected, digest: str, allowed_signers: Path,
+            sidecar_display: str) -> tuple[_Chosen, set[Role], list[Diagnostic]]:
+    """The records that prove a signature, one per person; the roles whose records could not be verified (no
+    ssh-keygen); and the findings at the records."""
+    found: list[Diagnostic] = []
+    chosen: _Chosen = {}
+    unverified: set[Role] = set()
+    checkable = installed() if records else True
+    for signed in records:
+        record = signed.record
+        problem = _mismatch(record, expected)
+        if problem is None and checkable and not verify(record.payload(), record.signature, record.signer,
+                                                        allowed_signers):
+            problem = "TX702", (f"the {record.role.value}'s signature does not verify against the allowed-signers "
+                                f"file; the record was altered, or its key is not allowed for its signer")
+        if problem is not None:
+            found.append(make(sidecar_display, signed.position, *problem))
+        elif not checkable:
+            unverified.add(record.role)
+        else:
+            _choose(chosen, signed, record.digest == digest)
+    if not checkable:
+        found.append(make(sidecar_display, records[0].position, "TX705",
+                          "signatures not verified: ssh-keygen is not installed; the chart shows none of them"))
+    found += [make(sidecar_display, signed.position, "TX701", f"the plan changed after the {signed.record.role.value} "
+                                                             f"signed it on {signed.record.day}; sign again")
+              for signed, current in chosen.values() if not current]
+    return chosen, unverified, found
+
+
+def _choose(chosen: _Chosen, signed: SignedRecord, current: bool) -> None:
+    """Keep one record per person (role and name: guardians are told apart by name). ``sign`` replaces a person's
+    record, but a merge of two branches can leave two: the one for this version wins, then the later one."""
+    key = (signed.record.role, signed.record.name)
+    earlier = chosen.get(key)
+    if earlier is None or (current, signed.record.signed) >= (earlier[1], earlier[0].record.signed):
+        chosen[key] = (signed, current)
+
+
+def _mismatch(record: Record, expected: _Expected) -> tuple[str, str] | None:
+    """TX703 and what is wrong when a record is not from the person its role names on this plan, else None."""
+    role = record.role.value
+    if record.chart != expected.chart:
+        return "TX703", (f"the {role}'s record is for another chart: its `chart` is not this plan's `client.id` "
+                         f"(a record copied from another plan's signatures)")
+    if record.role not in expected.people:
+        return "TX703", f"a {role} signed, but " + (NO_GUARDIAN if record.role is Role.GUARDIAN
+                                                    else f"the plan names no {role}")
+    name, principal = expected.people[record.role]
     if record.role.witnessed:
-        if record.signer not in staff:
-            return "TX703", (f"the {record.role.value}'s signature was witnessed with a key that is not the plan's "
-                             f"clinician's or supervisor's")
+        if name is not None and record.name != name:
+            return "TX703", f"the {role}'s record names someone other than the plan's {role}"
+        if record.signer not in expected.staff:
+            return "TX703", (f"the {role}'s signature was witnessed with a key that is not the plan's clinician's or "
+                             f"supervisor's")
         if record.method is None:
-            return "TX703", f"the {record.role.value}'s record does not say how the signature was given (`method`)"
+            return "TX703", f"the {role}'s record does not say how the signature was given (`method`)"
     elif record.signer != principal or record.name != name:
-        return "TX703", (f"the {record.role.value}'s signature is not from the plan's {record.role.value} as "
-                         f"[tool.txplan.signers] maps them")
-    if not verify(record.payload(), record.signature, record.signer, allowed_signers):
-        return "TX702", (f"the {record.role.value}'s signature does not verify against the allowed-signers file; "
-                         f"the record was altered, or its key is not allowed for its signer")
+        return "TX703", f"the {role}'s signature is not from the plan's {role} as [tool.txplan.signers] maps them"
     return None
