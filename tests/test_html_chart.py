@@ -127,8 +127,26 @@ def test_markup_in_a_plan_is_text_and_links_keep_only_safe_targets(tmp_path: Pat
     assert '<a href="https://empty.example/" rel="noreferrer noopener">https://empty.example/</a>' in text
 
 
+@pytest.mark.parametrize("width", [375, 320])
+def test_every_chart_fits_a_phone_without_scrolling_sideways(browser: Browser, example_html: Path, width: int) -> None:
+    """Staff read charts on phones: at 375 px (most phones) and 320 px (the narrowest still sold) every table fits
+    the window. At 375 px no word is broken inside: the tables only get tighter; below 22rem a cell's words may
+    break anywhere rather than push the page sideways."""
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    page = context.new_page()
+    whole_words = "() => [...document.querySelectorAll('th')].every(th => { const r = document.createRange(); " \
+                  "r.selectNodeContents(th); return th.textContent.includes(' ') || r.getClientRects().length === 1; })"
+    for name in EXAMPLES:
+        page.goto((example_html / f"{name}.html").as_uri())
+        assert page.evaluate("document.documentElement.scrollWidth") == width, name
+        if width == 375:
+            assert page.evaluate(whole_words), name  # a one-word header ("Baseline") on one line
+    context.close()
+
+
 def test_long_words_and_empty_links_keep_the_page_readable(browser: Browser, tmp_path: Path) -> None:
-    """A web address as a measure, a long unbroken word and a link with no text: the page keeps the window's width,
+    """A web address as a measure and in a narrative table, a long unbroken word and a link with no text: the page
+    keeps the window's width,
     the narrow columns keep their words whole, and axe still finds nothing (an empty link has no accessible name)."""
     root = tmp_path / "clinic"
     shutil.copytree(REPO / "templates", root / "templates")
@@ -138,7 +156,9 @@ def test_long_words_and_empty_links_keep_the_page_readable(browser: Browser, tmp
     plan = plan.replace("measure: Weekly activity schedule with completion ticks, reviewed at the start of each session",
                         f"measure: {address}", 1)
     assert address in plan
-    (root / "plans" / "a.md").write_text(plan + "\n" + "x" * 600 + " [](https://empty.example/)\n", encoding="utf-8")
+    narrative_table = f"\n| Measure | Kept by |\n|---|---|\n| {address.replace('measures', 'log')} | client |\n"
+    (root / "plans" / "a.md").write_text(plan + "\n" + "x" * 600 + " [](https://empty.example/)\n" + narrative_table,
+                                         encoding="utf-8")
     (root / "pyproject.toml").write_text("[tool.txplan]\n", encoding="utf-8")
     assert not build_charts(root, outputs={Output.HTML}, jobs=1).has_errors
     context = browser.new_context(viewport={"width": 800, "height": 900}, bypass_csp=True)

@@ -83,7 +83,7 @@ caption { text-align: left; font-weight: bold; padding: 0.2rem 0; }
 .long-words { overflow-wrap: anywhere; }
 figure.graph { margin: 1rem 0; }
 figure.graph svg { width: 100%; height: auto; max-width: 40rem; }
-figure.graph table { width: auto; min-width: 18rem; }
+figure.graph table { width: auto; min-width: min(18rem, 100%); }
 .signature { display: grid; grid-template-columns: 3fr 1fr; gap: 0 2rem; margin-top: 2.2rem; }
 .signature .line { border-bottom: 1px solid var(--text); height: 1.5rem; }
 .signature .caption { font-size: 0.875rem; color: var(--muted); }
@@ -92,6 +92,15 @@ a { color: #1f5c99; }
 pre, code { font-family: "Liberation Mono", "Courier New", monospace; font-size: 0.9em; }
 pre { white-space: pre-wrap; background: #f6f8fa; padding: 0.5rem; }
 blockquote { margin: 0.5rem 0; padding-left: 0.8rem; border-left: 3px solid var(--rule); color: var(--muted); }
+@media (max-width: 40rem) {
+  main { padding: 0.75rem 0.75rem 1.5rem; }
+  .furniture { padding: 0.5rem 0.75rem; }
+  table { font-size: 0.85rem; }
+  th, td { padding: 0.2rem 0.3rem; }
+}
+@media (max-width: 22rem) {
+  th, td { overflow-wrap: anywhere; }
+}
 @media print {
   body { font-size: 10.5pt; }
   main { max-width: none; padding: 0; }
@@ -265,8 +274,18 @@ def _link_open(renderer: Any, tokens: Sequence[Token], index: int, options: Any,
     return f'<a href="{escapeHtml(str(tokens[index].attrGet("href")))}" rel="noreferrer noopener">'
 
 
+def _cell_open(renderer: Any, tokens: Sequence[Token], index: int, options: Any, env: Any) -> str:
+    """A narrative table's cell holding a very long word may break it anywhere, as the chart's own cells do."""
+    following = tokens[index + 1] if index + 1 < len(tokens) else None
+    if following is not None and following.type == "inline" and _has_long_word(following.content):
+        tokens[index].attrJoin("class", "long-words")
+    return str(renderer.renderToken(tokens, index, options, env))
+
+
 _MARKDOWN = MarkdownIt("commonmark", {"html": False})
 _MARKDOWN.add_render_rule("link_open", _link_open)
+_MARKDOWN.add_render_rule("td_open", _cell_open)
+_MARKDOWN.add_render_rule("th_open", _cell_open)
 
 
 def render_markdown(source: str, top_heading: int) -> str:
