@@ -24,7 +24,7 @@ def docx(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 def charts(root: Path) -> dict[str, bytes]:
     folder = root / "build" / "docx"
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*.docx"))}
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*.docx")) if p.is_file()}
 
 
 @pytest.fixture
@@ -218,3 +218,26 @@ def test_hidden_files_in_plans_are_not_plans(built: Path) -> None:
     (built / "plans" / ".drafts").mkdir()
     (built / "plans" / ".drafts" / "x.md").write_text("not a plan", encoding="utf-8")
     assert not build_charts(built, jobs=1).has_errors
+
+
+@pytest.mark.parametrize("suffix", [".docx", ".json"])
+def test_a_folder_named_like_another_plans_chart_is_tx014_and_that_chart_is_kept(built: Path, suffix: str) -> None:
+    """plans/c-00001.md makes build/docx/c-00001.docx (and build/fhir/c-00001.json): a folder plans/c-00001.docx/
+    would need a folder where that chart is a file. Its plans are refused, by check too; once the other plan is
+    deleted they get their charts in the same build that removes its chart."""
+    folder = built / "plans" / f"c-00001{suffix}"
+    folder.mkdir()
+    (folder / "follow-up.md").write_bytes((built / "plans" / "c-00002.md").read_bytes())
+    before = charts(built)["c-00001.docx"]
+    done = docx(built)
+    assert done.returncode == 1
+    assert (f"plans/c-00001{suffix}/follow-up.md:1:1: error TX014 its folder is named like the chart of "
+            "plans/c-00001.md, so it can get no chart; rename the folder") in done.stderr
+    assert "TX601" not in done.stderr and charts(built)["c-00001.docx"] == before
+    checked = subprocess.run([sys.executable, str(REPO / "build.py"), "check"], cwd=built, capture_output=True,
+                             text=True, timeout=300, check=False)
+    assert f"plans/c-00001{suffix}/follow-up.md:1:1: error TX014" in checked.stderr
+    (built / "plans" / "c-00001.md").unlink()
+    done = docx(built)
+    assert done.returncode == 0, done.stderr
+    assert f"c-00001{suffix}/follow-up.docx" in charts(built) and "c-00001.docx" not in charts(built)

@@ -18,7 +18,17 @@ from pydantic.fields import FieldInfo
 
 from .diagnostics import Diagnostic, make
 from .frontmatter import Document, KeyPath, Pos, load_document
-from .layout import INTERVENTIONS, PLAN_SUFFIX, PLANS, PlanOutsideClinic, PlansUnreadable, discover_plans, plan_path, under_plans
+from .layout import (
+    INTERVENTIONS,
+    PLAN_SUFFIX,
+    PLANS,
+    PlanOutsideClinic,
+    PlansUnreadable,
+    chart_folder_clash,
+    discover_plans,
+    plan_path,
+    under_plans,
+)
 from .model import Plan
 from .phi import scan_identifiers
 from .policy import Policy, load_policy
@@ -198,6 +208,10 @@ def check_plan(source: Path, path: str, policy: Policy, library: Library, today:
     """Check one plan: load, validate, rules, template items and, with the clinic's ``root`` (where the
     allowed-signers file is), its signatures; then its placeholders (see ``skeleton``)."""
     checked = _checked(source, path, policy, library, today, root)
+    clash = chart_folder_clash(root, path) if root is not None else None
+    if clash is not None:
+        checked.diagnostics.append(make(path, (1, 1), "TX014", f"its folder is named like the chart of {clash}, so "
+                                                              "it can get no chart; rename the folder"))
     if checked.document is not None:
         found, checked.unfilled = placeholder_findings(checked.document)
         if found:  # each unfilled value is reported once, as the placeholder it is

@@ -136,6 +136,14 @@ _TABLE: tuple[Code, ...] = (
            "plans were deleted.",
            "plans/archive/ readable only by another user; plans/team-b linking to an unmounted share.",
            "Give the clinic's users read access to the folder, mount the volume, or remove the link."),
+    _error("TX014", "plan folder named like another plan's chart",
+           "A plan's outputs are named by its path under plans/: plans/a.md makes build/docx/a.docx, "
+           "build/html/a.html, build/pdf/a.pdf and build/fhir/a.json. A sub-folder named like one of "
+           "them (plans/a.docx/, plans/a.json/) beside that plan would need a folder where the other "
+           "plan's chart is a file, so the plans in it can get no chart. They are refused, and the "
+           "plan that owns the name keeps its chart.",
+           "plans/c-0042.md and plans/c-0042.docx/follow-up.md.",
+           "Rename the sub-folder (plans/c-0042-follow-up/), or move its plans elsewhere under plans/."),
     # -- the shape of the data -----------------------------------------------
     _error("TX101", "required field is missing",
            "The format requires this field.",

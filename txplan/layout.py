@@ -44,6 +44,7 @@ __all__ = [
     "PlanDiscovery",
     "PlanOutsideClinic",
     "PlansUnreadable",
+    "chart_folder_clash",
     "discover_plans",
     "find_root",
     "is_clinic",
@@ -183,6 +184,19 @@ def plan_name(plan: str) -> str:
         return path.relative_to(PLANS).with_suffix("").as_posix()
     except ValueError:
         return path.stem
+
+
+def chart_folder_clash(root: Path, plan: str) -> str | None:
+    """The plan whose outputs are files where ``plan``'s outputs need a folder, if there is one.
+
+    ``plans/a.md`` makes ``build/docx/a.docx``, so the chart of ``plans/a.docx/b.md`` (``build/docx/a.docx/b.docx``)
+    could never be written beside it: a sub-folder must not be named like another plan's output.
+    """
+    suffixes = {where.suffix for where in OUTPUTS.values()}
+    for folder in PurePosixPath(plan_name(plan)).parents:
+        if folder.suffix in suffixes and (root / PLANS / folder.with_suffix(PLAN_SUFFIX)).is_file():
+            return (PLANS / folder.with_suffix(PLAN_SUFFIX)).as_posix()
+    return None
 
 
 def output_path(root: Path, kind: Output, plan: str) -> Path:

@@ -41,7 +41,17 @@ from ..check import check_plan as run_checks
 from ..diagnostics import JUDGED_AGAINST_TODAY, Diagnostic, make
 from ..frontmatter import read_bounded
 from ..history import ChangeSet, changes_since_last_review, plan_revisions
-from ..layout import BUILD, OUTPUTS, REFERENCE_DOCX, STATE_FILE, Output, discover_plans, output_path, plan_path
+from ..layout import (
+    BUILD,
+    OUTPUTS,
+    REFERENCE_DOCX,
+    STATE_FILE,
+    Output,
+    chart_folder_clash,
+    discover_plans,
+    output_path,
+    plan_path,
+)
 from ..policy import Policy, load_policy
 from ..rules import objective_texts
 from ..signatures.records import SIDECAR_SUFFIX, sidecar_path
@@ -202,16 +212,16 @@ def build_charts(root: Path, plans: Sequence[Path] | None = None, *, outputs: Co
             project_diagnostics += discovery.problems
             named = [display_path(source, root) for source in discovery.paths]
         assert named is not None
+        kept = state.plans  # plans not looked at this time keep their entries
+        removed: list[ChartOutcome] = []
+        if discovery is not None and discovery.complete:  # first, so a plan may take over a deleted plan's name
+            removed, kept = _remove_orphans(root, state, set(named)), {}
         results = _bring_up_to_date(inputs, state, named, kinds, jobs, progress, project_diagnostics)
         if Output.PDF in kinds:
             _convert_pdfs(root, results, jobs)
         _settle_states(root, results, kinds)
-        outcomes = [ChartOutcome(path, chart_path(root, path, kind), result.states[kind], kind)
-                    for path, result in results.items() for kind in kinds]
-        kept = state.plans  # plans not looked at this time keep their entries
-        if discovery is not None and discovery.complete:
-            outcomes += _remove_orphans(root, state, set(results))
-            kept = {}
+        outcomes = removed + [ChartOutcome(path, chart_path(root, path, kind), result.states[kind], kind)
+                              for path, result in results.items() for kind in kinds]
         new_state = BuildState({**kept, **{p: r.entry for p, r in results.items()}})
         _save_state(root, new_state, {kind for r in results.values() for kind, s in r.states.items()
                                       if s is ChartState.WRITTEN})
@@ -238,7 +248,8 @@ def _bring_up_to_date(inputs: Inputs, state: BuildState, paths: Sequence[str], k
     results: dict[str, JobResult] = {}
     for path in paths:
         source = root / path
-        plan_hash = digest(file_digest(source), file_digest(sidecar_path(source)), inputs.revisions.get(path, ""))
+        plan_hash = digest(file_digest(source), file_digest(sidecar_path(source)), inputs.revisions.get(path, ""),
+                           chart_folder_clash(root, path) or "")  # TX014 comes and goes with another plan
         cached = state.plans.get(path)
         reusable = cached is not None and cached.key == inputs.key(plan_hash, cached.uses) and _still_true(cached)
         current = _ours(root, path, cached.outputs) if cached is not None and reusable else {}
