@@ -8,7 +8,9 @@ import re
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -147,6 +149,32 @@ def test_a_signer_removed_from_the_allowed_signers_no_longer_verifies(signed_cli
     allowed.write_text("".join(line + "\n" for line in allowed.read_text().splitlines() if SUPERVISOR_ID not in line))
     supervisor = record_positions(root)[1]
     assert findings(root) == [(PLAN, "TX704", 1, 1), (f"{PLAN}.signatures", "TX702", *supervisor)]
+
+
+def ssh_time(moment: datetime) -> str:
+    return moment.strftime("%Y%m%d%H%M%SZ")
+
+
+def test_a_key_is_judged_at_the_time_it_signed_as_git_judges_ssh_signed_commits(
+        signed_clinic: tuple[Path, dict[str, Path]]) -> None:
+    """A clinic that gives keys an end (valid-before) keeps the signatures made before it; a key that had ended
+    when the record says it signed proves nothing, and cannot sign any more."""
+    root, keys = signed_clinic
+    allowed = root / "signers" / "allowed_signers"
+    listed = allowed.read_text(encoding="utf-8")
+
+    def supervisor_valid_before(moment: datetime) -> None:
+        allowed.write_text(listed.replace(f"{SUPERVISOR_ID} ", f'{SUPERVISOR_ID} valid-before="{ssh_time(moment)}" '),
+                           encoding="utf-8")
+
+    supervisor_valid_before(datetime.now(UTC) + timedelta(seconds=3))
+    sign_all(root, keys)
+    time.sleep(4)  # the supervisor's key has ended since it signed
+    assert findings(root) == []
+    supervisor_valid_before(datetime.now(UTC) - timedelta(days=1))  # it had ended before it signed
+    assert findings(root) == [(PLAN, "TX704", 1, 1), (f"{PLAN}.signatures", "TX702", *record_positions(root)[1])]
+    refused = sign(root, keys["supervisor"], "supervisor")
+    assert refused.returncode != 0 and "nothing was signed" in refused.stderr
 
 
 def test_a_key_of_another_person_is_refused_and_nothing_is_written(signed_clinic: tuple[Path, dict[str, Path]]) -> None:

@@ -486,7 +486,8 @@ _TABLE: tuple[Code, ...] = (
              "Review the change with the signer, then `txplan sign PLAN --role ROLE` again."),
     _error("TX702", "signature does not verify",
            "`ssh-keygen -Y verify` refused the signature against the clinic's allowed-signers file: the record "
-           "was edited after signing, or the key that signed is not (or no longer) allowed for its signer.",
+           "was edited after signing, the key that signed is not (or no longer) allowed for its signer, or "
+           "its `valid-before`/`valid-after` did not cover the time the record says it signed.",
            "A record whose date was changed by hand, or a signer removed from signers/allowed_signers.",
            "Do not edit signature records; sign again with a key the allowed-signers file lists."),
     _error("TX703", "signature is not from the person the role names",

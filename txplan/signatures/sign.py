@@ -79,7 +79,7 @@ def sign_plan(root: Path, plan_path: str, role: Role, *, key: str | None = None,
                           "digest": content_digest(text),
                           "method": method if role.witnessed else None})
     record = _signed(unsigned, key)
-    if not verify(record.payload(), record.signature, principal, root / policy.allowed_signers):
+    if not verify(record.payload(), record.signature, principal, root / policy.allowed_signers, record.time):
         raise SignRefused(f"sign: that key is not in {policy.allowed_signers} for {principal}; "
                           "nothing was signed")
     _add_record(root, plan_path, record, on_wait)

@@ -19,6 +19,7 @@ import subprocess
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 from ..errors import EXIT_ERRORS, EXIT_USAGE, TxplanError
@@ -95,8 +96,14 @@ def sign(payload: bytes, key: str) -> str:
     return signature
 
 
-def verify(payload: bytes, signature: str, principal: str, allowed_signers: Path) -> bool:
-    """Whether ``signature`` over ``payload`` was made by a key the allowed-signers file lists for ``principal``."""
+def verify(payload: bytes, signature: str, principal: str, allowed_signers: Path, at: datetime) -> bool:
+    """Whether ``signature`` over ``payload`` was made by a key the allowed-signers file lists for ``principal``,
+    valid at ``at`` (UTC).
+
+    ``at`` is when the record says it was signed, a time the signature itself covers, so a key whose
+    ``valid-before`` has passed since still proves what it signed while it was valid, as git checks SSH-signed
+    commits at their own date. A time after now is checked as now, so a key not valid yet proves nothing.
+    """
     if not allowed_signers.is_file():
         return False
     with tempfile.TemporaryDirectory(prefix="txplan-verify-") as folder:
@@ -104,8 +111,15 @@ def verify(payload: bytes, signature: str, principal: str, allowed_signers: Path
         signature_file.write_text(signature, encoding="ascii", errors="replace")
         try:
             done = subprocess.run([require_ssh_keygen(), "-Y", "verify", "-n", NAMESPACE, "-f", str(allowed_signers),
-                                   "-I", principal, "-s", str(signature_file)], input=payload, capture_output=True,
+                                   "-I", principal, "-s", str(signature_file), "-O", f"verify-time={_ssh_time(at)}"],
+                                  input=payload, capture_output=True,
                                   timeout=TIMEOUT_SECONDS, check=False)
         except (OSError, subprocess.SubprocessError):
             return False
     return done.returncode == 0
+
+
+def _ssh_time(at: datetime) -> str:
+    """``at`` (UTC, naive) or now, whichever is earlier, as ssh-keygen's verify-time takes it."""
+    now = datetime.now(UTC).replace(tzinfo=None)
+    return min(at, now).strftime("%Y%m%d%H%M%SZ")

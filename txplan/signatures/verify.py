@@ -131,7 +131,7 @@ def _proven(records: Sequence[SignedRecord], expected: _Expected, digest: str, a
         record = signed.record
         problem = _mismatch(record, expected)
         if problem is None and checkable and not verify(record.payload(), record.signature, record.signer,
-                                                        allowed_signers):
+                                                        allowed_signers, record.time):
             problem = "TX702", (f"the {record.role.value}'s signature does not verify against the allowed-signers "
                                 f"file; the record was altered, or its key is not allowed for its signer")
         if problem is not None:
