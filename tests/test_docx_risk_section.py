@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from conftest import edit
-from docx_helpers import LOW_RISK_PLAN, PLAN, POLICY, paragraph_texts, render_plan
+from docx_helpers import LOW_RISK_PLAN, PLAN, POLICY, paragraph_texts, render_plan, table_rows
 
 from txplan.elements import ELEMENTS_BY_KEY
 
@@ -42,3 +42,12 @@ def test_the_crisis_lines_are_printed_even_when_no_safety_plan_is_indicated(tmp_
 def test_the_clinics_own_crisis_lines_replace_the_default(tmp_path: Path) -> None:
     found = risk_section(render_plan(tmp_path, LOW_RISK_PLAN, POLICY + COUNTY))
     assert found[-1] == "Crisis lines, at any hour: County crisis line: 555-0199; 988 Lifeline: 988"
+
+
+def test_a_phone_written_bare_is_printed_as_written_with_its_leading_zero_or_plus(tmp_path: Path) -> None:
+    """YAML reads `07700900123` and `+442079460000` as numbers; the safety plan must not drop their first digit."""
+    text = edit(PLAN, ("{ name: Maya Rivera, phone: 555-0142 }", "{ name: Maya Rivera, phone: 07700900123 }"),
+                ('phone: "988" }', 'phone: "988" }\n      - { name: Out-of-hours team, phone: +442079460000 }'))
+    cells = [cell for table in table_rows(render_plan(tmp_path, text)) for row in table for cell in row]
+    assert any("Maya Rivera: 07700900123" in cell for cell in cells)
+    assert any("Out-of-hours team: +442079460000" in cell for cell in cells)

@@ -54,6 +54,7 @@ __all__ = [
     "KeyPath",
     "Pos",
     "Positions",
+    "WrittenInt",
     "forbidden_character",
     "is_field_name",
     "load_document",
@@ -389,9 +390,28 @@ def _scalar(event: ScalarEvent) -> Any:
     if construct is None:
         return event.value
     try:
-        return construct(ScalarNode(tag, event.value, event.start_mark, event.end_mark))
+        value = construct(ScalarNode(tag, event.value, event.start_mark, event.end_mark))
     except (ValueError, OverflowError):  # e.g. an integer of more than 4,300 digits: keep it as text
         return event.value
+    if type(value) is int and str(value) != event.value:
+        return WrittenInt.of(value, event.value)
+    return value
+
+
+class WrittenInt(int):
+    """An integer YAML read from text that says more than the number: ``07700900123``, ``+442079460000``.
+
+    A phone number written bare is such an integer; the field that holds phones reads ``written`` back, so the
+    leading zero or plus the clinician typed is what the chart prints. Everywhere else it is the number.
+    """
+
+    written: str
+
+    @classmethod
+    def of(cls, value: int, written: str) -> WrittenInt:
+        number = cls(value)
+        number.written = written
+        return number
 
 
 class _Frame:

@@ -112,6 +112,8 @@ def _number(value: Any) -> Any:
     """A score: a finite int or float within +-MAX_SCORE (not true/false, not text)."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise PydanticCustomError("TX103", "must be a number")
+    if isinstance(value, int):
+        value = int(value)  # a score written `07` is the number 7 (see frontmatter.WrittenInt)
     if isinstance(value, float) and not math.isfinite(value):
         raise PydanticCustomError("TX103", "must be a finite number")
     if abs(value) > MAX_SCORE:
@@ -126,8 +128,11 @@ Score = Annotated[int | float, BeforeValidator(_number)]
 
 
 def _number_as_text(value: Any) -> Any:
-    """Phone numbers such as ``988`` are written bare in YAML; read them as text."""
-    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+    """Phone numbers such as ``988`` or ``07700900123`` are written bare in YAML; read them as the text written
+    (``frontmatter.WrittenInt``), leading zero and plus included."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(getattr(value, "written", value))
+    return value
 
 
 Phone = Annotated[str, BeforeValidator(_number_as_text, json_schema_input_type=str | int), Field(min_length=1)]
