@@ -492,3 +492,22 @@ def test_a_temporary_file_left_by_an_interrupted_sign_is_removed_by_the_next(
     (root / "plans" / ".plan.md.signatures.0123456789ab.tmp").write_text("half a record\n", encoding="utf-8")
     assert sign(root, keys["clinician"], "clinician").returncode == 0
     assert sorted(p.name for p in (root / "plans").iterdir()) == ["plan.md", "plan.md.signatures"]
+
+
+def test_a_signing_time_that_is_no_time_is_tx108_at_its_value_and_no_output_breaks(
+        signed_clinic: tuple[Path, dict[str, Path]]) -> None:
+    """`2026-02-30T25:61:61Z` has the shape of a time; it once passed check and broke every chart printing it."""
+    root, keys = signed_clinic
+    assert sign(root, keys["clinician"], "clinician").returncode == 0
+    sidecar = sidecar_path(root / PLAN)
+    text = sidecar.read_text(encoding="utf-8")
+    when = re.search(r"signed: '?(\S+?)'?\n", text)
+    assert when is not None
+    forged = text.replace(when.group(1), "2026-02-30T25:61:61Z")
+    sidecar.write_text(forged, encoding="utf-8")
+    found = [d for d in check_project(root).diagnostics if d.path == f"{PLAN}.signatures"]
+    line, col = position_of(forged, "signed: ")
+    assert [(d.code, d.line, d.col) for d in found] == [("TX108", line, col + len("signed: "))]  # at the value
+    for command in ("docx", "html", "fhir"):
+        done = txplan(root, command)
+        assert "Traceback" not in done.stderr and "TX603" not in done.stderr, done.stderr

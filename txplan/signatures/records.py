@@ -45,6 +45,7 @@ from ..validation import validation_diagnostics
 
 __all__ = [
     "SIDECAR_SUFFIX",
+    "SIGNED_FORMAT",
     "Method",
     "Principal",
     "Record",
@@ -134,6 +135,20 @@ def _armored(value: str) -> str:
 
 ArmoredSignature = Annotated[str, Field(max_length=10_000), AfterValidator(_armored)]
 
+SIGNED_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+
+def _a_real_time(value: str) -> str:
+    """A signing time that is a time: `2026-02-30T25:61:61Z` has the shape and would break every chart printing it."""
+    try:
+        datetime.strptime(value, SIGNED_FORMAT)
+    except ValueError:
+        raise PydanticCustomError("TX108", "must be a real UTC time such as `2026-11-09T14:30:00Z`") from None
+    return value
+
+
+SignedTime = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$"), AfterValidator(_a_real_time)]
+
 
 class Unsigned(BaseModel):
     """What a signature says, before it is signed: every field of a record but the signature itself."""
@@ -144,7 +159,7 @@ class Unsigned(BaseModel):
     chart: Id  # the plan's client.id: a record copied to another client's plan names the wrong chart
     name: SignerName  # as printed on the chart
     signer: Principal  # the key's principal: the signer's own, or for a client or guardian the witness's
-    signed: Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")]  # UTC, to the second
+    signed: SignedTime  # UTC, to the second
     digest: Annotated[str, Field(pattern=r"^sha256:[0-9a-f]{64}$")]
     method: Method | None = None  # how a client or guardian signed
 
@@ -165,7 +180,7 @@ class Record(Unsigned):
 
     @property
     def time(self) -> datetime:
-        return datetime.strptime(self.signed, "%Y-%m-%dT%H:%M:%SZ")
+        return datetime.strptime(self.signed, SIGNED_FORMAT)
 
 
 class Sidecar(BaseModel):

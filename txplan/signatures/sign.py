@@ -32,6 +32,7 @@ from ..policy import Policy
 from .records import (
     MAX_NAME,
     SIDECAR_SUFFIX,
+    SIGNED_FORMAT,
     Method,
     Record,
     Role,
@@ -75,7 +76,7 @@ def sign_plan(root: Path, plan_path: str, role: Role, *, key: str | None = None,
     if key is None:
         raise SignRefused("sign: no signing key; give --key KEY or set git's user.signingkey, as for signed commits")
     unsigned = _unsigned({"role": role, "chart": plan.client.id, "name": signer_name, "signer": principal,
-                          "signed": (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                          "signed": (now or datetime.now(UTC)).strftime(SIGNED_FORMAT),
                           "digest": content_digest(text),
                           "method": method if role.witnessed else None})
     record = _signed(unsigned, key)
