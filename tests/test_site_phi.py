@@ -139,3 +139,21 @@ def test_a_hard_linked_docs_file_that_is_no_plan_builds(tmp_path: Path) -> None:
     (root / "rooms.md").write_text("# Rooms\n\nRoom 2 has the sand tray.\n", encoding="utf-8")
     os.link(root / "rooms.md", root / "docs" / "rooms.md")
     assert (built(root) / "rooms" / "index.html").is_file()
+
+
+@pytest.mark.parametrize("target", ["build", "elsewhere"])
+def test_a_site_dir_linked_to_the_charts_or_anywhere_else_is_refused_and_nothing_is_deleted(
+        tmp_path: Path, target: str) -> None:
+    """Seen: build/site linked to build/ and `txplan site` emptied it, every chart with it; linked elsewhere, it
+    deleted another folder's files."""
+    root = site_clinic(tmp_path, plans={"c-0001.md": VALID_PLAN})
+    (root / "build" / "docx").mkdir(parents=True)
+    (root / "build" / "docx" / "c-0001.docx").write_bytes(b"a chart")
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "notes.txt").write_text("someone's notes", encoding="utf-8")
+    (root / "build" / "site").symlink_to(root / "build" if target == "build" else tmp_path / "elsewhere")
+    expected = r"is, holds or lies in build/docx/" if target == "build" else r"is a symbolic link: .* would delete"
+    with pytest.raises(SiteError, match=expected):
+        build_site(root, root / "build" / "site")
+    assert (root / "build" / "docx" / "c-0001.docx").read_bytes() == b"a chart"
+    assert (tmp_path / "elsewhere" / "notes.txt").is_file()

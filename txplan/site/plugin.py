@@ -37,7 +37,7 @@ from mkdocs.structure.pages import Page
 from mkdocs.theme import Theme
 
 from ..errors import TxplanError
-from ..layout import INTERVENTIONS, MKDOCS, PLANS, TEMPLATES
+from ..layout import INTERVENTIONS, MKDOCS, OUTPUTS, PLANS, TEMPLATES
 from ..templates import Library, load_library
 from .guard import SiteAddress, page_problems, sanitized
 from .pages import GeneratedSite, NavItem, generate_site
@@ -156,11 +156,14 @@ def refuse_plans(config: MkDocsConfig, root: Path) -> None:
                               f"docs_dir, theme.custom_dir and snippet paths must neither be, hold, lie in nor link to "
                               f"{PLANS}/")
     site_dir = Path(config.site_dir).resolve()
-    for source in SOURCES:
+    for source in (*SOURCES, *(where.folder for where in OUTPUTS.values())):
         if _overlaps(site_dir, (root / source).resolve()):
             raise PluginError(f"site_dir {config.site_dir} is, holds or lies in {source.as_posix()}/ (links followed): "
                               f"building empties site_dir first, so it would delete the clinic's {source.as_posix()}/ "
                               "or publish it; build the site elsewhere, such as build/site")
+    if Path(config.site_dir).is_symlink():
+        raise PluginError(f"site_dir {config.site_dir} is a symbolic link: building empties site_dir first, so it would "
+                          "delete whatever the link leads to; remove the link, and the build makes the folder")
     linked = hard_linked_plan(folders, plans)
     if linked is not None:
         raise PluginError(f"{linked} is a hard link to a file in {PLANS}/: plans are never published, so no file "
