@@ -169,3 +169,18 @@ def test_a_bidi_override_in_a_plan_value_is_refused_and_never_printed(tmp_path: 
     for command in ("check", "status", "docx"):
         done = run(root, command)
         assert "\u202e" not in done.stdout + done.stderr and "Clinician" not in done.stderr
+
+
+@pytest.mark.parametrize("written", [f'"O1 {MARKER}\\n dob 1988-03-14"', f"{{{MARKER}: 1988-03-14}}"])
+def test_an_objective_id_that_is_not_an_id_is_withheld_from_tx304_and_the_build_state(tmp_path: Path,
+                                                                                       written: str) -> None:
+    """A copied objective (TX304) named its id as typed; in a plan with errors the id may be a name and a date of
+    birth. Such an id is withheld from every message and from build/.txplan-state.json."""
+    copied = edit(VALID_PLAN, ("  id: T-0001", "  id: T-0002"), ("          - id: O1\n", f"          - id: {written}\n"))
+    root = make_clinic(tmp_path / "clinic", {"a.md": VALID_PLAN, "b.md": copied}, library=FIXTURE_TEMPLATES)
+    shutil.copyfile(REPO / "build.py", root / "build.py")
+    for arguments in (("docx",), ("check", "--format", "json"), ("check",)):
+        done = run(root, *arguments)
+        assert "TX304" in done.stdout + done.stderr and "this objective is word for word" in done.stdout + done.stderr
+        assert MARKER not in done.stdout + done.stderr
+    assert [name for name, data in build_contents(root / "build") if MARKER.encode() in data] == []

@@ -43,6 +43,7 @@ from .safety import RiskLevel
 
 __all__ = [
     "FIRST_YEAR",
+    "ID_PATTERN",
     "LAST_YEAR",
     "MAX_ENTRIES",
     "MAX_SCORE",
@@ -121,7 +122,8 @@ def _number(value: Any) -> Any:
     return value
 
 
-Id = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]+$")]
+ID_PATTERN = r"^[A-Za-z0-9_-]+$"  # ids are shown in messages and names; nothing else typed there is
+Id = Annotated[str, Field(pattern=ID_PATTERN)]
 Text = Annotated[str, AfterValidator(_not_blank)]
 Date = Annotated[date, BeforeValidator(_iso_date)]
 Score = Annotated[int | float, BeforeValidator(_number)]
