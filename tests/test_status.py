@@ -261,3 +261,21 @@ def test_unsigned_plans_are_listed_with_their_days_only_in_a_clinic_that_signs(t
     assert row.unsigned == ("clinician", "client")
     assert row.unsigned_days == (TODAY - result.plans[0].plan.dates.effective).days  # type: ignore[union-attr]
     assert row.signing_overdue == (row.unsigned_days > 30)
+
+
+def test_a_folder_of_plans_that_cannot_be_read_makes_status_say_the_caseload_is_incomplete(tmp_path: Path) -> None:
+    """plans/team-b linked to a share that is not mounted: its clients were left out of the table in silence."""
+    root = tmp_path / "clinic"
+    shutil.copytree(REPO / "templates", root / "templates")
+    (root / "plans").mkdir()
+    shutil.copy(CASELOAD[0], root / "plans" / CASELOAD[0].name)
+    (root / "plans" / "team-b").symlink_to(tmp_path / "share-not-mounted")
+    (root / "pyproject.toml").write_text("[tool.txplan]\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, str(REPO / "build.py"), "status", "--today", TODAY.isoformat()], cwd=root,
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [
+        "plans/team-b:1:1: error TX013 a symbolic link that leads nowhere (a volume not mounted?); mount it or remove "
+        "the link",
+        "status: the caseload is incomplete: the plans in the folders above could not be read"]
+    assert caseload(check_project(root, today=TODAY), TODAY)[0].client_id in done.stdout  # the plans read are listed

@@ -14,7 +14,7 @@ from . import __version__
 from .check import CheckResult, CheckTargets, check_project, check_targets
 from .diagnostics import FORMATS, format_text, printable
 from .errors import EXIT_ERRORS, EXIT_OK, TxplanError
-from .layout import OUTPUTS, SITE, NotAClinic, Output, find_root, plan_path
+from .layout import OUTPUTS, SITE, UNREADABLE_FOLDER, NotAClinic, Output, find_root, plan_path
 from .schema import SCHEMAS, schema_text
 from .signatures.records import Method, Role
 
@@ -274,8 +274,14 @@ def _status(root: Path, args: argparse.Namespace) -> int:
     from .export.status import caseload, filter_rows, format_rows
 
     today = args.today or date.today()
-    rows = filter_rows(caseload(check_project(root, today=today), today), args.clinician, args.due_within)
+    result = check_project(root, today=today)
+    rows = filter_rows(caseload(result, today), args.clinician, args.due_within)
     sys.stdout.write(format_rows(rows, args.format, color=sys.stdout.isatty(), names=args.names))
+    unread = [d for d in result.project_diagnostics if d.code == UNREADABLE_FOLDER]
+    if unread:  # a client left out of the caseload in silence could be one whose review is overdue
+        sys.stderr.write(format_text(unread) + "status: the caseload is incomplete: the plans in the folders above "
+                                               "could not be read\n")
+        return EXIT_ERRORS
     return EXIT_OK
 
 

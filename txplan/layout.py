@@ -38,6 +38,7 @@ __all__ = [
     "SITE",
     "STATE_FILE",
     "TEMPLATES",
+    "UNREADABLE_FOLDER",
     "NotAClinic",
     "Output",
     "OutputFolder",
@@ -93,6 +94,9 @@ OUTPUTS: dict[Output, OutputFolder] = {
     Output.PDF: OutputFolder(PDF, ".pdf", "PDF chart"),
     Output.FHIR: OutputFolder(FHIR, ".json", "FHIR bundle"),
 }
+
+
+UNREADABLE_FOLDER = "TX013"  # a folder under plans/ that could not be read: the plans found are not all there are
 
 
 class NotAClinic(TxplanError):
@@ -241,7 +245,7 @@ def discover_plans(root: Path) -> PlanDiscovery:
         if where == top:
             raise PlansUnreadable(f"cannot list {PLANS}/: {error.strerror or 'error'}; nothing was built or removed")
         shown = (PLANS / where.relative_to(top).as_posix()).as_posix()
-        discovery.problems.append(make(shown, (1, 1), "TX013", f"cannot read this folder: {error.strerror or 'error'}"))
+        discovery.problems.append(make(shown, (1, 1), UNREADABLE_FOLDER, f"cannot read this folder: {error.strerror or 'error'}"))
 
     for folder, folders, files in os.walk(top, onerror=unreadable, followlinks=True):
         here = Path(folder)
@@ -267,7 +271,7 @@ def _dangling_link(top: Path, link: Path) -> Diagnostic:
     """A link in plans/ whose target is gone may be a sub-folder on a volume that is not mounted: its plans are
     unknown, not deleted, so the discovery is incomplete and no chart is removed."""
     shown = (PLANS / link.relative_to(top).as_posix()).as_posix()
-    return make(shown, (1, 1), "TX013", "a symbolic link that leads nowhere (a volume not mounted?); "
+    return make(shown, (1, 1), UNREADABLE_FOLDER, "a symbolic link that leads nowhere (a volume not mounted?); "
                                         "mount it or remove the link")
 
 
