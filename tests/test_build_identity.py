@@ -241,3 +241,16 @@ def test_a_folder_named_like_another_plans_chart_is_tx014_and_that_chart_is_kept
     done = docx(built)
     assert done.returncode == 0, done.stderr
     assert f"c-00001{suffix}/follow-up.docx" in charts(built) and "c-00001.docx" not in charts(built)
+
+
+def test_a_path_through_a_link_and_dot_dot_is_the_file_the_system_opens(built: Path) -> None:
+    """`plans/link/../c-00001.md` with `link -> ../other/sub` is other/c-00001.md to the system; txplan once built
+    (and would have signed) plans/c-00001.md instead."""
+    (built / "other" / "sub").mkdir(parents=True)
+    (built / "other" / "c-00001.md").write_text("---\nclient: 1\n---\n", encoding="utf-8")
+    (built / "plans" / "link").symlink_to(Path("..") / "other" / "sub")
+    before = charts(built)
+    done = docx(built, "plans/link/../c-00001.md")
+    assert done.returncode == 2
+    assert done.stderr.startswith("txplan: plans/link/../c-00001.md: plans must be files inside the clinic's plans/")
+    assert charts(built) == before

@@ -150,10 +150,13 @@ def under_plans(root: Path, path: Path) -> PurePosixPath | None:
 
     As written first: a plan in a sub-folder that links to another volume keeps the name it has under plans/.
     Then with its folders resolved: a clinic reached through a symbolic link (or typed from one) is still the
-    clinic. The file itself is never resolved, so a plan that is a link keeps its own name.
+    clinic. The file itself is never resolved, so a plan that is a link keeps its own name. A path with `..` is
+    only taken resolved, as the system opens it: `plans/link/../x.md` is the file beside wherever `link` leads,
+    not plans/x.md.
     """
     plans = root / PLANS
-    for base, candidate in ((Path(os.path.abspath(plans)), Path(os.path.abspath(path))),
+    as_written = [] if ".." in path.parts else [(Path(os.path.abspath(plans)), Path(os.path.abspath(path)))]
+    for base, candidate in (*as_written,
                             (Path(os.path.realpath(plans)), Path(os.path.realpath(path.parent)) / path.name)):
         try:
             return PurePosixPath(candidate.relative_to(base).as_posix())
