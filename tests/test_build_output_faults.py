@@ -254,3 +254,18 @@ def test_a_read_only_build_folder_is_one_error_line_and_nothing_changes(fresh: P
     assert refused and refused[0].endswith(".txplan.lock")  # the fault fired, at the lock
     monkeypatch.undo()
     assert charts(fresh) == before and (fresh / STATE_FILE).read_bytes() == state
+
+
+def test_start_up_cleanup_removes_only_txplans_own_temporary_files(fresh: Path) -> None:
+    """A killed build's temp files go; another program's `.report.tmp` under build/ (or in a sub-folder of it that
+    is not txplan's) was deleted too."""
+    ours = [fresh / "build" / "docx" / "team" / ".c-1.docx.0123456789ab.tmp",
+            fresh / "build" / ".txplan-state.json.a1b2c3d4e5f6.tmp"]
+    theirs = [fresh / "build" / ".report.tmp", fresh / "build" / "exports" / ".draft-letter.0123456789ab.tmp",
+              fresh / "build" / "docx" / ".notes.tmp"]
+    for path in ours + theirs:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"x")
+    assert txplan(fresh, "docx").returncode == 0
+    assert [p for p in ours if p.exists()] == []
+    assert [p for p in theirs if not p.exists()] == []

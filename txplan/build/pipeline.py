@@ -58,7 +58,7 @@ from ..signatures.records import SIDECAR_SUFFIX, sidecar_path
 from ..templates import Library, load_library
 from .lock import OutputFolderError, clinic_lock
 from .state import BuildState, OutputRecord, PlanEntry, digest, load_state
-from .writer import TEMP_SUFFIX, private_folder, sync_folder, write_atomic
+from .writer import is_temporary, private_folder, sync_folder, write_atomic
 
 if TYPE_CHECKING:
     from ..render.docx import DocxRenderer
@@ -534,11 +534,12 @@ def _remove_orphans(root: Path, state: BuildState, current: set[str]) -> list[Ch
 
 def _remove_interrupted_writes(root: Path) -> None:
     """Temporary files of a build that was killed mid-write (the outputs themselves are intact). Runs under the
-    build lock, so no live build owns them."""
-    for folder, folders, files in os.walk(root / BUILD):
-        folders[:] = [f for f in folders if not f.startswith(".")]
-        for name in files:
-            if name.startswith(".") and name.endswith(TEMP_SUFFIX):
+    build lock, so no live build owns them. Only txplan's own temporary names, only in build/ itself (the state
+    file's) and the output folders, never through a link: whatever else lives under build/ is not txplan's."""
+    for top, recurse in ((root / BUILD, False), *((root / where.folder, True) for where in OUTPUTS.values())):
+        for folder, folders, files in os.walk(top):
+            folders[:] = [f for f in folders if recurse and not f.startswith(".")]
+            for name in filter(is_temporary, files):
                 with contextlib.suppress(OSError):
                     os.unlink(os.path.join(folder, name))
 

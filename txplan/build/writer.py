@@ -15,17 +15,26 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import secrets
 from pathlib import Path
 
-__all__ = ["TEMP_SUFFIX", "private_folder", "sync_folder", "write_atomic"]
+__all__ = ["TEMP_SUFFIX", "is_temporary", "private_folder", "sync_folder", "write_atomic"]
 
 TEMP_SUFFIX = ".tmp"  # temporary files are ".<name>.<random>.tmp" beside their target
+_RANDOM_BYTES = 6
+_TEMPORARY = re.compile(rf"\..+\.[0-9a-f]{{{2 * _RANDOM_BYTES}}}{re.escape(TEMP_SUFFIX)}", re.DOTALL)
+
+
+def is_temporary(name: str) -> bool:
+    """Whether a file name is one ``write_atomic`` gives its temporary files, and so may be cleaned up after a
+    build that was killed; another program's ``.draft.tmp`` is not."""
+    return _TEMPORARY.fullmatch(name) is not None
 
 
 def write_atomic(path: Path, data: bytes, mode: int = 0o600, *, sync: bool = True) -> None:
     """Replace ``path`` with ``data``; on any failure the old file is untouched and OSError is raised."""
-    temp = path.with_name(f".{path.name}.{secrets.token_hex(6)}{TEMP_SUFFIX}")
+    temp = path.with_name(f".{path.name}.{secrets.token_hex(_RANDOM_BYTES)}{TEMP_SUFFIX}")
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), mode)
     try:
         with os.fdopen(fd, "wb") as stream:
