@@ -3,6 +3,7 @@ ruff find their roots; `-C DIR` names it; outside any clinic a command exits 2 i
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -114,3 +115,18 @@ def test_every_command_takes_dash_c_in_its_help(rooted_clinic: Path) -> None:
         done = txplan(rooted_clinic, command, "--help")
         assert done.returncode == 0
         assert "-C DIR" in done.stdout
+
+
+@pytest.mark.parametrize("kind", ["fifo", "link to /dev/zero"])
+def test_a_pyproject_that_is_not_a_regular_file_is_passed_over_without_hanging(rooted_clinic: Path, kind: str) -> None:
+    """A FIFO named pyproject.toml in a folder between here and the clinic made every command wait for a writer;
+    a link to /dev/zero read without end."""
+    here = rooted_clinic / "notes"
+    here.mkdir()
+    if kind == "fifo":
+        os.mkfifo(here / "pyproject.toml")
+    else:
+        (here / "pyproject.toml").symlink_to("/dev/zero")
+    done = txplan(here, "check")  # the clinic above is found; its bad plan is the only error
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert done.stderr.splitlines()[-1] == "checked 2 plan(s) and 5 template(s): 1 error(s), 0 warning(s)"

@@ -20,6 +20,7 @@ from pathlib import Path, PurePosixPath
 
 from .diagnostics import Diagnostic, make
 from .errors import EXIT_USAGE, TxplanError
+from .frontmatter import read_bounded
 
 __all__ = [
     "BUILD",
@@ -123,11 +124,10 @@ def is_clinic(folder: Path) -> bool:
     A pyproject.toml that is not valid TOML still marks a clinic when it has the table's header line,
     so that the policy check can report the TOML error at its place instead of txplan looking elsewhere.
     """
-    path = folder / PYPROJECT
-    try:
-        text = path.read_text("utf-8", errors="replace")
-    except OSError:
+    raw, _ = read_bounded(folder / PYPROJECT, PYPROJECT)  # a FIFO there must not hang root discovery
+    if raw is None:
         return False
+    text = raw.decode("utf-8", errors="replace")
     try:
         tool = tomllib.loads(text).get("tool")
     except tomllib.TOMLDecodeError:

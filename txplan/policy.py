@@ -21,7 +21,7 @@ from tomlkit.items import AoT, InlineTable, Item, Key, Table
 
 from .diagnostics import Diagnostic, make
 from .elements import ELEMENTS_BY_KEY
-from .frontmatter import Document, KeyPath, Pos, Positions, forbidden_character, offset_position
+from .frontmatter import Document, KeyPath, Pos, Positions, forbidden_character, offset_position, read_bounded
 from .safety import DEFAULT_CRISIS_LINE, CrisisLine, RiskLevel
 from .signatures.records import Principal, Role
 from .validation import validation_diagnostics
@@ -82,9 +82,12 @@ class Policy(BaseModel):
 def load_policy(root: Path) -> tuple[Policy, list[Diagnostic]]:
     """Read the policy; a broken one is reported, each problem at its key, and the defaults are used."""
     path = root / PYPROJECT
-    if not path.is_file():
+    if not path.exists():
         return Policy(), []
-    text = path.read_text("utf-8", errors="replace").replace("\r\n", "\n")
+    raw, refused = read_bounded(path, PYPROJECT)
+    if raw is None:
+        return Policy(), refused
+    text = raw.decode("utf-8", errors="replace").replace("\r\n", "\n")
     try:
         table = tomllib.loads(text).get("tool", {}).get("txplan", {})
     except tomllib.TOMLDecodeError as exc:
