@@ -269,7 +269,7 @@ def test_ctrl_c_during_pdf_ends_every_libreoffice_at_once_and_keeps_the_earlier_
     threading.Thread(target=interrupt_once_both_started, daemon=True).start()
     started = time.monotonic()
     code, err = pdf_with(pdf_clinic, monkeypatch, capsys, "2", FAKE_CONVERT="0", FAKE_HANG="1", FAKE_LATE="3")
-    assert code == 130
+    assert code == 130, (err, fake_soffice.log.read_text(encoding="utf-8") if fake_soffice.log.exists() else "")
     assert err.splitlines()[-1].startswith("txplan: interrupted")
     assert "Traceback" not in err
     assert time.monotonic() - started < 30  # not the minute and a half a hung batch is given
