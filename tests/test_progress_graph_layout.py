@@ -81,3 +81,20 @@ def test_the_legend_fits_the_figure_under_the_date_label(status: MeasureStatus) 
     legend = axes.get_legend().get_window_extent(renderer)
     assert figure.bbox.x0 <= legend.x0 and legend.x1 <= figure.bbox.x1 and figure.bbox.y0 <= legend.y0
     assert legend.y1 < axes.xaxis.label.get_window_extent(renderer).y0
+
+
+@pytest.mark.parametrize("high", [180, 10000, 100000])
+def test_the_axis_title_stays_on_the_figure_for_a_long_name_and_wide_scores(high: int) -> None:
+    """Custom scales: "Difficulties in Emotion Regulation Scale (DERS-36) score" ran off the bottom of the axis and
+    five-digit scores pushed the axis title off the figure's left edge. The title above names the instrument."""
+    name = "Difficulties in Emotion Regulation Scale (DERS-36)"
+    status = status_for(name, high * 0.7, high * 0.4, [("2026-11-02", high * 0.6), ("2026-11-16", high * 0.5)],
+                        range_=(0, high))
+    figure = progress_figure(status, date(2026, 10, 19))
+    figure.canvas.draw()  # as the PNG is drawn: the axis title is placed beside the score labels then
+    axes = figure.axes[0]
+    renderer = figure.canvas.get_renderer()  # type: ignore[attr-defined]
+    label = axes.yaxis.label
+    box = label.get_window_extent(renderer)
+    assert label.get_text() == "Score\n(lower is better)"
+    assert box.x0 >= 0 and box.y0 >= 0 and box.y1 <= figure.bbox.height

@@ -120,14 +120,23 @@ def _figure(status: MeasureStatus, start: date) -> Figure:
         raise ValueError("a progress graph needs at least one score")
     figure = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI, facecolor="white")
     FigureCanvasAgg(figure)
-    height = _height_in(_Graph(figure.add_subplot(), status, min(start, status.scores[0].date)).draw())
+    axes = figure.add_subplot()
+    height = _height_in(_Graph(axes, status, min(start, status.scores[0].date)).draw())
     figure.set_size_inches(WIDTH_IN, height)
     bottom_in = MARGINS_IN["bottom"] + height - HEIGHT_IN  # the plot keeps its size; a longer legend goes under it
-    figure.subplots_adjust(left=MARGINS_IN["left"] / WIDTH_IN, right=1 - MARGINS_IN["right"] / WIDTH_IN,
+    left_in = MARGINS_IN["left"] + _wider_ticks_in(axes)
+    figure.subplots_adjust(left=left_in / WIDTH_IN, right=1 - MARGINS_IN["right"] / WIDTH_IN,
                            top=1 - MARGINS_IN["top"] / height, bottom=bottom_in / height)
-    figure.text(MARGINS_IN["left"] / WIDTH_IN, 1 - 0.12 / height, _title(status.instrument), va="top",
+    figure.text(left_in / WIDTH_IN, 1 - 0.12 / height, _title(status.instrument), va="top",
                 color=TEXT_COLOR, fontproperties=_font(TITLE_PT, bold=True))
     return figure
+
+
+def _wider_ticks_in(axes: Axes) -> float:
+    """The room score labels wider than three digits need on the left (a custom scale up to 10000), so the axis
+    title beside them stays on the graph."""
+    longest = max((len(label.get_text()) for label in axes.get_yticklabels()), default=0)
+    return max(0, longest - 3) * TICK_PT * 0.6 / 72
 
 
 def _height_in(legend_lines: int) -> float:
@@ -192,7 +201,8 @@ class _Graph:
         axes.set_xlim(first - pad, last + pad)
         axes.set_ylim(self.low, instrument.high)
         direction = "lower is better" if instrument.better is Better.LOWER else "higher is better"
-        axes.set_ylabel(f"{instrument.name} score\n({direction})", fontproperties=_font(LABEL_PT), color=TEXT_COLOR)
+        # the title above names the instrument; a custom one's long name ran off the graph here
+        axes.set_ylabel(f"Score\n({direction})", fontproperties=_font(LABEL_PT), color=TEXT_COLOR)
         axes.set_xlabel("Date", fontproperties=_font(LABEL_PT), color=TEXT_COLOR)
         axes.tick_params(colors=GRID_COLOR, labelcolor=TEXT_COLOR, length=3)  # before the ticks exist: set once each
         y_ticks = _score_ticks(instrument, self.low)
