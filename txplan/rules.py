@@ -23,7 +23,7 @@ from .diagnostics import Diagnostic, did_you_mean, make
 from .elements import ELEMENTS, ELEMENTS_BY_KEY, STANLEY_BROWN_STEPS, Element, Shape, When
 from .frontmatter import Document, KeyPath, shown_key
 from .instruments import INSTRUMENTS_BY_NAME, Better, Instrument, age_on, custom_instrument, instrument_named
-from .model import Contact, Crisis, Measure, Objective, Plan, Usable
+from .model import ID_PATTERN, Contact, Crisis, Measure, Objective, Plan, Usable
 from .policy import Policy
 from .safety import DEFAULT_CRISIS_LINE, PHONE_RULE, dialable, phone_digits, risk_at_or_above, says_nothing
 from .templates import Library
@@ -62,6 +62,7 @@ __all__ = [
     "risk_item_answered",
     "safety_plan_complete",
     "safety_plan_reachable",
+    "shown_id",
     "template_elements",
     "template_uses",
     "unique_ids",
@@ -592,8 +593,14 @@ def objective_texts(document: Document) -> tuple[str, list[ObjectiveText]]:
                 statement = objective.get("statement")
                 if isinstance(statement, str):
                     where = document.positions.of_value(("problems", p, "goals", g, "objectives", o, "statement"))
-                    texts.append(ObjectiveText(str(objective.get("id", "")), _text_hash(statement), *where))
+                    texts.append(ObjectiveText(shown_id(objective.get("id")), _text_hash(statement), *where))
     return client_id, texts
+
+
+def shown_id(value: object) -> str:
+    """An id as messages and the build state may hold it: only one of the format's shape. In a plan with errors
+    an id may be anything typed there (a name and a date of birth); it is then withheld (``""``)."""
+    return value if isinstance(value, str) and re.match(ID_PATTERN, value) else ""
 
 
 def _dicts(value: object) -> list[tuple[int, dict[str, Any]]]:
@@ -617,7 +624,8 @@ def copied_objectives(plans: Mapping[str, ObjectiveTexts], report: Collection[st
         for text in texts:
             others = clients[text.text_hash] - {client_id}
             if others:
+                objective = f"objective {text.objective_id}" if text.objective_id else "this objective"
                 found.append(make(path, (text.line, text.col), "TX304",
-                                  f"objective {text.objective_id} is word for word the same as one in "
+                                  f"{objective} is word for word the same as one in "
                                   f"{len(others)} other client plan(s); write it for this client"))
     return found

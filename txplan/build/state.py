@@ -27,7 +27,7 @@ from pydantic import ConfigDict, TypeAdapter, ValidationError
 from .. import __version__
 from ..diagnostics import CODES, Diagnostic, make
 from ..layout import PLAN_SUFFIX, PLANS, STATE_FILE, Output
-from ..rules import ObjectiveText
+from ..rules import ObjectiveText, shown_id
 from ..signatures.records import SIDECAR_SUFFIX
 
 __all__ = ["FORMAT", "BuildState", "OutputRecord", "PlanEntry", "digest", "load_state"]
@@ -141,5 +141,6 @@ def _check_entry(path: str, entry: PlanEntry) -> None:
     if any(kind not in _OUTPUT_KINDS or not _HEX.match(record.digest) or record.size < 0
            for records in (entry.outputs, entry.stale) for kind, record in records.items()):
         raise _Damaged("output record")
-    if any(not _HEX.match(o.text_hash) or o.line < 1 or o.col < 1 for o in entry.objectives):
+    if any(not _HEX.match(o.text_hash) or o.line < 1 or o.col < 1 or o.objective_id != shown_id(o.objective_id)
+           for o in entry.objectives):
         raise _Damaged("objective")
