@@ -43,7 +43,7 @@ from .layout import BUILD, INTERVENTIONS, MKDOCS, PLANS, PYPROJECT, REFERENCE_DO
 from .policy import Policy
 from .resources import MissingResource, default_reference_path, example_plan, starter_interventions
 from .schema import SCHEMAS, schema_text
-from .skeleton import FileExists, WriteFailed, create_new
+from .skeleton import PRIVATE, FileExists, WriteFailed, create_new
 
 __all__ = ["EXAMPLE_PLAN_NAME", "HOOK", "Clinic", "hook_config", "init_clinic", "policy_table", "toml_value"]
 
@@ -51,7 +51,6 @@ _DATA = Path(__file__).resolve().parent / "data" / "clinic"
 EXAMPLE_PLAN_NAME = "c-0042-example.md"
 SCHEMA_FOLDER = PurePosixPath("schemas")
 SHOWN_CONFLICTS = 5
-PRIVATE = 0o700
 
 # The pre-commit hook, once: the repository's .pre-commit-hooks.yaml is this with `language: python` (pre-commit
 # installs txplan from its repository), a new clinic's .pre-commit-config.yaml this with `language: system`
