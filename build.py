@@ -1,6 +1,6 @@
 """Entry point for the clinic repository: `python build.py --help`."""
 
-from txplan.cli import run
+from txplan.entry import run
 
 if __name__ == "__main__":
     run()

@@ -45,6 +45,18 @@ def default_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
+def without_permission_bypass(command: list[str]) -> list[str]:
+    """``command`` with file permissions applying to it: as root, through setpriv without the capabilities that
+    override them (a folder without search permission is then as closed to it as to any user)."""
+    if os.geteuid() != 0:
+        return command
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("running as root without setpriv: file permissions cannot be made to apply")
+    dropped = "-dac_override,-dac_read_search,-fowner"
+    return [setpriv, f"--bounding-set={dropped}", f"--inh-caps={dropped}", *command]
+
+
 def edit(text: str, *replacements: tuple[str, str]) -> str:
     """Apply each ``(old, new)`` replacement; ``old`` must occur exactly once, so an edit never misses silently."""
     for old, new in replacements:

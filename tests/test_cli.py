@@ -7,15 +7,30 @@ Exit status 0 (no errors, warnings allowed), 1 (errors), 2 (usage error); diagno
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import time
+import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
-from conftest import REPO, TEMPLATE, VALID_PLAN, edit, edited_plan, edited_template, make_clinic, position_of
+from conftest import (
+    REPO,
+    TEMPLATE,
+    VALID_PLAN,
+    default_sigint,
+    edit,
+    edited_plan,
+    edited_template,
+    make_clinic,
+    position_of,
+    without_permission_bypass,
+)
 
 LINE = re.compile(r"^(?P<path>[^:]+):(?P<line>\d+):(?P<col>\d+): (?P<severity>error|warning) (?P<code>TX\d{3}) (?P<message>.+)$")
 EXAMPLE = "c-1001-low-risk-depression.md"
@@ -240,3 +255,80 @@ def test_python_m_txplan_is_the_same_program(tmp_path: Path) -> None:
     assert by_script.returncode == by_module.returncode == 1
     assert by_module.stderr == by_script.stderr
     assert found(by_script.stderr) == [("plans/a.md", "TX105", 18, 10)]
+
+
+# -- paths and streams that fail: one line, exit 2 ----------------------------------------------------------
+
+LONG_NAME = "a" * 300  # over the 255 bytes a file name may have
+
+
+def test_dash_c_and_check_on_a_path_that_cannot_be_looked_at_are_one_line(tmp_path: Path) -> None:
+    """The reviewer's cases: a folder above without search permission, a name too long; Path.is_dir and is_file
+    raised them as tracebacks (Python 3.11)."""
+    root = clinic_dir(tmp_path, {"plan.md": VALID_PLAN})
+    (root / "plans" / "locked").mkdir(mode=0o600)
+    (tmp_path / "closed").mkdir(mode=0o600)
+    for cwd, args, said in [
+        (tmp_path, ["-C", "closed/c", "check"], "-C closed/c: cannot be looked at (Permission denied)"),
+        (root, ["check", "plans/locked/x.md"], "plans/locked/x.md: cannot be looked at (Permission denied)"),
+    ]:
+        done = subprocess.run(without_permission_bypass([sys.executable, str(root / "build.py"), *args]), cwd=cwd,
+                              capture_output=True, text=True, timeout=120, check=False)
+        assert (done.returncode, done.stderr) == (2, f"txplan: {said}\n"), args
+    for args, said in [(["-C", LONG_NAME, "check"], f"-C {LONG_NAME}"), (["check", LONG_NAME], LONG_NAME)]:
+        done = run(root, *args)
+        assert (done.returncode, done.stderr) == (2, f"txplan: {said}: cannot be looked at (File name too long)\n")
+
+
+@pytest.mark.parametrize("args", [["schema", "plan"], ["check", "--format", "sarif"], ["check", "--format", "json"],
+                                  ["status"]])
+def test_output_that_cannot_be_written_is_one_line(tmp_path: Path, args: list[str]) -> None:
+    """The reviewer's case: `txplan schema plan > /dev/full` (a full disk) ended in a traceback."""
+    root = clinic_dir(tmp_path, {"plan.md": VALID_PLAN})
+    with open("/dev/full", "w", encoding="utf-8") as full:
+        done = subprocess.run([sys.executable, "build.py", *args], cwd=root, stdout=full, stderr=subprocess.PIPE,
+                              text=True, timeout=120, check=False)
+    assert (done.returncode, done.stderr) == (2, "txplan: cannot write the output: No space left on device\n")
+
+
+def test_a_current_folder_that_was_deleted_is_one_line(tmp_path: Path) -> None:
+    """The reviewer's case: run from a folder deleted meanwhile, even with an absolute -C, Path.cwd raised."""
+    root = clinic_dir(tmp_path, {"plan.md": VALID_PLAN})
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    script = (f"import os, sys; os.chdir({str(gone)!r}); os.rmdir({str(gone)!r}); sys.argv[1:] = ['-C', {str(root)!r}, "
+              "'check']; from txplan.entry import run; run()")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False,
+                          env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert (done.returncode, done.stderr) == (2, "txplan: the current folder cannot be used (No such file or "
+                                                 "directory): was it deleted? cd to a folder that exists\n")
+
+
+# -- Ctrl-C from the very start ---------------------------------------------------------------------------
+
+
+def test_every_entry_point_starts_through_the_one_that_handles_ctrl_c() -> None:
+    scripts = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]["scripts"]
+    assert scripts == {"txplan": "txplan.entry:run"}
+    for entry in (REPO / "build.py", REPO / "txplan" / "__main__.py", REPO / "txplan" / "data" / "clinic" / "build.py"):
+        assert "from txplan.entry import run" in entry.read_text(encoding="utf-8"), entry
+
+
+@pytest.mark.parametrize("program", [["build.py"], ["-m", "txplan"]])
+def test_ctrl_c_while_the_program_starts_is_one_line_and_130(tmp_path: Path, program: list[str]) -> None:
+    """The reviewer's case: Ctrl-C in the first half second (modules still importing, before main's own handler)
+    printed a KeyboardInterrupt traceback and exited -2. Sent at several moments of the start; each run is
+    interrupted (one line, 130) or, once the check is done, finishes normally. The interpreter's own start (the
+    first few hundredths of a second) is beyond any program's reach."""
+    root = clinic_dir(tmp_path, {"plan.md": VALID_PLAN})
+    for delay in (0.15, 0.25, 0.35, 0.5, 0.7, 1.0):
+        started = subprocess.Popen([sys.executable, *program, "check"], cwd=root, stderr=subprocess.PIPE, text=True,
+                                   preexec_fn=default_sigint)
+        time.sleep(delay)
+        started.send_signal(signal.SIGINT)
+        err = started.communicate(timeout=120)[1]
+        assert "Traceback" not in err and "Exception ignored" not in err, (delay, err)
+        if started.returncode == 130:
+            assert len(err.splitlines()) == 1 and err.startswith("txplan: interrupted"), (delay, err)
+        else:
+            assert started.returncode == 0 and err.startswith("checked 1 plan(s)"), (delay, started.returncode, err)

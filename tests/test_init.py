@@ -14,7 +14,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from conftest import REPO, disk_fills_on
+from conftest import REPO, disk_fills_on, without_permission_bypass
 
 from txplan.cli import main
 from txplan.policy import Policy
@@ -284,3 +284,38 @@ def test_a_private_plans_folder_is_left_as_it_is_without_a_note(tmp_path: Path) 
     done = txplan(tmp_path, "init", "--empty", ".")
     assert done.returncode == 0 and done.stderr.startswith("created a clinic in "), done.stderr
     assert stat.S_IMODE((tmp_path / "plans").stat().st_mode) == 0o700
+
+
+@pytest.mark.parametrize(("inside", "typed"), [
+    ("plans", "plans/team-b"), ("build", "build/new"), ("templates", "templates/interventions/x"),
+    ("plans", "link-to-plans/team-b"),
+])
+def test_init_inside_a_clinics_plans_build_or_templates_is_refused(tmp_path: Path, inside: str, typed: str) -> None:
+    """The reviewer's case: `txplan init plans/team-b` in a clinic exited 0, and the outer clinic then took the new
+    one's README, example plan and templates for plans. A link into the clinic's plans/ is the same folder."""
+    outer = tmp_path / "outer"
+    assert txplan(tmp_path, "init", "--empty", "outer").returncode == 0
+    (tmp_path / "link-to-plans").symlink_to(outer / "plans")
+    before = tree(tmp_path)
+    done = txplan(outer if not typed.startswith("link") else tmp_path, "init", typed)
+    base = outer if not typed.startswith("link") else tmp_path
+    assert done.returncode == 2
+    assert done.stderr == (f"txplan: {base / typed}: inside the {inside}/ folder of the clinic in {outer}; a clinic "
+                           "there would become part of that one (make it elsewhere)\n")
+    assert tree(tmp_path) == before
+    assert txplan(outer, "init", "--empty", "elsewhere").returncode == 0  # a clinic beside them is fine
+
+
+def test_init_where_a_path_cannot_be_looked_at_is_one_line(tmp_path: Path) -> None:
+    """The reviewer's cases: a parent folder without search permission, a name over 255 bytes; Path.exists raised
+    them as a traceback."""
+    (tmp_path / "closed").mkdir(mode=0o600)
+    command = without_permission_bypass([sys.executable, "-m", "txplan", "init", "closed/c"])
+    done = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False)
+    assert (done.returncode, done.stderr) == (2, f"txplan: {tmp_path / 'closed/c'}: cannot be looked at (Permission "
+                                                 "denied); nothing was written\n")
+    long_name = "a" * 300
+    done = txplan(tmp_path, "init", long_name)
+    assert (done.returncode, done.stderr) == (2, f"txplan: {tmp_path / long_name}: cannot be looked at (File name "
+                                                 "too long); nothing was written\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["closed"]

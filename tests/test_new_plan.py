@@ -192,7 +192,7 @@ def test_new_never_overwrites_a_file(office: Path) -> None:
     assert plan.read_text(encoding="utf-8") == VALID_PLAN
 
 
-@pytest.mark.parametrize("plan_id", ["C 43", "../c-0043", "c/0043", ""])
+@pytest.mark.parametrize("plan_id", ["C 43", "../c-0043", "c/0043", "", "C-9\n"])
 def test_an_id_that_is_not_a_chart_number_is_a_usage_error(office: Path, plan_id: str) -> None:
     done = run(office, "new", plan_id)
     assert done.returncode == 2
@@ -200,11 +200,33 @@ def test_an_id_that_is_not_a_chart_number_is_a_usage_error(office: Path, plan_id
     assert list((office / "plans").iterdir()) == []
 
 
-def test_from_a_plan_that_does_not_load_writes_nothing(office: Path) -> None:
-    (office / "broken.md").write_text("---\nclient: [\n---\n", encoding="utf-8")
-    done = run(office, "new", "C-0045", "--from", "broken.md")
-    assert done.returncode == 1
-    assert "broken.md: its front matter cannot be read" in done.stderr and "Traceback" not in done.stderr
+def test_a_new_plans_folder_is_private(office: Path) -> None:
+    """A clinic without plans/ (removed, or cloned without it): `new` makes it 0700, as init does, whatever the
+    umask; it holds PHI."""
+    (office / "plans").rmdir()
+    done = subprocess.run(["sh", "-c", f"umask 022 && exec {sys.executable} -m txplan new C-0043"], cwd=office,
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert stat.S_IMODE((office / "plans").stat().st_mode) == 0o700
+    assert stat.S_IMODE((office / "plans" / "c-0043.md").stat().st_mode) == 0o600
+
+
+@pytest.mark.parametrize(("source", "content", "said"), [
+    ("broken.md", "---\nclient: [\n---\n", ":3:1: error TX005 a value is missing"),
+    ("../outside.md", "---\n- Dana Rivera\n---\n", ":2:1: error TX010 the front matter must be `key: value` pairs"),
+    ("missing.md", None, ":1:1: error TX001 cannot read file: No such file or directory"),
+])
+def test_from_a_plan_that_does_not_load_says_why_and_writes_nothing(office: Path, source: str, content: str | None,
+                                                                    said: str) -> None:
+    """The reviewer's case: the message sent the user to `txplan check SOURCE`, which refuses a file outside
+    plans/, and exited 1. Now the problem itself, with its code and place and never a value; exit 2."""
+    if content is not None:
+        (office / source).write_text(content, encoding="utf-8")
+    done = run(office, "new", "C-0045", "--from", source)
+    assert done.returncode == 2
+    assert done.stderr.startswith(f"txplan: --from {office / source}{said}"), done.stderr
+    assert done.stderr.endswith("; nothing was written\n") and done.stderr.count("\n") == 1
+    assert "Dana" not in done.stderr and "txplan check" not in done.stderr
     assert list((office / "plans").iterdir()) == []
 
 

@@ -120,3 +120,16 @@ def test_outside_plans_a_plan_shaped_file_is_ignored_by_check(office: Path) -> N
     done = txplan_check(office, "drafts/new.md")
     assert done.returncode == 0
     assert done.stderr.startswith("txplan: drafts/new.md: not a plan or an intervention template; ignored\n")
+
+
+@pytest.mark.parametrize("name", ["plans/.archive/old.md", "plans/.old.md", "plans/.archive/old.md.signatures"])
+def test_a_hidden_plan_the_hook_passes_is_ignored_as_a_full_check_ignores_it(office: Path, name: str) -> None:
+    """The reviewer's case: the hook's pattern passes plans/.archive/old.md, which a full check skips (hidden), but
+    `txplan check plans/.archive/old.md` refused it with exit 2, blocking the commit."""
+    (office / name).parent.mkdir(parents=True, exist_ok=True)
+    (office / name).write_text("---\nnot: a plan\n---\n", encoding="utf-8")
+    done = hook_run(office, [name, "plans/good.md"])
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines() == [f"txplan: {name}: a hidden name in plans/, which txplan skips; ignored",
+                                        "checked 1 plan(s) and 6 template(s): 0 error(s), 0 warning(s)"]
+    assert txplan_check(office).returncode == 0

@@ -318,13 +318,23 @@ def test_the_list_says_when_plans_is_missing_and_recovers_when_it_returns(previe
         assert "no readable plans/" not in body and f'href="{plan_address(server, OTHER)}"' in body
 
 
-def test_a_plan_that_disappears_is_a_tx001_at_its_page(served: tuple[Preview, _Server], preview_clinic: Path) -> None:
+def test_a_plan_that_is_deleted_says_so_and_shows_no_chart(served: tuple[Preview, _Server], preview_clinic: Path) -> None:
+    """The reviewer's case: the page of a deleted plan went on serving its last good chart (name, date of birth,
+    diagnoses) under a "cannot read file" notice."""
     preview, server = served
+    plan = preview_clinic / "plans" / PLAN
+    text = plan.read_text(encoding="utf-8")
+    assert "Dana Example" in get(server, page_path(server))[2]
     seen = version(preview, f"plans/{PLAN}")
-    (preview_clinic / "plans" / PLAN).unlink()
+    plan.unlink()
+    seen = next_version(preview, f"plans/{PLAN}", seen)
+    status, _, body = get(server, page_path(server))
+    assert status == 200 and "This plan is gone: its file was deleted or moved." in body
+    assert "Dana Example" not in body and "1991" not in body and "Treatment plan" not in body
+    plan.write_text(text.replace("  level: low", "  level: severe"), encoding="utf-8")  # back, with an error
     next_version(preview, f"plans/{PLAN}", seen)
-    body = get(server, page_path(server))[2]
-    assert "<strong>error TX001</strong> line 1, column 1: cannot read file" in body
+    body = get(server, page_path(server))[2]  # the chart from before it was deleted is not shown again
+    assert "error TX105" in body and "No chart yet" in body and "Dana Example" not in body
 
 
 def test_a_clinic_that_cannot_be_read_mid_render_is_said_on_the_page(served: tuple[Preview, _Server],

@@ -1,3 +1,3 @@
-from txplan.cli import run
+from txplan.entry import run
 
 run()

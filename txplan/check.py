@@ -7,6 +7,7 @@ items, diagnostics) and never prints; the CLI decides what to show.
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -100,6 +101,7 @@ class CheckTargets:
 
     plans: list[Path] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
+    hidden: list[str] = field(default_factory=list)  # files under a hidden name in plans/, which no check reads
 
 
 def check_targets(root: Path, given: Sequence[Path], cwd: Path) -> CheckTargets:
@@ -108,7 +110,8 @@ def check_targets(root: Path, given: Sequence[Path], cwd: Path) -> CheckTargets:
     Raises ``PlanOutsideClinic`` for a path that does not exist or is a folder, for a file outside the clinic
     (a plan must lie in its plans/: ``layout.plan_path``), and for a plan txplan could not name: a typo must not
     pass as "nothing to check". Files of the clinic that are neither plans nor templates are ignored (a pre-commit
-    hook passes every file it is given).
+    hook passes every file it is given), and so are files in plans/ under a hidden name (``.archive/old.md``),
+    which a check of every plan skips too: the hook's pattern passes them, and must not block their commit.
     """
     targets = CheckTargets()
     clinic = Path(os.path.realpath(root))
@@ -116,13 +119,14 @@ def check_targets(root: Path, given: Sequence[Path], cwd: Path) -> CheckTargets:
     for path in given:
         typed = path if path.is_absolute() else cwd / path
         real = Path(os.path.realpath(typed.parent)) / typed.name
-        if not real.is_file():
-            raise PlanOutsideClinic(f"{path}: no such file" if not real.exists() else
-                                    f"{path}: a folder; name files, or none to check every plan")
-        in_plans = under_plans(root, typed) is not None
-        if in_plans and real.name.endswith(PLAN_SUFFIX + SIDECAR_SUFFIX):  # a plan's signatures: check the plan
+        _refuse_what_is_no_file(path, real)
+        relative = under_plans(root, typed)
+        in_plans = relative is not None
+        if relative is not None and any(part.startswith(".") for part in relative.parts):
+            targets.hidden.append(path.as_posix())
+        elif in_plans and real.name.endswith(PLAN_SUFFIX + SIDECAR_SUFFIX):  # a plan's signatures: check the plan
             targets.plans.append(root / plan_path(root, typed.with_name(real.name.removesuffix(SIDECAR_SUFFIX)), cwd))
-        elif in_plans and real.suffix == PLAN_SUFFIX and not real.name.startswith("."):
+        elif in_plans and real.suffix == PLAN_SUFFIX:
             targets.plans.append(root / plan_path(root, typed, cwd))
         elif real.parent == templates_folder and real.suffix == PLAN_SUFFIX:
             continue  # a template: the library is checked whole
@@ -131,6 +135,22 @@ def check_targets(root: Path, given: Sequence[Path], cwd: Path) -> CheckTargets:
         else:
             plan_path(root, typed, cwd)  # another clinic's file, or no one's: refused, naming the rule
     return targets
+
+
+def _refuse_what_is_no_file(path: Path, real: Path) -> None:
+    """``PlanOutsideClinic`` for a path named to ``check`` that is not a regular file: missing, a folder, or one
+    that cannot be looked at (a folder above without search permission, a name too long), which Path.is_file
+    raises as a bare OSError."""
+    try:
+        mode = real.stat().st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        raise PlanOutsideClinic(f"{path}: no such file") from None
+    except OSError as exc:
+        raise PlanOutsideClinic(f"{path}: cannot be looked at ({exc.strerror or type(exc).__name__})") from None
+    if stat.S_ISDIR(mode):
+        raise PlanOutsideClinic(f"{path}: a folder; name files, or none to check every plan")
+    if not stat.S_ISREG(mode):
+        raise PlanOutsideClinic(f"{path}: not a regular file")
 
 
 def display_path(path: Path, root: Path) -> str:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import errno
+import os
 import signal
+import stat
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -13,14 +16,14 @@ from pathlib import Path
 from . import __version__
 from .check import CheckResult, CheckTargets, check_project, check_targets
 from .diagnostics import FORMATS, format_text, printable
-from .errors import EXIT_ERRORS, EXIT_OK, TxplanError
+from .entry import EXIT_INTERRUPTED
+from .errors import EXIT_ERRORS, EXIT_OK, EXIT_USAGE, TxplanError
 from .layout import OUTPUTS, SITE, UNREADABLE_FOLDER, NotAClinic, Output, find_root, plan_path
 from .schema import SCHEMAS, schema_text
 from .signatures.records import Method, Role
 
-__all__ = ["build_parser", "main", "run"]
+__all__ = ["build_parser", "main"]
 
-EXIT_INTERRUPTED = 128 + signal.SIGINT  # what shells report for a program stopped by Ctrl-C
 MAX_JOBS = 64
 CLINIC_FREE = frozenset({"schema", "init"})  # commands that run anywhere, without a clinic
 
@@ -166,7 +169,9 @@ def build_parser() -> argparse.ArgumentParser:
                     "a README. `txplan` then checks, builds the charts and the site. Never overwrites a file: if "
                     "any of these exists (or a file stands where a folder goes), exits 2 naming them and writes "
                     "nothing; a write that fails removes what was made (exit 2). plans/ is private (0700): an "
-                    "existing plans/ or build/ that others can enter is narrowed to 0700, with a note.")
+                    "existing plans/ or build/ that others can enter is narrowed to 0700, with a note. A folder inside another "
+                    "clinic's plans/, build/ or templates/ is refused (exit 2): that clinic would take these files "
+                    "for its own.")
     init.add_argument("folder", nargs="?", type=Path, default=Path("."), metavar="DIR", help="where (default: here)")
     init.add_argument("--empty", action="store_true",
                       help="no starter templates (and so no example plan, which uses them)")
@@ -205,6 +210,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("txplan: interrupted; charts already written are complete, the rest were not started\n")
         return EXIT_INTERRUPTED
+    except OSError as exc:
+        sys.stderr.write(f"txplan: {printable(_os_failure(exc))}\n")
+        return EXIT_USAGE
+
+
+def _os_failure(exc: OSError) -> str:
+    """What the system refused, in one line: the path it names (never a plan's contents) and why."""
+    reason = exc.strerror or type(exc).__name__
+    return reason if exc.filename is None else f"{exc.filename}: {reason}"
+
+
+class _OutputFailed(TxplanError):
+    exit_code = EXIT_USAGE
+
+
+def _out(text: str) -> None:
+    """Write a command's output to stdout, flushed, so that a full disk or a closed pipe is said here in one line.
+    Stdout is then pointed at the null device: the interpreter's last flush of what is still buffered would fail
+    again, with a traceback."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except OSError as exc:
+        descriptor = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(descriptor, sys.stdout.fileno())
+        os.close(descriptor)
+        raise _OutputFailed(f"cannot write the output: {exc.strerror or type(exc).__name__}") from None
 
 
 def _start_folder(cwd: Path, directory: Path | None) -> Path:
@@ -212,16 +244,31 @@ def _start_folder(cwd: Path, directory: Path | None) -> Path:
     run in the clinic above it."""
     if directory is None:
         return cwd
-    if not (cwd / directory).is_dir():
+    try:
+        is_folder = stat.S_ISDIR((cwd / directory).stat().st_mode)
+    except OSError as exc:  # a folder above that cannot be searched, a name too long: Path.is_dir raises these
+        if exc.errno not in (errno.ENOENT, errno.ENOTDIR):
+            raise NotAClinic(f"-C {directory}: cannot be looked at ({exc.strerror or type(exc).__name__})") from None
+        is_folder = False
+    if not is_folder:
         raise NotAClinic(f"-C {directory}: no such folder")
     return cwd / directory
 
 
+def _current_folder() -> Path:
+    """The folder the command was started in; one that was deleted (or cannot be read) meanwhile is said so."""
+    try:
+        return Path.cwd()
+    except OSError as exc:
+        raise NotAClinic(f"the current folder cannot be used ({exc.strerror or type(exc).__name__}): was it "
+                         "deleted? cd to a folder that exists") from None
+
+
 def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if args.command == "schema":
-        sys.stdout.write(schema_text(args.kind))
+        _out(schema_text(args.kind))
         return EXIT_OK
-    cwd = Path.cwd()
+    cwd = _current_folder()
     start = _start_folder(cwd, args.directory)
     if args.command == "init":
         return _init(start / args.folder, args.empty)
@@ -250,9 +297,11 @@ def _check(root: Path, targets: CheckTargets | None, fmt: str) -> int:
     """``targets`` None: every plan. Files named that are neither plans nor templates get a note each."""
     for ignored in targets.ignored if targets is not None else []:
         sys.stderr.write(printable(f"txplan: {ignored}: not a plan or an intervention template; ignored") + "\n")
+    for hidden in targets.hidden if targets is not None else []:
+        sys.stderr.write(printable(f"txplan: {hidden}: a hidden name in plans/, which txplan skips; ignored") + "\n")
     result = check_project(root, targets.plans if targets is not None else None)
     if fmt in FORMATS:
-        sys.stdout.write(FORMATS[fmt](result.diagnostics))
+        _out(FORMATS[fmt](result.diagnostics))
     else:
         _print_check(result)
     return EXIT_ERRORS if result.has_errors else EXIT_OK
@@ -276,7 +325,7 @@ def _status(root: Path, args: argparse.Namespace) -> int:
     today = args.today or date.today()
     result = check_project(root, today=today)
     rows = filter_rows(caseload(result, today), args.clinician, args.due_within)
-    sys.stdout.write(format_rows(rows, args.format, color=sys.stdout.isatty(), names=args.names))
+    _out(format_rows(rows, args.format, color=sys.stdout.isatty(), names=args.names))
     unread = [d for d in result.project_diagnostics if d.code == UNREADABLE_FOLDER]
     if unread:  # a client left out of the caseload in silence could be one whose review is overdue
         sys.stderr.write(format_text(unread) + "status: the caseload is incomplete: the plans in the folders above "
@@ -395,8 +444,3 @@ def _serve(root: Path, address: str) -> int:
         sys.stderr.write(f"txplan: serve: {printable(str(exc))}\n")
         return EXIT_ERRORS
     return EXIT_OK
-
-
-def run() -> None:
-    """Console-script entry point."""
-    sys.exit(main())

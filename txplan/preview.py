@@ -8,7 +8,9 @@ reloads itself when what it is made from changes: its plan, a template, the
 policy or the reference document (the list: the plans under plans/).
 
 A plan with errors shows its errors above the last good rendering (or above
-nothing, before it ever checked clean). Errors in the clinic's policy or its
+nothing, before it ever checked clean). A plan whose file is gone (deleted, or
+moved) says so and shows no chart: the last good one would go on showing a
+client's details that are no longer in the clinic. Errors in the clinic's policy or its
 template library are shown on every plan's page too, and while there are any
 no chart is shown: it would be made with the default policy, or without a
 template, and read as if it were right.
@@ -154,6 +156,9 @@ class Preview:
         """The chart under its findings; the last good chart while the plan has errors; none while the clinic does."""
         result = check_project(self.root, [self.root / key], today=self.today)
         checked = result.plans[0]
+        if not _present(self.root / key):  # deleted (or moved): its last chart must not go on being shown
+            view.last_good = None
+            return _bare_page(policy, head, self._back() + _GONE)
         before = self._back() + _diagnostics_panel(result.diagnostics, self._sources(result, checked), checked.path)
         if any(d.is_error for d in result.project_diagnostics):
             return _bare_page(policy, head, before + _NO_CHART_CLINIC)
@@ -264,6 +269,18 @@ def _said(exc: TxplanError | OSError, attempt: str) -> str:
     return str(exc) if isinstance(exc, TxplanError) else f"cannot {attempt}: {exc.strerror or 'error'}"
 
 
+def _present(path: Path) -> bool:
+    """Whether anything is at ``path``, a link that leads nowhere included; a path that cannot be looked at is
+    not known to be gone."""
+    try:
+        path.lstat()
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except OSError:
+        return True
+    return True
+
+
 def _stamp(path: Path) -> _Stamp:
     try:
         info = path.stat()
@@ -288,6 +305,8 @@ _RELOAD_SCRIPT = """
 _NOTE_STYLE = 'style="max-width:52rem;margin:1rem auto;padding:0 1.5rem"'
 _STALE_NOTE = (f'<p class="note" role="status" {_NOTE_STYLE}>'
                "The plan has errors: the chart below is the last one that checked clean.</p>\n")
+_GONE = ('<main>\n<p class="note" role="alert">This plan is gone: its file was deleted or moved. Open it again from '
+         "the list of plans.</p>\n</main>")
 _NO_CHART_YET = '<main>\n<p class="note">No chart yet: the plan has not checked clean.</p>\n</main>'
 _NO_CHART_CLINIC = ('<main>\n<p class="note">No chart while the clinic\'s policy or template library has errors: '
                     "it would not be the chart a build makes. Fix the errors listed above.</p>\n</main>")

@@ -27,8 +27,10 @@ on purpose, after init.
 
 from __future__ import annotations
 
+import errno
 import io
 import json
+import os
 import stat
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -38,20 +40,25 @@ from typing import Any
 from ruamel.yaml import YAML
 
 from . import __version__
+from .errors import EXIT_USAGE, TxplanError
 from .fields import POLICY_NOTES
-from .layout import BUILD, INTERVENTIONS, MKDOCS, PLANS, PYPROJECT, REFERENCE_DOCX
+from .layout import BUILD, INTERVENTIONS, MKDOCS, PLANS, PYPROJECT, REFERENCE_DOCX, TEMPLATES, NotAClinic, find_root
 from .policy import Policy
 from .resources import MissingResource, default_reference_path, example_plan, starter_interventions
 from .schema import SCHEMAS, schema_text
-from .skeleton import FileExists, WriteFailed, create_new
+from .skeleton import PRIVATE, FileExists, WriteFailed, create_new
 
-__all__ = ["EXAMPLE_PLAN_NAME", "HOOK", "Clinic", "hook_config", "init_clinic", "policy_table", "toml_value"]
+__all__ = ["EXAMPLE_PLAN_NAME", "HOOK", "Clinic", "InitRefused", "hook_config", "init_clinic", "policy_table",
+           "toml_value"]
 
 _DATA = Path(__file__).resolve().parent / "data" / "clinic"
 EXAMPLE_PLAN_NAME = "c-0042-example.md"
 SCHEMA_FOLDER = PurePosixPath("schemas")
 SHOWN_CONFLICTS = 5
-PRIVATE = 0o700
+# A clinic's folders whose every file the clinic reads (plans, templates) or owns (its outputs): a clinic made
+# inside one would become part of the other.
+_ENCLOSING = (PLANS, BUILD, TEMPLATES)
+_ABSENT = (errno.ENOENT, errno.ENOTDIR)
 
 # The pre-commit hook, once: the repository's .pre-commit-hooks.yaml is this with `language: python` (pre-commit
 # installs txplan from its repository), a new clinic's .pre-commit-config.yaml this with `language: system`
@@ -66,6 +73,12 @@ HOOK: dict[str, Any] = {
 }
 
 REMARK_PACKAGES = {"remark-cli": "^12.0.1", "remark-frontmatter": "^5.0.0", "remark-lint-frontmatter-schema": "^3.15.4"}
+
+
+class InitRefused(TxplanError):
+    """The folder cannot hold a new clinic: it lies inside another clinic's own folders, or cannot be looked at."""
+
+    exit_code = EXIT_USAGE
 
 
 @dataclass(frozen=True)
@@ -113,7 +126,8 @@ def _folders(files: dict[str, Callable[[], str | bytes]]) -> list[PurePosixPath]
 def _refuse_what_is_in_the_way(root: Path, files: dict[str, Callable[[], str | bytes]],
                                folders: list[PurePosixPath]) -> None:
     """``FileExists`` before anything is written: a file (or a broken link) where a folder goes, or any file of
-    the clinic already there."""
+    the clinic already there; ``InitRefused`` for a folder inside another clinic's plans/, build/ or templates/."""
+    _refuse_inside_a_clinic(root)
     above = next((path for path in (root, *root.parents) if _present(path)), None)
     if above is not None and not above.is_dir():
         raise FileExists(f"{above}: not a folder; txplan init makes the clinic's folder there (move it away)")
@@ -128,8 +142,32 @@ def _refuse_what_is_in_the_way(root: Path, files: dict[str, Callable[[], str | b
                          "it in an empty folder, or move these away)")
 
 
+def _refuse_inside_a_clinic(root: Path) -> None:
+    """The reviewer's case: `txplan init plans/team-b` in a clinic made the outer clinic take the new one's README,
+    example plan and templates for plans. The folder is judged as typed and with its links resolved, so a link
+    into another clinic's plans/ is refused too."""
+    for folder in dict.fromkeys((Path(os.path.abspath(root)), Path(os.path.realpath(root)))):
+        try:
+            clinic = find_root(folder)
+        except NotAClinic:
+            continue
+        inside = folder.relative_to(clinic).parts[:1]
+        if inside and PurePosixPath(inside[0]) in _ENCLOSING:
+            raise InitRefused(f"{root}: inside the {inside[0]}/ folder of the clinic in {clinic}; a clinic there "
+                              f"would become part of that one (make it elsewhere)")
+
+
 def _present(path: Path) -> bool:
-    return path.exists() or path.is_symlink()
+    """Whether anything (a broken link too) is at ``path``; ``InitRefused`` when that cannot be known (a folder
+    above that cannot be searched, a name too long), which Path.exists raises as a bare OSError."""
+    try:
+        path.lstat()
+    except OSError as exc:
+        if exc.errno in _ABSENT:
+            return False
+        raise InitRefused(f"{path}: cannot be looked at ({exc.strerror or type(exc).__name__}); nothing was "
+                          "written") from None
+    return True
 
 
 def _listed(names: list[str]) -> str:

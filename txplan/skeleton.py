@@ -62,13 +62,14 @@ from .policy import load_policy
 from .safety import CrisisLine, phone_digits
 from .templates import load_library
 
-__all__ = ["PLACEHOLDER", "FileExists", "NewPlan", "WriteFailed", "blank_plan", "create_new", "new_plan",
+__all__ = ["PLACEHOLDER", "PRIVATE", "FileExists", "NewPlan", "WriteFailed", "blank_plan", "create_new", "new_plan",
            "placeholder", "placeholder_findings", "shaped_plan"]
 
 OPEN, CLOSE = "\N{SINGLE LEFT-POINTING ANGLE QUOTATION MARK}", "\N{SINGLE RIGHT-POINTING ANGLE QUOTATION MARK}"
 PLACEHOLDER = re.compile(f"{OPEN}[^\n{OPEN}{CLOSE}]{{1,200}}{CLOSE}")
 COMMENT_COLUMN = 44
-_PLAN_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+PRIVATE = 0o700
+_PLAN_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")  # fullmatch: `$` would let a final newline through
 HEADER = (f"# A new plan, a draft. Replace every {OPEN}...{CLOSE} with this client's details; `txplan check` lists "
           "the ones left.\n# Delete an element (relationships, crisis) only when the plan's facts do not require it.\n")
 NARRATIVE = f"## Presenting concerns\n\n{OPEN}what brings the client to treatment, history and context{CLOSE}\n"
@@ -101,7 +102,9 @@ class BadPlanId(TxplanError):
 
 
 class SourceUnreadable(TxplanError):
-    """The plan named by ``--from`` could not be read as a plan."""
+    """The plan named by ``--from`` could not be read as a plan: the command cannot run as asked."""
+
+    exit_code = EXIT_USAGE
 
 
 class WriteFailed(TxplanError):
@@ -166,16 +169,15 @@ class NewPlan:
 def new_plan(root: Path, plan_id: str, source: Path | None = None) -> NewPlan:
     """Write ``plans/<id>.md`` (the id in lower case, as the example clinic names its plans): a blank draft, or
     one in the shape of ``source``. Never overwrites a file (``FileExists``)."""
-    if not _PLAN_ID.match(plan_id):
+    if not _PLAN_ID.fullmatch(plan_id):
         raise BadPlanId(f"{plan_id!r} is not a chart number: use letters, digits, `-` and `_` (such as C-0043)")
     policy, _ = load_policy(root)
     if source is None:
         text = blank_plan(plan_id, policy.crisis_lines)
     else:
-        document, problems = load_document(source, source.name)
+        document, problems = load_document(source, str(source))
         if document is None:
-            raise SourceUnreadable(f"{source}: its front matter cannot be read ({len(problems)} problem(s)); "
-                                   f"`txplan check {source}` shows them")
+            raise SourceUnreadable(_why_unreadable(problems))
         text = shaped_plan(plan_id, document.data, policy.crisis_lines, _library_params(root))
     relative = (PLANS / f"{plan_id.lower()}{PLAN_SUFFIX}").as_posix()
     try:
@@ -187,12 +189,21 @@ def new_plan(root: Path, plan_id: str, source: Path | None = None) -> NewPlan:
     return NewPlan(relative, len(placeholder_findings(written)[0]))
 
 
+def _why_unreadable(problems: list[Diagnostic]) -> str:
+    """What is wrong with a ``--from`` source, said at once: ``check`` refuses a file outside plans/ (and ignores
+    one elsewhere in the clinic), so pointing there would lead nowhere. The first finding, as check writes it (a
+    code, a place and a message that never holds a value), and how many more there are."""
+    more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
+    return f"--from {problems[0].format()}{more}; nothing was written"
+
+
 def create_new(path: Path, content: str | bytes, shown: str) -> None:
     """Create ``path`` with ``content`` (text is written as UTF-8 with LF line ends), readable by its owner only
     (a plan will hold a client's details); refused with ``FileExists`` naming ``shown`` when anything is there
     already, checked by the system call itself, so no race can lose a file. A write that fails removes the file
-    again, so a later run is not refused by half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    again, so a later run is not refused by half a file. A folder it makes for the file is private (0700), as
+    init makes plans/: ``txplan new`` in a clinic without plans/ makes it."""
+    path.parent.mkdir(mode=PRIVATE, parents=True, exist_ok=True)
     try:
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:

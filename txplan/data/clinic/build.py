@@ -1,6 +1,6 @@
 """The clinic's entry point: `python build.py` is the same program as `txplan`."""
 
-from txplan.cli import run
+from txplan.entry import run
 
 if __name__ == "__main__":
     run()
