@@ -25,11 +25,12 @@ from docx.table import _Cell
 
 from txplan.chart import build_chart
 from txplan.check import CheckedPlan, check_project
-from txplan.instruments import INSTRUMENTS_BY_NAME, Better, custom_instrument
+from txplan.instruments import Better, custom_instrument
 from txplan.model import Measure
 from txplan.policy import Policy, load_policy
 from txplan.progress import MeasureStatus, measure_status
 from txplan.render.docx import DocxRenderer, chart_docx
+from txplan.rules import instrument_for
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "docx"
@@ -152,5 +153,5 @@ def status_for(instrument: str, baseline: float, target: float, scores: Sequence
         "instrument": instrument, "baseline": baseline, "target": target, "every": "2 weeks",
         "scores": [dict(zip(("date", "score", "item9"), entry, strict=False)) for entry in scores],
         **({"range": list(range_)} if range_ else {})})
-    known = INSTRUMENTS_BY_NAME.get(instrument)
-    return measure_status(measure, known or custom_instrument(instrument, *(range_ or (0, 100)), Better.LOWER), dob)
+    known = instrument_for(measure)  # the chart's own lookup: a known name in any case, else the stated range
+    return measure_status(measure, known or custom_instrument(instrument, 0, 100, Better.LOWER), dob)

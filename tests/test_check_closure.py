@@ -34,6 +34,16 @@ def test_a_closed_plan_without_closure_is_tx224_at_status(check_edit: CheckEdit)
     assert check_edit(closed("")) == [("TX224", 10, 9)]
 
 
+@pytest.mark.parametrize("empty", ["closure:\n", "closure: ~\n", "closure: null\n"])
+def test_an_empty_closure_on_a_closed_plan_is_tx224_at_the_closure_key(check_edit: CheckEdit, empty: str) -> None:
+    """`closure:` with no value built clean, with no discharge summary: it is the same as no closure."""
+    assert check_edit(closed(empty)) == [("TX224", 11, 1)]
+
+
+def test_an_empty_closure_on_an_active_plan_is_tx319(check_edit: CheckEdit) -> None:
+    assert check_edit(closed("closure:\n", status="active")) == [("TX319", 11, 1)]
+
+
 @pytest.mark.parametrize("status", ["active", "draft"])
 def test_closure_on_a_plan_that_is_not_closed_is_tx319_at_closure(check_edit: CheckEdit, status: str) -> None:
     assert check_edit(closed(status=status)) == [("TX319", 11, 1)]

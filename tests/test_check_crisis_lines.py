@@ -1,5 +1,5 @@
 """A safety plan a client can use in a crisis: dialable phones (TX216), a 24-hour crisis line when the crisis
-element is required (TX217), support contacts with a phone (TX306), a means-safety step that says something
+element is required (TX217), support contacts with a phone (TX306), safety-plan steps whose entries say something
 (TX307), and the clinic's `crisis_lines` policy.
 
 Edits apply to tests/fixtures/check/high-risk-plan.md (risk high; support contact on line 66, professional
@@ -95,10 +95,43 @@ def test_a_support_contact_without_a_phone_is_tx306_at_the_contact(clinic: Clini
     assert "look the number up" in diagnostic.message and "Sam" not in diagnostic.message
 
 
-@pytest.mark.parametrize("entry", ["none", "None needed", "N/A", "n/a.", "NA", "nothing", "not applicable", "-"])
+@pytest.mark.parametrize("entry", ["none", "None needed", "N/A", "n/a.", "NA", "nothing", "not applicable", "-",
+                                   "Not assessed", "Not discussed", "Deferred", "nil", "TBD", "To be determined",
+                                   "unknown", "Pending", "?", "NONE.", " n / a "])
 def test_a_means_safety_entry_that_says_nothing_is_tx307_at_the_entry(check_plan: CheckPlan, entry: str) -> None:
     text = edit(HIGH_RISK_PLAN, (MEANS, f'    means_safety: [Medications kept by partner, "{entry}"]'))
     assert check_plan(text) == [at(text, f'"{entry}"', "TX307")]
+
+
+@pytest.mark.parametrize(("line", "step", "entry"), [
+    ("    warning_signs: [Staying in bed past noon]", "warning_signs", "none"),
+    ("    coping_strategies: [Walk the dog around the block]", "coping_strategies", "n/a"),
+    ("    social_distractions: [Go to the library café]", "social_distractions", "Not discussed"),
+], ids=["warning signs", "coping strategies", "social distractions"])
+def test_an_entry_of_any_step_that_says_nothing_is_tx307_at_the_entry(clinic: Clinic, line: str, step: str,
+                                                                       entry: str) -> None:
+    """`warning_signs: [none]` and `coping_strategies: [n/a]` were clean: every step is the client's own words."""
+    text = edit(HIGH_RISK_PLAN, (line, f"    {step}: [{entry}]"))
+    (diagnostic,) = found(clinic, text)
+    assert (diagnostic.code, diagnostic.line, diagnostic.col) == at(text, f"{entry}]", "TX307")
+    assert diagnostic.message.startswith(f"crisis.{step}[0] says nothing; the client reads a safety plan in a crisis")
+    assert "in their own words" in diagnostic.message
+
+
+@pytest.mark.parametrize(("old", "new", "needle"), [
+    (SUPPORT, "      - { name: none, phone: 555-0142 }", "none, phone"),
+    (PROFESSIONAL, f"{PROFESSIONAL}\n      - {{ name: TBD, phone: 555-0100 }}", "TBD"),
+], ids=["support contact", "professional contact"])
+def test_a_contact_whose_name_says_nothing_is_tx307_at_the_name(check_plan: CheckPlan, old: str, new: str,
+                                                                needle: str) -> None:
+    text = edit(HIGH_RISK_PLAN, (old, new))
+    assert check_plan(text) == [at(text, needle, "TX307")]
+
+
+@pytest.mark.parametrize("entry", ["No access to firearms", "None of the above apply at home", "Nobody"])
+def test_an_entry_that_says_something_is_fine_whatever_its_first_word(check_plan: CheckPlan, entry: str) -> None:
+    text = edit(HIGH_RISK_PLAN, (MEANS, f"    means_safety: [{entry}]"))
+    assert check_plan(text) == []
 
 
 def test_a_means_safety_entry_that_records_an_agreement_is_fine(check_plan: CheckPlan) -> None:

@@ -21,7 +21,7 @@ def plan_findings(clinic: Clinic, text: str) -> list[Diagnostic]:
     return [d for d in diagnostics_of(root) if d.path == "plans/plan.md"]
 
 
-@pytest.mark.parametrize("typed", ["PHQ9", "phq-9", "PHQ 9", "Phq9"])
+@pytest.mark.parametrize("typed", ["PHQ9", "PHQ 9", "Phq9"])  # `phq-9` is the PHQ-9 (test_check_measures.py)
 def test_a_misspelt_known_instrument_is_offered_before_a_range(clinic: Clinic, typed: str) -> None:
     """Giving `PHQ9` a range would make it a custom instrument and drop the PHQ-9's bands: the name comes first."""
     text = edited_plan((INSTRUMENT, f"      - instrument: {typed}"))

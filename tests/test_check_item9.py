@@ -1,5 +1,6 @@
 """PHQ-9 item 9 (`item9`, 0..3): only on the PHQ-9 (TX218), within 0..3 (TX106) and a whole number (TX103);
-above 0 on the latest score while the plan records no risk, a warning (TX312).
+above 0 on the most recent score that records it while the plan records no risk, a warning (TX312); no more than
+the score it is part of, nor so low that the other eight items cannot make up the rest (TX226).
 
 Edits give the valid plan's PHQ-9 measure (line 61) scores; TODAY is 2026-11-10.
 """
@@ -7,7 +8,7 @@ Edits give the valid plan's PHQ-9 measure (line 61) scores; TODAY is 2026-11-10.
 from __future__ import annotations
 
 import pytest
-from conftest import CheckEdit, edited_plan, position_of
+from conftest import FIXTURE_TEMPLATES, CheckEdit, Clinic, diagnostics_of, edited_plan, position_of
 
 EVERY = "        every: 2 weeks\n"
 NO_RISK = ("  level: low", "  level: none")
@@ -63,6 +64,48 @@ def test_a_recorded_risk_level_makes_it_no_warning(check_edit: CheckEdit) -> Non
     assert check_edit(scores("date: 2026-11-09, score: 14, item9: 1")) == []  # risk low
 
 
-def test_an_older_positive_answer_with_no_risk_is_no_warning(check_edit: CheckEdit) -> None:
-    change = scores("date: 2026-11-02, score: 15, item9: 1", "date: 2026-11-09, score: 14")
+def test_an_older_answer_since_gone_to_0_with_no_risk_is_no_warning(check_edit: CheckEdit) -> None:
+    change = scores("date: 2026-11-02, score: 15, item9: 1", "date: 2026-11-09, score: 14, item9: 0")
     assert check_edit(change, NO_RISK) == []
+
+
+def test_a_later_score_without_item9_does_not_hide_an_earlier_answer_above_0(clinic: Clinic) -> None:
+    """Item 9 is judged by the most recent score that records it: a later score that leaves it blank says nothing."""
+    change = scores("date: 2026-11-02, score: 15, item9: 2", "date: 2026-11-09, score: 11")
+    text = edited_plan(change, NO_RISK)
+    (found,) = [d for d in diagnostics_of(clinic({"plan.md": text}, library=FIXTURE_TEMPLATES))
+                if d.path == "plans/plan.md"]
+    assert (found.code, found.line, found.col) == ("TX312", *position_of(text, "2 }"))
+    assert "scores[0] (the most recent score that records it; the latest, scores[1], leaves it blank)" in found.message
+
+
+# -- TX226: item 9 is one of the items summed into the score -------------------------------------------
+
+@pytest.mark.parametrize(("score", "answer"), [(1, 3), (0, 1), (2, 3)])
+def test_item9_above_the_score_it_is_part_of_is_tx226_at_item9(check_edit: CheckEdit, score: int, answer: int) -> None:
+    change = scores(f"date: 2026-11-09, score: {score}, item9: {answer}")
+    assert check_edit(change) == [("TX226", *value_at(edited_plan(change), "item9"))]
+
+
+@pytest.mark.parametrize(("score", "answer"), [(27, 0), (26, 1), (25, 0)])
+def test_a_score_the_other_eight_items_cannot_reach_is_tx226(check_edit: CheckEdit, score: int, answer: int) -> None:
+    """The other eight items add at most 24: 27 needs item 9 at 3, 25 at least 1."""
+    change = scores(f"date: 2026-11-09, score: {score}, item9: {answer}")
+    assert check_edit(change) == [("TX226", *value_at(edited_plan(change), "item9"))]
+
+
+@pytest.mark.parametrize(("score", "answer"), [(3, 3), (0, 0), (24, 0), (27, 3), (25, 1)])
+def test_item9_that_fits_the_score_is_fine(check_edit: CheckEdit, score: int, answer: int) -> None:
+    assert check_edit(scores(f"date: 2026-11-09, score: {score}, item9: {answer}")) == []
+
+
+def test_a_score_outside_the_range_is_only_tx212(check_edit: CheckEdit) -> None:
+    change = scores("date: 2026-11-09, score: 30, item9: 0")
+    assert [code for code, *_ in check_edit(change)] == ["TX212"]
+
+
+def test_tx226_names_the_numbers_and_the_instrument(clinic: Clinic) -> None:
+    text = edited_plan(scores("date: 2026-11-09, score: 1, item9: 3"))
+    (found,) = [d for d in diagnostics_of(clinic({"plan.md": text}, library=FIXTURE_TEMPLATES))
+                if d.path == "plans/plan.md"]
+    assert found.message == "scores[0].item9 3 is more than the PHQ-9 score 1 it is part of; one of them is a typo"

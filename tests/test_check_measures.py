@@ -99,9 +99,36 @@ def test_an_unknown_instrument_with_only_a_direction_is_tx214(check_edit: CheckE
     assert check_edit(measure("WHO-5", 9, 15, "        better: higher\n")) == [("TX214", 61, 21)]
 
 
-def test_instrument_names_are_exact(check_edit: CheckEdit) -> None:
-    # `phq9` is not PHQ-9: it is an unknown instrument, which needs its range
+def test_instrument_names_are_spelt_as_the_table_spells_them(check_edit: CheckEdit) -> None:
+    # `phq9` is not PHQ-9: it is an unknown instrument, which needs its range (test_check_did_you_mean.py)
     assert check_edit(measure("phq9", 16, 9)) == [("TX214", 61, 21)]
+
+
+# -- a known instrument in any case is that instrument ----------------------------------------------
+
+@pytest.mark.parametrize("typed", ["ors", "Ors", "'  ORS '"])
+def test_a_known_instrument_in_another_case_keeps_its_direction(check_edit: CheckEdit, typed: str) -> None:
+    """`ors` with a range was a custom lower-is-better scale, so a fall from 30 to 20 (a real decline) was a target."""
+    with_range = "        range: [0, 40]\n"
+    assert check_edit(measure(typed, 30, 20, with_range)) == [("TX213", 64, 17)]
+    assert check_edit(measure(typed, 20, 30, with_range)) == []
+
+
+@pytest.mark.parametrize(("typed", "baseline", "target", "extra", "expected"), [
+    ("ors", 9, 16, "        range: [0, 10]\n", [("TX215", 62, 16)]),
+    ("gad-7", 16, 9, "        better: higher\n", [("TX215", 62, 17)]),
+    ("pcl-5", 90, 9, "", [("TX212", 62, 19)]),
+], ids=["ors range", "gad-7 direction", "pcl-5 range 0-80"])
+def test_a_known_instrument_in_another_case_keeps_its_range(check_edit: CheckEdit, typed: str, baseline: int,
+                                                             target: int, extra: str, expected: list[Found]) -> None:
+    assert check_edit(measure(typed, baseline, target, extra)) == expected
+
+
+def test_a_phq9_in_lower_case_keeps_its_item_9(check_edit: CheckEdit) -> None:
+    """`phq-9` with a range lost its item 9: an item9 there was TX218, as if the measure had none."""
+    scored = ("        every: 2 weeks\n", "        every: 2 weeks\n        scores:\n"
+              "          - { date: 2026-11-03, score: 15, item9: 1 }\n")
+    assert check_edit(measure("phq-9", 16, 9, "        range: [0, 27]\n"), scored) == []
 
 
 # -- TX215 range or direction contradicts a known instrument -----------------------------------------

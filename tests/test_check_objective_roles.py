@@ -72,6 +72,45 @@ def test_safety_work_as_a_behaviour_is_fine(check_edit: CheckEdit, statement: st
     assert check_edit(say(statement)) == []
 
 
+# The refusal grammar: "will not / won't / will refrain from / agrees not to / promises not to" + the act.
+@pytest.mark.parametrize("statement", [
+    "Test will not attempt suicide for 12 weeks",
+    "Test will refrain from self-harm for 12 weeks",
+    "Test will not engage in self-harm for 12 weeks",
+    "Test won't kill himself for 12 weeks",
+    "Test won\u2019t hurt herself for 12 weeks",
+    "Test will not kill themselves for 12 weeks",
+    "Test will never harm myself again for 12 weeks",
+    "Test will not self-harm for 12 weeks",
+    "Test will not harm for 12 weeks",
+    "Test will not hurt for 12 weeks",
+    "Test agrees not to attempt suicide for 12 weeks",
+    "Test promises not to self harm for 12 weeks",
+    "Test promises not to kill herself for 12 weeks",
+    "Test will refrain from harming herself for 12 weeks",
+    "Test will refrain from suicide attempts for 12 weeks",
+    "Test will refrain from engaging in self-harm for 12 weeks",
+    "Test will not act on suicidal urges for 12 weeks",
+    "Test will not try to kill himself for 12 weeks",
+])
+def test_a_promise_not_to_self_harm_in_any_wording_is_tx318(check_edit: CheckEdit, statement: str) -> None:
+    assert check_edit(say(statement)) == [("TX318", *AT)]
+
+
+@pytest.mark.parametrize("statement", [
+    "Test will reduce self-harm urges from daily to weekly as tracked in a log",
+    "Test will use 3 coping skills instead of self-harm each week",
+    "Test will identify 3 triggers for self-harm by week 4",
+    "Test will notice 2 urges to harm herself a week and use the safety plan",
+    "Test will not act on urges to check the stove in 3 exposures a week",
+    "Test will refrain from avoidance on 3 days a week",
+    "Test will not miss more than 1 session a month",
+])
+def test_an_objective_about_self_harm_or_refusing_something_else_is_not_a_contract(check_edit: CheckEdit,
+                                                                                   statement: str) -> None:
+    assert check_edit(say(statement)) == []
+
+
 def test_the_messages_point_to_the_interventions_and_the_safety_plan(clinic: Clinic) -> None:
     plans = {"staff.md": edited_plan(say("Therapist will teach coping skills every session")),
              "contract.md": edited_plan(say("Test will contract for safety at each session")).replace("T-0001", "T-0002")}

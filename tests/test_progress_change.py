@@ -27,6 +27,15 @@ def test_the_ors_threshold_is_5_points_up() -> None:
         "Up 5 points (26\u00a0%) from the baseline of 19, a reliable improvement (5 points or more).")
 
 
+@pytest.mark.parametrize("typed", ["ors", " Ors "])
+def test_a_fall_on_the_ors_typed_in_lower_case_is_a_worsening(typed: str) -> None:
+    """`ors` with a range was a custom lower-is-better scale, and a real decline was charted as progress."""
+    status = status_for(typed, 30, 35, [("2026-11-09", 24), ("2026-11-23", 18)], range_=(0, 40))
+    assert status.instrument.name == "ORS" and status.improved is False
+    assert status.sentences()[1] == ("Down 12 points (40\u00a0%) from the baseline of 30, a reliable worsening "
+                                     "(5 points or more).")
+
+
 @pytest.mark.parametrize(("instrument", "range_", "better_or_worse"), [("SRS", None, "better"), ("PDSS", (0, 28), "better")])
 def test_without_a_threshold_only_the_direction_is_said(instrument: str, range_: tuple[float, float] | None,
                                                        better_or_worse: str) -> None:

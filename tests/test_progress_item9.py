@@ -9,6 +9,8 @@ from pathlib import Path
 from conftest import edit
 from docx_helpers import PLAN, paragraph_texts, render_plan, status_for
 
+from txplan.export.status import latest_item9
+from txplan.model import Evaluation, Interventions, Measure, Plan
 from txplan.progress_chart import RISK_COLOR, progress_figure
 
 ASKS = "Item 9, thoughts of being better off dead or of hurting oneself, was answered above 0: "
@@ -35,6 +37,29 @@ def test_an_improvement_is_not_announced_without_item_9() -> None:
     assert status.sentences()[1] == ("Down 6 points (35\u00a0%) from the baseline of 17, a reliable improvement "
                                      "(5 points or more) in the total score, while item 9 is still above 0.")
     assert status_for("PHQ-9", 17, 9, [("2026-11-16", 11, 0)]).sentences()[1].endswith("(5 points or more).")
+
+
+def test_an_improvement_is_not_announced_when_a_later_score_leaves_item_9_blank() -> None:
+    """Item 9 is judged by the most recent score that records it, and the sentence names that score's date."""
+    status = status_for("PHQ-9", 17, 9, [("2026-11-02", 15, 2), ("2026-11-16", 11)])
+    assert status.sentences()[1] == ("Down 6 points (35\u00a0%) from the baseline of 17, a reliable improvement "
+                                     "(5 points or more) in the total score, while item 9 was above 0 on November 2, "
+                                     "2026, the most recent score that records it.")
+
+
+def test_a_0_on_an_earlier_score_is_said_with_its_date_when_the_latest_leaves_item_9_blank() -> None:
+    status = status_for("PHQ-9", 17, 9, [("2026-11-02", 16, 3), ("2026-11-09", 15, 0), ("2026-11-16", 14)])
+    assert status.sentences()[-1].endswith("needs a risk follow-up. On the most recent score that records it, "
+                                           "November 9, 2026, it was 0 (not at all).")
+    assert status.sentences()[1].endswith("(that takes 5 points).")
+
+
+def test_the_caseload_status_lists_item_9_from_the_most_recent_score_that_records_it() -> None:
+    measure = Measure.model_validate({"instrument": "PHQ-9", "baseline": 17, "target": 9, "every": "2 weeks", "scores": [
+        {"date": "2026-11-02", "score": 15, "item9": 2}, {"date": "2026-11-16", "score": 11}]})
+    plan = Plan.model_construct(interventions=Interventions.model_construct(
+        evaluation=Evaluation.model_construct(measures=[measure])))
+    assert latest_item9(plan) == 2
 
 
 def test_the_alt_text_counts_the_answers_above_0() -> None:

@@ -305,12 +305,18 @@ _TABLE: tuple[Code, ...] = (
     _error("TX224", "closed plan without a closure",
            "A plan with `status: closed` records how it ended under `closure:` (date, reason, which discharge "
            "criteria were met, referrals and a summary), which becomes the chart's discharge summary.",
-           "`status: closed` and no `closure:`.",
+           "`status: closed` and no `closure:`, or an empty `closure:` (reported at the key).",
            "Add `closure:` with `date`, `reason`, `criteria_met` (all, some or none), `summary` and any `referrals`."),
     _error("TX225", "closure date is before the effective date",
            "A plan closes after it takes effect.",
            "`closure: {date: 2026-09-01, ...}` in a plan effective 2026-10-01.",
            "Correct the closure date."),
+    _error("TX226", "item 9 does not fit the total score",
+           "The PHQ-9's item 9 is one of the nine items summed into the score, so it can be no more than the score, "
+           "and the eight other items (0 to 3 each) add at most 24 to it. An item 9 above the score, or a score more "
+           "than 24 above item 9, cannot happen: the score or item 9 was typed wrong, or belongs to another day.",
+           "`{date: 2026-11-16, score: 1, item9: 3}`; `{date: 2026-11-16, score: 27, item9: 0}`.",
+           "Check the score and item 9 against the completed questionnaire and correct the one that is wrong."),
     # -- objective quality (warnings) ----------------------------------------
     _warning("TX301", "objective is not measurable",
              "The objective's statement has no number, frequency or date, so nobody can tell "
@@ -343,12 +349,16 @@ _TABLE: tuple[Code, ...] = (
            "Without a number written down, the client has to find it in the middle of a crisis.",
            "`support_contacts: [{name: Sam}]`",
            "Add the person's phone number with the client."),
-    _warning("TX307", "means-safety entry says nothing",
-           "Step 6 records what was agreed to keep lethal means (firearms, medication stockpiles, other "
-           "methods) out of reach. \"None\", \"N/A\" or \"none needed\" does not show that access was asked about.",
-           "`means_safety: [none needed]`",
-           "Write what was asked and agreed, such as \"No firearms in the home (asked client and partner); "
-           "medications kept by partner\"."),
+    _warning("TX307", "safety-plan entry says nothing",
+           "A Stanley-Brown safety plan is what the client reads and acts on in a crisis, so each step (warning "
+           "signs, coping strategies, social distractions, the people and professionals to contact, means safety) "
+           "is written with the client, in their own words. A placeholder such as \"none\", \"N/A\", \"not "
+           "assessed\", \"deferred\", \"TBD\" or \"-\" fills the step without giving them anything to do, and in "
+           "step 6 it does not show that access to lethal means (firearms, medication stockpiles) was asked about. "
+           "Entries are compared without case or punctuation; a contact is judged by its name.",
+           "`warning_signs: [none]`, `means_safety: [Not assessed]`",
+           "Write the step with the client, such as \"Staying in bed past noon\" or \"No firearms in the home "
+           "(asked client and partner); medications kept by partner\"."),
     _warning("TX308", "no suicide-risk screening recorded",
            "At or above the clinic's crisis level, the plan names the screening the risk level rests on, so an "
            "auditor can see that risk was screened with a standard instrument (Joint Commission NPSG.15.01.01).",
@@ -372,8 +382,9 @@ _TABLE: tuple[Code, ...] = (
            "Move the item under the element the message names (crisis templates go under "
            "`interventions.crisis.items`), or write the item as `text`."),
     _warning("TX312", "PHQ-9 item 9 above 0 while risk level is none",
-           "The latest PHQ-9 has item 9 (thoughts of being better off dead or of self-harm) above 0, while the "
-           "plan records no risk. Any answer above 0 calls for a risk assessment.",
+           "The most recent PHQ-9 that records item 9 (thoughts of being better off dead or of self-harm) has it "
+           "above 0, while the plan records no risk. Any answer above 0 calls for a risk assessment. A later score "
+           "that leaves `item9` out does not clear it: the message then names the score that recorded it.",
            "`risk: {level: none}` and a latest PHQ-9 score with `item9: 1`.",
            "Assess risk and update `risk` (level, summary, screening)."),
     _warning("TX313", "instrument used outside the ages it is made for",
@@ -404,8 +415,10 @@ _TABLE: tuple[Code, ...] = (
            "Write the client's behaviour as the objective, and put the therapist's work in the intervention "
            "items (`techniques`, `skills`, ...) that serve it."),
     _warning("TX318", "objective is a no-harm contract",
-           "\"Client will be safe\" or \"will contract for safety\" is a no-suicide contract: it is not measurable "
-           "and has no evidence of preventing suicide. Safety is planned in the safety plan.",
+           "\"Client will be safe\", \"will contract for safety\" or a refusal (\"will not attempt suicide\", "
+           "\"won't hurt herself\", \"will refrain from self-harm\", \"agrees not to harm himself\") is a no-suicide "
+           "contract: it is not measurable and has no evidence of preventing suicide. Safety is planned in the "
+           "safety plan.",
            "`statement: Client will contract for safety`",
            "Write the safety work in `interventions.crisis` (the Stanley-Brown safety plan) and make the "
            "objective a behaviour, such as using 2 steps of the safety plan when ratings rise."),

@@ -28,6 +28,7 @@ __all__ = [
     "age_on",
     "custom_instrument",
     "instrument_named",
+    "known_instrument",
     "percent",
 ]
 
@@ -112,6 +113,11 @@ class RiskItem:
     def answer(self, value: int) -> str:
         return self.answers[value]
 
+    @property
+    def top(self) -> int:
+        """The highest answer (3 for the PHQ-9's item 9)."""
+        return len(self.answers) - 1
+
 
 @dataclass(frozen=True)
 class Instrument:
@@ -148,6 +154,10 @@ class Instrument:
     def met(self, score: float, target: float) -> bool:
         """Reaching the target means at or below it (at or above when higher is better)."""
         return score <= target if self.better is Better.LOWER else score >= target
+
+    def rest_of_total(self) -> float:
+        """The most the items other than the risk item can add to the total (24 for the PHQ-9: 8 items of 0-3)."""
+        return self.high - (self.risk_item.top if self.risk_item is not None else 0)
 
     def band(self, score: float) -> str:
         return next((b.label for b in self.bands if b.low <= score <= b.high), "")
@@ -226,6 +236,14 @@ INSTRUMENTS: tuple[Instrument, ...] = (
 )
 
 INSTRUMENTS_BY_NAME: dict[str, Instrument] = {i.name: i for i in INSTRUMENTS}
+_BY_FOLDED_NAME: dict[str, Instrument] = {i.name.casefold(): i for i in INSTRUMENTS}
+
+
+def known_instrument(name: str) -> Instrument | None:
+    """The instrument txplan knows by this name, in any case and with any surrounding space (``ors`` is the ORS).
+    Every lookup goes through here: a known instrument written in another case must keep its direction, range,
+    bands and cutoffs, not become a custom scale that reads a real decline as progress."""
+    return _BY_FOLDED_NAME.get(name.strip().casefold())
 
 
 def custom_instrument(name: str, low: float, high: float, better: Better) -> Instrument:

@@ -8,6 +8,7 @@ is read from the instrument table in ``instruments``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -22,6 +23,7 @@ __all__ = [
     "long_date",
     "measure_status",
     "points",
+    "risk_item_recorded",
 ]
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
@@ -43,6 +45,14 @@ def birthday(dob: date, age: int) -> date:
         return dob.replace(year=dob.year + age)
     except ValueError:
         return date(dob.year + age, 3, 1)
+
+
+def risk_item_recorded(scores: Sequence[ScoreEntry]) -> int | None:
+    """The index of the most recent score that records the risk item (``item9``), by date and, on one day, the last
+    written; None when no score records it. Item 9 is judged by this score, not by the latest score: a later score
+    that leaves item 9 blank says nothing about it, so an earlier answer above 0 still stands."""
+    recorded = [i for i, entry in enumerate(scores) if entry.item9 is not None]
+    return max(recorded, key=lambda i: (scores[i].date, i), default=None)
 
 
 @dataclass(frozen=True)
@@ -88,9 +98,10 @@ class MeasureStatus:
         return tuple(entry for entry in self.scores if entry.item9)
 
     @property
-    def latest_risk_answer(self) -> int | None:
-        latest = self.latest
-        return None if latest is None or self.instrument.risk_item is None else latest.item9
+    def latest_risk_entry(self) -> ScoreEntry | None:
+        """The most recent score that records the risk item (None: no risk item, or no score records it)."""
+        index = risk_item_recorded(self.scores) if self.instrument.risk_item is not None else None
+        return None if index is None else self.scores[index]
 
     def cutoff_periods(self, start: date) -> tuple[tuple[Cutoff, date, date], ...]:
         """Each cutoff with the first and last day from ``start`` to the latest score on which it applies, by the
@@ -163,8 +174,11 @@ class MeasureStatus:
             return f"a reliable worsening ({points(threshold)} or more)"
         verdict = f"a reliable improvement ({points(threshold)} or more)"
         item = self.instrument.risk_item
-        if item is not None and self.latest_risk_answer:
-            verdict += f" in the total score, while {item.name} is still above 0"
+        entry = self.latest_risk_entry
+        if item is not None and entry is not None and entry.item9:
+            still = ("is still above 0" if entry is self.latest else
+                     f"was above 0 on {long_date(entry.date)}, the most recent score that records it")
+            verdict += f" in the total score, while {item.name} {still}"
         return verdict
 
     def _risk_item_sentences(self) -> list[str]:
@@ -174,9 +188,11 @@ class MeasureStatus:
             return []
         answers = "; ".join(f"{entry.item9} ({item.answer(entry.item9 or 0)}) on {long_date(entry.date)}"
                             for entry in self.risk_answers)
-        latest = self.latest_risk_answer
-        now = (f" On the latest score it was {latest} ({item.answer(latest)})." if latest is not None and latest == 0
-               else "")
+        entry, now = self.latest_risk_entry, ""
+        if entry is not None and entry.item9 == 0:  # an answer above 0 since then would be the one listed last
+            where = ("the latest score" if entry is self.latest else
+                     f"the most recent score that records it, {long_date(entry.date)},")
+            now = f" On {where} it was 0 ({item.answer(0)})."
         return [f"{_capital(item.name)}, {item.asks}, was answered above 0: {answers}; "
                 f"any answer above 0 needs a risk follow-up.{now}"]
 

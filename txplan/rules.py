@@ -22,9 +22,18 @@ from .cadence import every_in_text, parse_every
 from .diagnostics import Diagnostic, did_you_mean, make
 from .elements import ELEMENTS, ELEMENTS_BY_KEY, STANLEY_BROWN_STEPS, Element, Shape, When
 from .frontmatter import Document, KeyPath, shown_key
-from .instruments import INSTRUMENTS_BY_NAME, Better, Instrument, age_on, custom_instrument, instrument_named
+from .instruments import (
+    INSTRUMENTS_BY_NAME,
+    Better,
+    Instrument,
+    age_on,
+    custom_instrument,
+    instrument_named,
+    known_instrument,
+)
 from .model import ID_PATTERN, Contact, Crisis, Measure, Objective, Plan, Usable
 from .policy import Policy
+from .progress import risk_item_recorded
 from .safety import DEFAULT_CRISIS_LINE, PHONE_RULE, dialable, phone_digits, risk_at_or_above, says_nothing
 from .templates import Library
 
@@ -100,12 +109,27 @@ _STAFF = (r"(?:the |this |a |our )?(?:therapist|clinician|counsell?or|staff|prov
           r"social worker|case manager|care coordinator|treatment team|team|clinic|program)s?")
 STAFF_SUBJECT = re.compile(rf"^{_STAFF}(?:(?:,| and| or) {_STAFF})*$", re.IGNORECASE)
 _TITLES = frozenset({"dr", "mr", "mrs", "ms", "mx", "prof"})
-# A promise not to self-harm in place of a plan: "will be safe", "will contract for safety", "no-harm contract".
+# A promise not to self-harm in place of a plan: "will be safe", "will contract for safety", "no-harm contract", and a
+# small grammar of refusals: "will not / won't / agrees not to / promises not to" + "attempt suicide / kill himself /
+# harm / hurt / self-harm / engage in self-harm", and "will refrain from" + "self-harm / harming herself / suicide
+# attempts". Acts on suicidal or self-harm urges count; other urges ("will not act on urges to check the stove", an
+# exposure objective) and a behaviour about self-harm ("will reduce self-harm urges from daily to weekly") do not.
+_SELF = r"(?:(?:him|her|them|my|your|our)sel(?:f|ves)|oneself)"
+_SELF_HARM = r"self[- ]?(?:harm|injur(?:e|y))"
+_URGES = (rf"act on (?:(?:suicidal|{_SELF_HARM}) (?:thoughts|urges|impulses)|(?:thoughts|urges|impulses) to "
+          rf"(?:{_SELF_HARM}|die|(?:kill|harm|hurt) {_SELF}))")
+_REFUSE = (r"(?:will not|will never|won['\u2019]?t|(?:agrees?|agreed|promises?|promised|commits?|committed|pledges?) "
+           r"(?:not to|to not|never to))(?: ever| again)?")
+_ACT = (rf"(?:(?:try|attempt) to )?(?:attempt suicide|commit suicide|(?:engage in )?{_SELF_HARM}|{_URGES}"
+        rf"|(?:kill|harm|hurt|injure|cut) {_SELF}|harm|hurt|kill)")
+_REFRAIN = r"(?:will|agrees? to|promises? to|commits? to) (?:refrain|abstain) from"
+_ACTING = (r"(?:attempting suicide|suicide attempts?|suicidal (?:acts|behaviou?rs?)"
+           r"|(?:engaging in )?self[- ]?(?:harm(?:ing)?|injur(?:y|ing))|self[- ]?injurious behaviou?rs?"
+           rf"|(?:killing|harming|hurting|injuring|cutting) {_SELF})")
 NO_HARM_CONTRACT = re.compile(
     r"\bcontract(?:s|ed|ing)? for safety\b|\b(?:safety|no[- ](?:harm|suicide|self[- ]harm)) (?:contract|agreement|pact)\b"
     r"|\bwill (?:be|remain|stay|keep (?:him|her|them|my)sel(?:f|ves)) safe\b"
-    r"|\b(?:agrees?|promises?|commits?) (?:not to|to not) (?:harm|hurt|kill)\b"
-    r"|\bwill not (?:harm|hurt|kill) (?:him|her|them|my)sel(?:f|ves)\b",
+    rf"|\b{_REFUSE} {_ACT}\b|\b{_REFRAIN} {_ACTING}\b",
     re.IGNORECASE)
 
 
@@ -257,7 +281,7 @@ def _contacts(crisis: Crisis) -> Iterator[tuple[KeyPath, str, Contact]]:
 
 
 def safety_plan_reachable(ctx: Context) -> Iterator[Diagnostic]:
-    """Phones a client can dial, support contacts with one, and a means-safety step that says something."""
+    """Phones a client can dial, support contacts with one, and safety-plan steps whose entries say something."""
     crisis = ctx.plan.interventions.crisis
     if crisis is None:
         return
@@ -268,11 +292,35 @@ def safety_plan_reachable(ctx: Context) -> Iterator[Diagnostic]:
         elif contact.phone is None and key == "support_contacts":
             yield ctx.at(path, "TX306", f"crisis.support_contacts[{path[-1]}] has no phone; in a crisis the client "
                                         "should not have to look the number up")
-    for index, entry in enumerate(crisis.means_safety):
-        if says_nothing(entry):
-            yield ctx.at(("interventions", "crisis", "means_safety", index), "TX307",
-                         f"crisis.means_safety[{index}] says nothing; record what was asked about lethal means "
-                         "(firearms, medications) and what was agreed")
+    yield from _empty_entries(ctx, crisis)
+
+
+_STEP_TITLES = dict(STANLEY_BROWN_STEPS)
+
+
+def _step_entries(crisis: Crisis) -> Iterator[tuple[KeyPath, str, str]]:
+    """Every entry of every Stanley-Brown step with its path and step key; a contact by its name."""
+    for key, _ in STANLEY_BROWN_STEPS:
+        for index, entry in enumerate(getattr(crisis, key)):
+            path: KeyPath = ("interventions", "crisis", key, index)
+            if isinstance(entry, Contact):
+                yield (*path, "name"), key, entry.name
+            else:
+                yield path, key, entry
+
+
+def _empty_entries(ctx: Context, crisis: Crisis) -> Iterator[Diagnostic]:
+    """TX307: a safety-plan entry that is a placeholder ("none", "n/a", "not assessed"). The client reads the plan in
+    a crisis, so each step is written with them, in their words; lethal means say what was asked and agreed."""
+    for path, key, entry in _step_entries(crisis):
+        if not says_nothing(entry):
+            continue
+        advice = ("record what was asked about lethal means (firearms, medications) and what was agreed"
+                  if key == "means_safety" else
+                  f"the client reads a safety plan in a crisis, so write this step ({_STEP_TITLES[key].lower()}) "
+                  "with them, in their own words")
+        name = f"crisis.{key}[{path[3]}]" + (".name" if path[-1] == "name" else "")
+        yield ctx.at(path, "TX307", f"{name} says nothing; {advice}")
 
 
 def crisis_line_listed(ctx: Context) -> Iterator[Diagnostic]:
@@ -313,8 +361,8 @@ def risk_follow_up(ctx: Context) -> Iterator[Diagnostic]:
 
 
 def instrument_for(measure: Measure) -> Instrument | None:
-    """The instrument behind a measure: a known one, or one the plan defines with `range`."""
-    known = INSTRUMENTS_BY_NAME.get(measure.instrument)
+    """The instrument behind a measure: a known one (its name in any case), or one the plan defines with `range`."""
+    known = known_instrument(measure.instrument)
     if known is not None:
         return known
     if measure.range is None:
@@ -348,7 +396,7 @@ def _measure_diagnostics(ctx: Context, path: KeyPath, measure: Measure) -> Itera
     if instrument is None:
         yield ctx.at((*path, "instrument"), "TX214", _unknown_instrument(measure.instrument))
         return
-    if measure.instrument in INSTRUMENTS_BY_NAME:
+    if known_instrument(measure.instrument) is not None:
         if measure.range is not None and tuple(measure.range) != (instrument.low, instrument.high):
             yield ctx.at((*path, "range"), "TX215",
                          f"{instrument.name} ranges {instrument.low:g}-{instrument.high:g}; remove `range`")
@@ -385,6 +433,22 @@ def _score_entries(ctx: Context, path: KeyPath, measure: Measure, instrument: In
             yield ctx.at_key((*where, "item9"), "TX218",
                              f"scores[{index}].item9 is recorded only for {holders}; this measure's instrument has "
                              "no item 9")
+        elif entry.item9 is not None and instrument.in_range(entry.score):
+            yield from _risk_item_in_total(ctx, (*where, "item9"), entry.score, entry.item9, instrument)
+
+
+def _risk_item_in_total(ctx: Context, where: KeyPath, score: float, answer: int,
+                        instrument: Instrument) -> Iterator[Diagnostic]:
+    """The risk item is one of the items summed into the score: it cannot exceed the score, and the other items
+    cannot make up more than their own maximum (PHQ-9 27 with item 9 at 0 would need 27 from eight items of 0-3)."""
+    rest = instrument.rest_of_total()
+    name = f"{where[-3]}[{where[-2]}]"
+    if answer > score:
+        yield ctx.at(where, "TX226", f"{name}.item9 {answer} is more than the {instrument.name} score {score:g} it is "
+                                     "part of; one of them is a typo")
+    elif score - answer > rest:
+        yield ctx.at(where, "TX226", f"{name}.item9 {answer} with a {instrument.name} score of {score:g} would need "
+                                     f"{score - answer:g} from the other items, which add up to at most {rest:g}")
 
 
 def _measures(plan: Plan) -> Iterator[tuple[KeyPath, Measure, Instrument]]:
@@ -397,17 +461,21 @@ def _measures(plan: Plan) -> Iterator[tuple[KeyPath, Measure, Instrument]]:
 
 
 def risk_item_answered(ctx: Context) -> Iterator[Diagnostic]:
-    """PHQ-9 item 9 above 0 on the latest score of a plan that records no risk."""
+    """PHQ-9 item 9 above 0 on the most recent score that records it, in a plan that records no risk. A later score
+    that leaves item 9 blank does not clear an earlier answer above 0; the message says which score it was."""
     if ctx.plan.risk.level != "none":
         return
     for path, measure, instrument in _measures(ctx.plan):
-        if instrument.risk_item is None or not measure.scores:
+        recorded = risk_item_recorded(measure.scores)
+        if instrument.risk_item is None or recorded is None or not measure.scores[recorded].item9:
             continue
         latest = max(range(len(measure.scores)), key=lambda i: (measure.scores[i].date, i))
-        if measure.scores[latest].item9:
-            yield ctx.at((*path, "scores", latest, "item9"), "TX312",
-                         f"{instrument.risk_item.name} of the latest {instrument.name} is above 0 while risk.level is "
-                         "none; any answer above 0 calls for a risk assessment")
+        which = (f"the latest {instrument.name}" if recorded == latest else
+                 f"{instrument.name} scores[{recorded}] (the most recent score that records it; the latest, "
+                 f"scores[{latest}], leaves it blank)")
+        yield ctx.at((*path, "scores", recorded, "item9"), "TX312",
+                     f"{instrument.risk_item.name} of {which} is above 0 while risk.level is none; any answer above 0 "
+                     "calls for a risk assessment")
 
 
 def measure_ages(ctx: Context) -> Iterator[Diagnostic]:
@@ -495,7 +563,7 @@ def objective_subjects(ctx: Context) -> Iterator[Diagnostic]:
 def objective_measures(ctx: Context) -> Iterator[Diagnostic]:
     """An objective's measure names instruments the plan measures, on the schedule the measure gives."""
     measures = list(_measures(ctx.plan))
-    measured = {measure.instrument.casefold() for _, measure, _ in measures}
+    measured = {instrument.name.casefold() for _, _, instrument in measures}
     frequency = ctx.plan.interventions.frequency
     schedule = frequency.schedule if frequency is not None else None
     for path, objective in objective_paths(ctx.plan):
@@ -505,8 +573,8 @@ def objective_measures(ctx: Context) -> Iterator[Diagnostic]:
             if name.casefold() not in measured and instrument_named(text, name) is not None:
                 yield ctx.at(where, "TX315", f"objective {objective.id}'s measure names {name}, which is not among "
                                              "interventions.evaluation.measures")
-        for measure_path, measure, _ in measures:
-            named = instrument_named(text, measure.instrument)
+        for measure_path, measure, instrument in measures:
+            named = instrument_named(text, instrument.name)
             written = every_in_text(text[named:]) if named is not None else None
             given = parse_every(measure.every)
             if written is not None and given is not None and written[0].days(schedule) != given.days(schedule):
@@ -516,18 +584,26 @@ def objective_measures(ctx: Context) -> Iterator[Diagnostic]:
                              f"{given.text()} ({given.days(schedule)} days)")
 
 
+_NO_CLOSURE = ("a closed plan needs `closure:` (date, reason, criteria_met, summary, referrals) for its discharge "
+               "summary")
+
+
 def closure_recorded(ctx: Context) -> Iterator[Diagnostic]:
-    """A closed plan says how it ended; a plan that is not closed has no closure."""
+    """A closed plan says how it ended; a plan that is not closed has no closure. An empty ``closure:`` (the key
+    with no value) says nothing, so it is the same as none: TX224 at the key, or TX319 on a plan not closed. A
+    closure of the wrong shape is left out of the model and has its own error already."""
     plan = ctx.plan
     closure = plan.closure
-    if plan.status == "closed" and closure is None and "closure" not in ctx.document.data:
-        yield ctx.at(("status",), "TX224", "a closed plan needs `closure:` (date, reason, criteria_met, summary, "
-                                           "referrals) for its discharge summary")
-    if closure is None:
+    written = "closure" in ctx.document.data
+    if plan.status == "closed" and closure is None and ctx.document.data.get("closure") is None:
+        yield ctx.at_key(("closure",), "TX224", _NO_CLOSURE) if written else ctx.at(("status",), "TX224", _NO_CLOSURE)
+    if not written:
         return
     if plan.status != "closed":
         yield ctx.at_key(("closure",), "TX319", f"closure is written but status is {plan.status}; set "
                                                 "`status: closed` or remove closure")
+    if closure is None:
+        return
     if closure.date < plan.dates.effective:
         yield ctx.at(("closure", "date"), "TX225", "closure.date must not be before dates.effective")
     if closure.date > ctx.today:

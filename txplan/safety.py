@@ -73,13 +73,20 @@ class CrisisLine(BaseModel):
 DEFAULT_CRISIS_LINE = CrisisLine(name="988 Suicide & Crisis Lifeline", phone="988")
 
 
-# Entries that fill a safety-plan step without saying anything, compared without case and punctuation.
+# Entries that fill a safety-plan step without saying anything: placeholders, deferrals and "see elsewhere", compared
+# without case and with every run of characters other than letters read as one space ("N/A." is "n a", "-" and "?"
+# are ""). Kept to phrases that carry nothing on their own: "no access" or "no firearms" say something and are not here.
 _SAYS_NOTHING = frozenset({
-    "none", "none needed", "none required", "not needed", "not required", "nothing", "nothing needed", "na", "n a",
-    "not applicable", "no", "nil", "tbd", "to be done", "unknown", "see above", "same", "",
+    "", "none", "none needed", "none required", "none identified", "none reported", "none known", "not needed",
+    "not required", "nothing", "nothing needed", "na", "n a", "not applicable", "no", "nil", "x", "nk", "n k",
+    "unknown", "not known", "not assessed", "not asked", "not discussed", "not done", "not completed", "discussed",
+    "reviewed", "deferred", "pending", "later", "tbd", "tba", "to be done", "to be determined", "to be discussed",
+    "to be added", "to be completed", "to follow", "see above", "as above", "see notes", "see note", "see chart",
+    "same", "ditto",
 })
 
 
 def says_nothing(entry: str) -> bool:
-    """Whether a safety-plan entry is a placeholder ("none", "N/A", "none needed") rather than an agreement."""
+    """Whether a safety-plan entry is a placeholder ("none", "N/A", "not assessed", "deferred") rather than something
+    agreed with the client."""
     return " ".join(re.sub(r"[^a-z]+", " ", entry.casefold()).split()) in _SAYS_NOTHING

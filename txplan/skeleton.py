@@ -43,7 +43,7 @@ from .elements import ELEMENTS, STANLEY_BROWN_STEPS
 from .errors import EXIT_USAGE, TxplanError
 from .fields import field_model, note_for, type_words, written_fields
 from .frontmatter import Document, KeyPath, Pos, is_field_name, load_document, parse_document
-from .instruments import INSTRUMENTS_BY_NAME
+from .instruments import known_instrument
 from .layout import PLAN_SUFFIX, PLANS
 from .model import (
     MAX_SCORE,
@@ -154,7 +154,7 @@ _KEPT: dict[tuple[type[BaseModel], str], Callable[[Any, _Shaping], bool]] = {
     (Goal, "interpersonal"): lambda value, _: isinstance(value, bool),
     (Item, "use"): lambda value, shaping: isinstance(value, str) and value in shaping.templates,
     (Feedback, "use"): lambda value, shaping: isinstance(value, str) and value in shaping.templates,
-    (Measure, "instrument"): lambda value, _: isinstance(value, str) and value in INSTRUMENTS_BY_NAME,
+    (Measure, "instrument"): lambda value, _: isinstance(value, str) and known_instrument(value) is not None,
     (Measure, "range"): lambda value, _: _is_range(value),
     (Measure, "better"): lambda value, _: isinstance(value, str) and value in ("lower", "higher"),
 }

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from ..cadence import SCHEDULES_BY_NAME
 from ..elements import Element
 from ..history import Change
-from ..instruments import INSTRUMENTS_BY_NAME, Instrument
+from ..instruments import Instrument, known_instrument
 from ..model import Closure, Contact, Frequency, Goal, Measure, Plan, Risk
 from ..policy import Policy
 from ..progress import MeasureStatus, long_date, measure_status
@@ -110,7 +110,7 @@ def _instrument(measure: Measure) -> Instrument:
 def instrument_description(measure: Measure) -> str:
     """Name and what it measures (for instruments txplan knows), then its scale on a second line."""
     instrument = _instrument(measure)
-    name = f"{instrument.name}: {instrument.measures}" if measure.instrument in INSTRUMENTS_BY_NAME else instrument.name
+    name = f"{instrument.name}: {instrument.measures}" if known_instrument(measure.instrument) else instrument.name
     return f"{name}\nScale {instrument.low:g}\u2013{instrument.high:g}, {instrument.better.value} is better"
 
 

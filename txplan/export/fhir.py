@@ -263,10 +263,10 @@ def goal_resources(plan: Plan, plan_key: tuple[str, str], patient: Reference,
 def goal_target_detail(objective: Objective, measures: list[Measure]) -> str:
     """The target value: the instrument target when the objective is measured by a plan instrument, else the statement."""
     for measure in measures:
-        if instrument_named(objective.measure, measure.instrument) is not None:
-            instrument = instrument_for(measure)
-            side = "at or above" if instrument is not None and instrument.better is Better.HIGHER else "at or below"
-            return f"{measure.instrument} {side} {measure.target:g} (baseline {measure.baseline:g})"
+        instrument = instrument_for(measure)
+        if instrument is not None and instrument_named(objective.measure, instrument.name) is not None:
+            side = "at or above" if instrument.better is Better.HIGHER else "at or below"
+            return f"{instrument.name} {side} {measure.target:g} (baseline {measure.baseline:g})"
     return objective.statement
 
 

@@ -21,8 +21,9 @@ from pydantic import TypeAdapter, ValidationError
 from .. import cadence
 from ..check import CheckedPlan, CheckResult
 from ..diagnostics import printable
-from ..instruments import INSTRUMENTS_BY_NAME
+from ..instruments import known_instrument
 from ..model import Frequency, Id, Measure, Plan
+from ..progress import risk_item_recorded
 from ..safety import RISK_LEVELS
 
 __all__ = [
@@ -133,16 +134,17 @@ def status_row(checked: CheckedPlan, today: date, sign_within: int | None = None
 
 
 def latest_item9(plan: Plan) -> int | None:
-    """The highest answer above 0 to a risk item (the PHQ-9's item 9) on the latest score of its measure; None when
-    every latest answer is 0 or not recorded. An earlier answer above 0 that has since gone to 0 is not listed."""
+    """The highest answer above 0 to a risk item (the PHQ-9's item 9) on the most recent score of its measure that
+    records it (a later score that leaves it blank does not clear it); None when every such answer is 0 or none is
+    recorded. An earlier answer above 0 that has since gone to 0 is not listed."""
     evaluation = plan.interventions.evaluation
-    measures = [m for m in evaluation.measures if m.scores and _has_risk_item(m)] if evaluation is not None else []
-    answers = [sorted(m.scores, key=lambda entry: entry.date)[-1].item9 or 0 for m in measures]  # same day: last written
+    measures = [m for m in evaluation.measures if _has_risk_item(m)] if evaluation is not None else []
+    answers = [m.scores[i].item9 or 0 for m in measures if (i := risk_item_recorded(m.scores)) is not None]
     return max(answers, default=0) or None
 
 
 def _has_risk_item(measure: Measure) -> bool:
-    known = INSTRUMENTS_BY_NAME.get(measure.instrument)
+    known = known_instrument(measure.instrument)
     return known is not None and known.risk_item is not None
 
 
