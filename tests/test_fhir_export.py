@@ -250,6 +250,21 @@ def test_the_narrative_loads_no_image_from_anywhere(tmp_path: Path, image: str) 
     assert "A picture: [image" in div
 
 
+def test_the_narrative_links_as_the_chart_does(tmp_path: Path) -> None:
+    """The narrative had its own Markdown parser: relative and data: links stayed live and an empty link was empty."""
+    edited = tmp_path / EXAMPLE.name
+    edited.write_text(EXAMPLE.read_text(encoding="utf-8") + "\nSee [intake notes](../intake/C-1001.md), "
+                      "[scan](data:image/png;base64,AAAA) and [](https://example.org/x).\n", encoding="utf-8")
+    div = only(plan_bundle(checked_plan(edited)), "CarePlan")["text"]["div"]
+    assert "See intake notes, scan and <a href=\"https://example.org/x\">https://example.org/x</a>." in div
+    assert "intake/C-1001.md" not in div and "data:" not in div
+
+
+def test_markdown_text_follows_the_chart_rules() -> None:
+    assert markdown_text("[](https://example.org/x) ![scan](https://example.org/s.png)") == \
+        "https://example.org/x [image: scan]"
+
+
 def test_a_plan_without_narrative_still_gets_a_summary() -> None:
     div = only(plan_bundle(checked_plan(FIXTURES / "c-0091-draft.md")), "CarePlan")["text"]["div"]
     assert "effective 2026-12-01, review by 2027-02-15" in div

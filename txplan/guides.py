@@ -20,7 +20,7 @@ from pydantic_core import PydanticUndefined
 
 from .elements import ELEMENTS, TEMPLATE_ELEMENTS
 from .fields import NOTES, POLICY_NOTES, TEMPLATE_NOTES, Note, field_model, type_words, written_fields
-from .instruments import INSTRUMENTS
+from .instruments import INSTRUMENTS, score_text
 from .model import MAX_ENTRIES, Contact, Feedback, Interventions, Item, Plan
 from .policy import Policy
 from .resources import MissingResource, example_plan
@@ -180,7 +180,7 @@ def _elements_table() -> str:
 
 
 def _instruments() -> str:
-    rows = [f"| {i.name} | {i.measures} | {i.low:g} to {i.high:g} | {i.better.value} |" for i in INSTRUMENTS]
+    rows = [f"| {i.name} | {i.measures} | {score_text(i.low)} to {score_text(i.high)} | {i.better.value} |" for i in INSTRUMENTS]
     return "\n".join(["txplan knows these instruments:", "", "| instrument | measures | range | better |",
                       "| --- | --- | --- | --- |", *rows])
 

@@ -35,6 +35,7 @@ from pydantic import ValidationError
 
 from .elements import ELEMENTS_BY_KEY, TEMPLATE_ELEMENTS
 from .frontmatter import parse_document
+from .instruments import score_text
 from .layout import PLANS
 from .model import Item, Plan
 
@@ -323,7 +324,7 @@ def _snapshot(plan: Plan) -> _Snapshot:
             for name, value in interventions.frequency.model_dump().items()))
     for measure in interventions.evaluation.measures if interventions.evaluation else []:
         entries["evaluation", measure.instrument] = _Entry(_subject("evaluation", f"{measure.instrument}"), (
-            ("baseline", f"{measure.baseline:g}"), ("target", f"{measure.target:g}"), ("every", measure.every)))
+            ("baseline", score_text(measure.baseline)), ("target", score_text(measure.target)), ("every", measure.every)))
     return entries
 
 

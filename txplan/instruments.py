@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from enum import StrEnum
 
 __all__ = [
@@ -30,6 +31,8 @@ __all__ = [
     "instrument_named",
     "known_instrument",
     "percent",
+    "score_text",
+    "written_decimals",
 ]
 
 
@@ -82,7 +85,7 @@ class Cutoff:
         return self.value if self.upper is None else self.upper
 
     def span(self) -> str:
-        return f"{self.value:g}" if self.upper is None else f"{self.value:g}\u2013{self.upper:g}"
+        return score_text(self.value) if self.upper is None else f"{score_text(self.value)}\u2013{score_text(self.upper)}"
 
     def side(self, score: float) -> str:
         """Where a score lies: ``below``, ``above``, or ``at`` the cutoff (``within`` a range of cutoffs)."""
@@ -182,16 +185,32 @@ class Instrument:
         """Cutoffs and change criteria in words, for tables (the site's notes column); written from the numbers."""
         notes = [c.describe() for c in self.cutoffs]
         if self.reliable_change is not None:
-            notes.append(f"reliable change: {self.reliable_change:g} points")
+            notes.append(f"reliable change: {score_text(self.reliable_change)} points")
         if self.response is not None:
             notes.append(f"response: at least {percent(self.response)} reduction")
         if self.remission is not None:
-            notes.append(f"remission: below {self.remission:g}")
+            notes.append(f"remission: below {score_text(self.remission)}")
         if self.ages is not None:
             notes.append(f"for {self.ages.describe()}" + (f"; {self.instead}" if self.instead else ""))
         if self.risk_item is not None:
             notes.append(f"{self.risk_item.name} ({self.risk_item.asks}) recorded as item9")
         return "; ".join(notes)
+
+
+def score_text(value: float, decimals: int | None = None) -> str:
+    """A score, baseline, target, change or cutoff as a reader compares it with another: exact, never rounded to six
+    digits nor in exponent form (``:g`` printed a target of 1234567 as 1.23457e+06, so a score of 1234500 looked
+    met), whole numbers without a decimal point (1234567), others with the decimals they have (999999.5, 0.00001).
+    ``decimals``: round to that many places first, for a computed value (a change) whose float carries noise."""
+    exact = Decimal(repr(float(value) if decimals is None else round(value, decimals)))
+    if exact == exact.to_integral_value():
+        return str(int(exact))
+    return format(exact.normalize(), "f")
+
+
+def written_decimals(*values: float) -> int:
+    """The most decimal places any of ``values`` has as written: a difference of them needs no more."""
+    return max((max(-int(Decimal(repr(float(v))).normalize().as_tuple().exponent), 0) for v in values), default=0)
 
 
 def percent(fraction: float) -> str:

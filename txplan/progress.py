@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from .instruments import Better, Cutoff, Instrument, age_on, percent
+from .instruments import Better, Cutoff, Instrument, age_on, percent, score_text, written_decimals
 from .model import Measure, ScoreEntry
 
 __all__ = [
@@ -35,8 +35,8 @@ def long_date(day: date) -> str:
     return f"{MONTHS[day.month - 1]} {day.day}, {day.year}"
 
 
-def points(value: float) -> str:
-    return "1 point" if value == 1 else f"{value:g} points"
+def points(value: float, decimals: int | None = None) -> str:
+    return "1 point" if value == 1 else f"{score_text(value, decimals)} points"
 
 
 def birthday(dob: date, age: int) -> date:
@@ -122,7 +122,7 @@ class MeasureStatus:
         return tuple(periods)
 
     def target_text(self) -> str:
-        return f"{self.target:g} or {self.instrument.better.value}"
+        return f"{score_text(self.target)} or {self.instrument.better.value}"
 
     def sentences(self) -> list[str]:
         """The status in words, one fact a sentence: latest score and band, change, target, then the
@@ -132,7 +132,7 @@ class MeasureStatus:
             return [f"No {self.instrument.name} scores recorded yet."]
         band = f", in the {self.band} band" if self.band else ""
         return [
-            f"Latest {self.instrument.name} score {latest.score:g} on {long_date(latest.date)}{band}.",
+            f"Latest {self.instrument.name} score {score_text(latest.score)} on {long_date(latest.date)}{band}.",
             self._change_sentence(),
             f"Target of {self.target_text()} {'met' if self.target_met else 'not met yet'}.",
             *self._criteria_sentences(),
@@ -144,22 +144,23 @@ class MeasureStatus:
         """The series in one sentence, for alt text: first and last score with dates, baseline and target."""
         first, latest = self.scores[0], self.scores[-1]
         name = self.instrument.name
-        series = (f"{name} score {latest.score:g} on {long_date(latest.date)}" if len(self.scores) == 1 else
-                  f"{name} scores from {first.score:g} on {long_date(first.date)} to {latest.score:g} on "
-                  f"{long_date(latest.date)} ({len(self.scores)} scores)")
+        series = (f"{name} score {score_text(latest.score)} on {long_date(latest.date)}" if len(self.scores) == 1 else
+                  f"{name} scores from {score_text(first.score)} on {long_date(first.date)} to "
+                  f"{score_text(latest.score)} on {long_date(latest.date)} ({len(self.scores)} scores)")
         band = f"; latest in the {self.band} band" if self.band else ""
         item = self.instrument.risk_item
         answers = len(self.risk_answers)
         risk = f"; {item.name} above 0 on {answers} score{'s' if answers > 1 else ''}" if item and answers else ""
-        return f"{series}; baseline {self.baseline:g}; target {self.target_text()}{band}{risk}."
+        return f"{series}; baseline {score_text(self.baseline)}; target {self.target_text()}{band}{risk}."
 
     def _change_sentence(self) -> str:
         if not self.change:
-            return f"No change from the baseline of {self.baseline:g}."
+            return f"No change from the baseline of {score_text(self.baseline)}."
         size = abs(self.change)
         share = f" ({percent(size / abs(self.baseline))})" if self.baseline else ""
-        return (f"{'Down' if self.change < 0 else 'Up'} {points(size)}{share} from the baseline of {self.baseline:g}, "
-                f"{self._verdict()}.")
+        places = written_decimals(self.baseline, self.scores[-1].score)  # the float difference carries noise
+        return (f"{'Down' if self.change < 0 else 'Up'} {points(size, places)}{share} from the baseline of "
+                f"{score_text(self.baseline)}, {self._verdict()}.")
 
     def _verdict(self) -> str:
         """What the change means: only a change of at least the reliable-change threshold is called an improvement
@@ -203,10 +204,10 @@ class MeasureStatus:
             reduction = percent(fraction)
             found.append(f"Response: yes, at least a {reduction} reduction from the baseline." if self.response else
                          f"Response: not yet; that needs a {reduction} reduction from the baseline, to "
-                         f"{self.response_at:g} or lower.")
-        if self.remission is not None:
-            found.append(f"Remission: {'yes' if self.remission else 'not yet'} (a score below "
-                         f"{self.instrument.remission:g}).")
+                         f"{score_text(self.response_at)} or lower.")
+        below = self.instrument.remission
+        if self.remission is not None and below is not None:
+            found.append(f"Remission: {'yes' if self.remission else 'not yet'} (a score below {score_text(below)}).")
         return found
 
 

@@ -46,7 +46,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 from PIL import Image
 
-from .instruments import INSTRUMENTS_BY_NAME, Band, Better, Cutoff, Instrument
+from .instruments import INSTRUMENTS_BY_NAME, Band, Better, Cutoff, Instrument, score_text
 from .progress import MONTHS, MeasureStatus
 
 __all__ = ["png_of", "progress_figure", "progress_png", "progress_svg"]
@@ -206,7 +206,7 @@ class _Graph:
         axes.set_xlabel("Date", fontproperties=_font(LABEL_PT), color=TEXT_COLOR)
         axes.tick_params(colors=GRID_COLOR, labelcolor=TEXT_COLOR, length=3)  # before the ticks exist: set once each
         y_ticks = _score_ticks(instrument, self.low)
-        axes.set_yticks(y_ticks, [f"{value:g}" for value in y_ticks], fontproperties=_font(TICK_PT), color=TEXT_COLOR)
+        axes.set_yticks(y_ticks, [score_text(value) for value in y_ticks], fontproperties=_font(TICK_PT), color=TEXT_COLOR)
         x_days = _date_ticks([self.start, *(entry.date for entry in self.status.scores)], self._days_per_inch())
         axes.set_xticks([day.toordinal() for day in x_days], _date_labels(x_days),
                         fontproperties=_font(TICK_PT), color=TEXT_COLOR)
@@ -228,7 +228,7 @@ class _Graph:
         for index, band in enumerate(bands):
             low, high = _band_edges(bands, index, self.instrument)
             self._span(low, high, color=colors[index], linewidth=0, zorder=0)
-            self.axes.text(1.02, (low + high) / 2, f"{band.label}\n{band.low:g}\u2013{band.high:g}",
+            self.axes.text(1.02, (low + high) / 2, f"{band.label}\n{score_text(band.low)}\u2013{score_text(band.high)}",
                            transform=self.axes.get_yaxis_transform(), va="center", ha="left", clip_on=False,
                            color=TEXT_COLOR, fontproperties=_font(SIDE_PT))
 
@@ -288,7 +288,7 @@ class _Graph:
         self._line(days, values, color=SCORE_COLOR, linewidth=2, marker="o", markersize=5, label="Score", zorder=5,
                    clip_on=False)
         self._line([start], [baseline], linestyle="none", marker="D", markersize=7, markerfacecolor="white",
-                   markeredgecolor=SCORE_COLOR, markeredgewidth=1.5, label=f"Baseline ({baseline:g})", zorder=5,
+                   markeredgecolor=SCORE_COLOR, markeredgewidth=1.5, label=f"Baseline ({score_text(baseline)})", zorder=5,
                    clip_on=False)
 
     def _value_labels(self) -> None:
@@ -304,8 +304,8 @@ class _Graph:
         placer = _LabelPlacer(self.axes, self.low, self.instrument.high, lines)
         for index, (day, value) in enumerate(points):
             fixed = ((-10, 0) if index == 0 else (10, 0)) if same_day and index < 2 else None
-            dx, dy = placer.place(day, value, f"{value:g}", fixed)
-            self.axes.annotate(f"{value:g}", (day, value), xytext=(dx, dy), textcoords="offset points",
+            dx, dy = placer.place(day, value, score_text(value), fixed)
+            self.axes.annotate(score_text(value), (day, value), xytext=(dx, dy), textcoords="offset points",
                                ha="right" if dx < 0 else "left" if dx > 0 else "center", va="center",
                                color=SCORE_COLOR, fontproperties=_font(VALUE_PT, bold=True), zorder=7,
                                bbox={"boxstyle": "round,pad=0.1", "facecolor": "white", "edgecolor": "none",

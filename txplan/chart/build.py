@@ -16,6 +16,7 @@ from ..check import CheckedPlan
 from ..elements import ELEMENTS, STANLEY_BROWN_STEPS, Element, Shape
 from ..frontmatter import KeyPath
 from ..history import ChangeSet
+from ..instruments import score_text
 from ..model import Approach, Closure, Contact, Crisis, Evaluation, Frequency, Goal, Item, Measure, Plan, Problem
 from ..policy import Policy
 from ..progress import long_date
@@ -206,7 +207,7 @@ class _Sections:
 
     def _evaluation(self, evaluation: Evaluation, element: Element) -> Iterator[Block]:
         statuses = [status_of(m, self.plan) for m in evaluation.measures]
-        rows = tuple((instrument_description(m), f"{m.baseline:g}", status.target_text(), f"Every {m.every}",
+        rows = tuple((instrument_description(m), score_text(m.baseline), status.target_text(), f"Every {m.every}",
                       latest_score_text(status)) for m, status in zip(evaluation.measures, statuses, strict=True))
         yield Section("Measures", 3, (
             Table(("Instrument", "Baseline", "Target", "Schedule", "Latest score"), rows, (0.29, 0.12, 0.13, 0.16, 0.30)),))

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from ..cadence import SCHEDULES_BY_NAME
 from ..elements import Element
 from ..history import Change
-from ..instruments import Instrument, known_instrument
+from ..instruments import Instrument, known_instrument, score_text
 from ..model import Closure, Contact, Frequency, Goal, Measure, Plan, Risk
 from ..policy import Policy
 from ..progress import MeasureStatus, long_date, measure_status
@@ -84,9 +84,9 @@ def criteria_text(closure: Closure) -> str:
 def final_score_row(status: MeasureStatus) -> tuple[str, str, str, str]:
     """Instrument, baseline, final score with its date, and whether the target was met."""
     latest = status.latest
-    final = "Not measured" if latest is None else f"{latest.score:g} on {long_date(latest.date)}"
+    final = "Not measured" if latest is None else f"{score_text(latest.score)} on {long_date(latest.date)}"
     met = "Not measured" if status.target_met is None else ("Met" if status.target_met else "Not met")
-    return status.instrument.name, f"{status.baseline:g}", final, f"{status.target_text()}: {met}"
+    return status.instrument.name, score_text(status.baseline), final, f"{status.target_text()}: {met}"
 
 
 def capital(text: str) -> str:
@@ -111,7 +111,7 @@ def instrument_description(measure: Measure) -> str:
     """Name and what it measures (for instruments txplan knows), then its scale on a second line."""
     instrument = _instrument(measure)
     name = f"{instrument.name}: {instrument.measures}" if known_instrument(measure.instrument) else instrument.name
-    return f"{name}\nScale {instrument.low:g}\u2013{instrument.high:g}, {instrument.better.value} is better"
+    return f"{name}\nScale {score_text(instrument.low)}\u2013{score_text(instrument.high)}, {instrument.better.value} is better"
 
 
 def status_of(measure: Measure, plan: Plan) -> MeasureStatus:
@@ -122,7 +122,7 @@ def status_of(measure: Measure, plan: Plan) -> MeasureStatus:
 def latest_score_text(status: MeasureStatus) -> str:
     if status.latest is None:
         return "Not yet measured"
-    text = f"{status.latest.score:g} on {long_date(status.latest.date)}" + (f" ({status.band})" if status.band else "")
+    text = f"{score_text(status.latest.score)} on {long_date(status.latest.date)}" + (f" ({status.band})" if status.band else "")
     return text + ("; target met" if status.target_met else "")
 
 

@@ -12,21 +12,21 @@ from __future__ import annotations
 import base64
 import json
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
 from markdown_it import MarkdownIt
-from markdown_it.common.utils import escapeHtml
 from markdown_it.token import Token
 
 from ..cadence import SCHEDULES_BY_NAME
 from ..check import CheckedPlan
 from ..elements import ELEMENTS_BY_KEY
 from ..errors import TxplanError
-from ..instruments import Better, instrument_named
+from ..instruments import Better, instrument_named, score_text
 from ..layout import plan_name
 from ..model import Frequency, Item, Measure, Objective, Plan
+from ..render.markdown import chart_tokens
 from ..rules import instrument_for
 from ..signatures.records import Role
 
@@ -89,16 +89,8 @@ BETWEEN_SESSIONS = frozenset({"homework"})
 Resource = dict[str, Any]
 Reference = dict[str, str]
 
-_MARKDOWN = MarkdownIt("commonmark", {"html": False}).enable("table")
-
-
-def _image_as_text(renderer: Any, tokens: Sequence[Token], index: int, options: Any, env: Any) -> str:
-    """Images are not fetched from anywhere: a narrative shows its alt text, as the chart does."""
-    alt = escapeHtml(tokens[index].content)
-    return f"[image: {alt}]" if alt else "[image]"
-
-
-_MARKDOWN.add_render_rule("image", _image_as_text)
+_MARKDOWN = MarkdownIt("commonmark", {"html": False})  # renders chart_tokens only; never parses
+_NARRATIVE_TOP_HEADING = 2  # as in the chart, where the narrative sits under its heading 1, "Clinical narrative"
 
 
 class NotExportable(TxplanError):
@@ -266,7 +258,7 @@ def goal_target_detail(objective: Objective, measures: list[Measure]) -> str:
         instrument = instrument_for(measure)
         if instrument is not None and instrument_named(objective.measure, instrument.name) is not None:
             side = "at or above" if instrument.better is Better.HIGHER else "at or below"
-            return f"{instrument.name} {side} {measure.target:g} (baseline {measure.baseline:g})"
+            return f"{instrument.name} {side} {score_text(measure.target)} (baseline {score_text(measure.baseline)})"
     return objective.statement
 
 
@@ -332,8 +324,10 @@ def session_timing(frequency: Frequency) -> Resource:
 
 
 def narrative_div(markdown: str, plan: Plan) -> str:
-    """The plan's narrative as FHIR XHTML; raw HTML in the Markdown is escaped, never passed through."""
-    html = _MARKDOWN.render(markdown).strip()
+    """The plan's narrative as FHIR XHTML, read by the chart's rules (``render.markdown``): raw HTML escaped, images as
+    their alt text, links only to web, mail and phone addresses, an empty link labelled by its address."""
+    tokens = chart_tokens(markdown, _NARRATIVE_TOP_HEADING)
+    html = str(_MARKDOWN.renderer.render(tokens, _MARKDOWN.options, {})).strip()
     if not html:
         html = (f"<p>Psychotherapy treatment plan, effective {plan.dates.effective.isoformat()}, "
                 f"review by {plan.dates.review.isoformat()}.</p>")
@@ -345,7 +339,7 @@ def markdown_text(markdown: str) -> str:
     blocks: list[tuple[str, bool]] = []  # (text, inside a list)
     lists: list[int | None] = []  # per open list: next number, or None for bullets
     marker = ""
-    for token in _MARKDOWN.parse(markdown):
+    for token in chart_tokens(markdown, _NARRATIVE_TOP_HEADING):
         if token.type in ("bullet_list_open", "ordered_list_open"):
             lists.append(int(token.attrGet("start") or 1) if token.type == "ordered_list_open" else None)
         elif token.type in ("bullet_list_close", "ordered_list_close"):

@@ -44,12 +44,24 @@ from ..chart.content import (
     Style,
     Table,
 )
+from ..instruments import score_text
 from ..progress import long_date
 from .graphs import graph_svg
-from .markdown import MAX_HEADING, chart_tokens
+from .markdown import LIST_LEVELS, LIST_MARKERS, MAX_HEADING, chart_tokens
 from .walker import BlockWalker
 
 __all__ = ["CONTENT_SECURITY_POLICY", "CSS", "html_page", "render_html", "render_markdown"]
+
+
+def _list_css() -> str:
+    """Nested lists marked by depth as in the DOCX (numbers 1., a., i., bullets \u2022, \u25e6, \u25aa, repeating; a
+    list deeper than the last level looks like it), so "see step 2b" finds a 2b in every output."""
+    rules = []
+    for depth in range(LIST_LEVELS):
+        number, bullet = LIST_MARKERS[depth % len(LIST_MARKERS)]
+        outer = ":is(ol, ul) " * depth
+        rules.append(f"{outer}ol {{ list-style-type: {number}; }}\n{outer}ul {{ list-style-type: {bullet}; }}\n")
+    return "".join(rules)
 
 
 CSS = """
@@ -92,6 +104,9 @@ a { color: #1f5c99; }
 pre, code { font-family: "Liberation Mono", "Courier New", monospace; font-size: 0.9em; }
 pre { white-space: pre-wrap; background: #f6f8fa; padding: 0.5rem; }
 blockquote { margin: 0.5rem 0; padding-left: 0.8rem; border-left: 3px solid var(--rule); color: var(--muted); }
+.table-scroll { overflow-x: auto; margin: 0.5rem 0 1rem; }
+.table-scroll > table { margin: 0; }
+.table-scroll:focus-visible { outline: 2px solid var(--navy); outline-offset: 2px; }
 @media (max-width: 40rem) {
   main { padding: 0.75rem 0.75rem 1.5rem; }
   .furniture { padding: 0.5rem 0.75rem; }
@@ -107,11 +122,15 @@ blockquote { margin: 0.5rem 0; padding-left: 0.8rem; border-left: 3px solid var(
   table, figure, tr, .signatures { break-inside: avoid; }
   h2, h3, h4 { break-after: avoid; }
   a { color: inherit; }
+  .table-scroll { overflow: visible; }
+  .table-scroll > table { table-layout: fixed; }
+  .table-scroll th, .table-scroll td { overflow-wrap: anywhere; }
 }
-"""
+""" + _list_css()
 
 # Everything the page might load is refused by the browser itself; inline styles and the inline SVG are the page.
 _LONG_WORD = 24  # characters; longer than any word or date a chart's narrow columns hold
+
 CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
 
 
@@ -218,7 +237,7 @@ class _Body(BlockWalker):
         ident = f"graph-{self.graphs}"
         svg = _label_svg(graph_svg(graph, self.drawn), ident, graph)
         name = _text(graph.status.instrument.name)
-        rows = "".join(f"<tr><td>{_text(long_date(entry.date))}</td><td>{entry.score:g}</td></tr>"
+        rows = "".join(f"<tr><td>{_text(long_date(entry.date))}</td><td>{score_text(entry.score)}</td></tr>"
                        for entry in graph.status.scores)
         scores = (f"<table><caption>{name} scores</caption><thead><tr><th scope=\"col\">Date</th>"
                   f"<th scope=\"col\">Score</th></tr></thead><tbody>{rows}</tbody></table>")
@@ -282,10 +301,25 @@ def _cell_open(renderer: Any, tokens: Sequence[Token], index: int, options: Any,
     return str(renderer.renderToken(tokens, index, options, env))
 
 
+_SCROLL_REGION = '<div class="table-scroll" role="region" tabindex="0" aria-label="Table">'
+
+
+def _table_open(renderer: Any, tokens: Sequence[Token], index: int, options: Any, env: Any) -> str:
+    """A Markdown table may have more columns than the page is wide: it scrolls sideways in a region of its own that
+    the keyboard can reach and a screen reader names, and the page itself never does."""
+    return _SCROLL_REGION + str(renderer.renderToken(tokens, index, options, env))
+
+
+def _table_close(renderer: Any, tokens: Sequence[Token], index: int, options: Any, env: Any) -> str:
+    return f"{renderer.renderToken(tokens, index, options, env)}</div>\n"
+
+
 _MARKDOWN = MarkdownIt("commonmark", {"html": False})
 _MARKDOWN.add_render_rule("link_open", _link_open)
 _MARKDOWN.add_render_rule("td_open", _cell_open)
 _MARKDOWN.add_render_rule("th_open", _cell_open)
+_MARKDOWN.add_render_rule("table_open", _table_open)
+_MARKDOWN.add_render_rule("table_close", _table_close)
 
 
 def render_markdown(source: str, top_heading: int) -> str:

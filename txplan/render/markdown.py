@@ -6,7 +6,9 @@ What a reader may see of it is decided here, not in each renderer, so the DOCX a
 - headings are shifted so the Markdown's highest one sits at the level the chart gives it (capped at 6);
 - images are never fetched: their alt text is shown in its place;
 - a link stays a link only for web, mail and phone addresses; any other target keeps just its text;
-- a link with no visible text shows its address, so a reader (and a screen reader) can tell where it leads.
+- a link with no visible text shows its address, so a reader (and a screen reader) can tell where it leads;
+- Markdown nested deeper than ``MAX_DEPTH`` levels keeps every word: from that depth on, each line of the container
+  is shown as a line of text. (markdown-it's own limit, ``maxNesting``, silently drops the rest of the document.)
 """
 
 from __future__ import annotations
@@ -14,14 +16,43 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from markdown_it import MarkdownIt
+from markdown_it.rules_block import StateBlock
 from markdown_it.token import Token
 
-__all__ = ["LINK_SCHEMES", "MAX_HEADING", "chart_tokens"]
+__all__ = ["LINK_SCHEMES", "LIST_LEVELS", "LIST_MARKERS", "MAX_DEPTH", "MAX_HEADING", "chart_tokens"]
 
 LINK_SCHEMES = ("http://", "https://", "mailto:", "tel:")
 MAX_HEADING = 6
+LIST_LEVELS = 9  # Word's list levels; a list nested deeper looks like the last level
+# How a list at each depth (counting numbered and bullet lists alike) is marked, repeating: numbers 1., a., i.;
+# bullets as CSS names them (disc, circle, square are the DOCX's \u2022, \u25e6, \u25aa).
+LIST_MARKERS = (("decimal", "disc"), ("lower-alpha", "circle"), ("lower-roman", "square"))
+MAX_DEPTH = 40  # block levels (a list level counts two: the list and its item); 20 lists, or 40 quotes, deep
 
-_PARSER = MarkdownIt("commonmark", {"html": False}).enable("table")
+
+def _deep_lines(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    """At ``MAX_DEPTH`` levels, the rest of this container as one paragraph, a line of text per source line.
+
+    Runs before every other block rule (and never silently: it is in no rule's alternatives). A container opens at
+    most two levels (a list and its item), so no container's content is ever parsed at ``maxNesting``
+    (``MAX_DEPTH`` + 2), where markdown-it would skip the rest of the document.
+    """
+    if state.level < MAX_DEPTH:
+        return False
+    stop = start
+    while stop < end and (state.isEmpty(stop) or state.sCount[stop] >= state.blkIndent):
+        stop += 1
+    lines = [line.strip() for line in state.getLines(start, stop, state.blkIndent, False).split("\n")]
+    state.push("paragraph_open", "p", 1).map = [start, stop]
+    inline = state.push("inline", "", 0)
+    inline.content, inline.map, inline.children = "\\\n".join(line for line in lines if line), [start, stop], []
+    state.push("paragraph_close", "p", -1)
+    state.line = stop
+    return True
+
+
+_PARSER = MarkdownIt("commonmark", {"html": False, "maxNesting": MAX_DEPTH + 2}).enable("table")
+_PARSER.block.ruler.before("table", "deep_lines", _deep_lines)
 
 
 def chart_tokens(source: str, top_heading: int) -> list[Token]:

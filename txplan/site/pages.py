@@ -37,7 +37,7 @@ from ..guides import (
     plan_format_page,
     template_guide_page,
 )
-from ..instruments import INSTRUMENTS, Band
+from ..instruments import INSTRUMENTS, Band, score_text
 from ..model import Approach, Crisis, Frequency
 from ..reference import diagnostics_reference
 from ..skeleton import placeholder
@@ -503,7 +503,7 @@ def _bands(bands: tuple[Band, ...]) -> str:
 
 
 def _span(low: float, high: float) -> str:
-    return f"{low:g}\N{EN DASH}{high:g}"
+    return f"{score_text(low)}\N{EN DASH}{score_text(high)}"
 
 
 def _front_matter(**fields: Any) -> str:

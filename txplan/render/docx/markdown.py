@@ -17,7 +17,7 @@ from docx.oxml.xmlchemy import BaseOxmlElement
 from markdown_it.token import Token
 
 from ..markdown import chart_tokens
-from .oxml import LIST_LEVELS, W_JC, W_VAL, DocxWriter, list_indent
+from .oxml import LIST_LEVELS, W_JC, W_VAL, DocxWriter, list_indent, short_row
 from .styles import HYPERLINK, LIST_PARAGRAPH, QUOTE, SOURCE_CODE, TABLE_HEADING, TABLE_TEXT, VERBATIM, heading_style
 
 __all__ = ["write_markdown"]
@@ -142,7 +142,7 @@ class _Blocks:
         table = self.writer.table(self.container, [width] * columns, header_rows > 0, fixed=False)
         for row_index, cells in enumerate(rows):
             header = row_index < header_rows
-            row = self.writer.row(table, header)
+            row = self.writer.row(table, header, whole=short_row([(width, [token.content]) for token, _ in cells]))
             for token, align in cells + [(Token("inline", "", 0), "")] * (columns - len(cells)):
                 p = self.writer.paragraph(self.writer.cell(row, width), TABLE_HEADING if header else TABLE_TEXT,
                                           keep_next=header)

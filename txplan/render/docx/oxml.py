@@ -23,6 +23,7 @@ from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.oxml.xmlchemy import BaseOxmlElement
 
+from ..markdown import LIST_LEVELS, LIST_MARKERS
 from .styles import LIST_PARAGRAPH, TABLE
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "list_indent",
     "next_num_id",
     "set_text",
+    "short_row",
 ]
 
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\r\ufffe\uffff]")
@@ -48,10 +50,15 @@ _TAB_OR_NEWLINE = re.compile("([\t\n])")
 
 # Lists: the abstract definitions are found by name, so a clinic's reference document can restyle them.
 BULLET_LIST_NAME, NUMBERED_LIST_NAME = "txplan bullet", "txplan numbered"
-LIST_LEVELS = 9
 LIST_INDENT_TWIPS = 360
-_BULLETS = ("\u2022", "\u25e6", "\u25aa")
-_NUMBER_FORMATS = ("decimal", "lowerLetter", "lowerRoman")
+# The markers by depth are the chart's (render.markdown.LIST_MARKERS, in CSS's names), so the HTML marks alike.
+_NUMBER_FORMATS = tuple({"decimal": "decimal", "lower-alpha": "lowerLetter", "lower-roman": "lowerRoman"}[number]
+                        for number, _ in LIST_MARKERS)
+_BULLETS = tuple({"disc": "\u2022", "circle": "\u25e6", "square": "\u25aa"}[bullet] for _, bullet in LIST_MARKERS)
+# Rows kept whole: a row must be well under a page (about 45 lines of table text), or a word processor cuts it.
+_WHOLE_ROW_LINES = 15
+_TWIPS_PER_CHARACTER = 100  # table text averages narrower (about 5 pt a character), so lines are overestimated
+_CELL_MARGINS_TWIPS = 216
 
 
 def _w(tag: str) -> str:
@@ -91,6 +98,21 @@ def ensure_list_definitions(numbering: BaseOxmlElement) -> tuple[int, int]:
     return found[0], found[1]
 
 
+def short_row(cells: Sequence[tuple[int, Sequence[str]]]) -> bool:
+    """Whether a row of cells (width in twips, its paragraphs) is short enough to keep on one page.
+
+    A row that may not split and is taller than a page is cut by LibreOffice: the end of its text is missing from
+    the PDF. So only a row whose every cell wraps to at most ``_WHOLE_ROW_LINES`` lines (estimated from its width)
+    is kept whole; a longer one splits across pages, and every word of it is printed.
+    """
+    for width, paragraphs in cells:
+        per_line = max((width - _CELL_MARGINS_TWIPS) // _TWIPS_PER_CHARACTER, 1)
+        lines = (line for text in paragraphs for line in text.split("\n"))
+        if sum(-(-max(len(line), 1) // per_line) for line in lines) > _WHOLE_ROW_LINES:
+            return False
+    return True
+
+
 def next_num_id(numbering: BaseOxmlElement) -> int:
     return max((int(num.get(_w("numId"))) for num in numbering.findall(W_NUM)), default=0) + 1
 
@@ -112,8 +134,8 @@ def _abstract_num(abstract_id: int, name: str, ordered: bool) -> BaseOxmlElement
 
 
 def _level_xml(level: int, ordered: bool) -> str:
-    number_format = _NUMBER_FORMATS[level % 3] if ordered else "bullet"
-    text = f"%{level + 1}." if ordered else _BULLETS[level % 3]
+    number_format = _NUMBER_FORMATS[level % len(LIST_MARKERS)] if ordered else "bullet"
+    text = f"%{level + 1}." if ordered else _BULLETS[level % len(LIST_MARKERS)]
     return (f'<w:lvl w:ilvl="{level}"><w:start w:val="1"/><w:numFmt w:val="{number_format}"/>'
             f'<w:lvlText w:val="{text}"/><w:lvlJc w:val="left"/>'
             f'<w:pPr><w:ind w:left="{list_indent(level)}" w:hanging="{LIST_INDENT_TWIPS}"/></w:pPr></w:lvl>')
@@ -255,11 +277,13 @@ class DocxWriter:
             SubElement(grid, W_GRIDCOL, {W_W: str(width)})
         return table
 
-    def row(self, table: BaseOxmlElement, header: bool = False) -> BaseOxmlElement:
-        """A row that never splits across pages; a header row repeats on every page the table spans."""
+    def row(self, table: BaseOxmlElement, header: bool = False, whole: bool = True) -> BaseOxmlElement:
+        """A row kept on one page when ``whole`` (see ``short_row``); a header row repeats on every page the table
+        spans."""
         row = SubElement(table, W_TR)
         properties = SubElement(row, W_TRPR)
-        SubElement(properties, W_CANT_SPLIT)
+        if whole:
+            SubElement(properties, W_CANT_SPLIT)
         if header:
             SubElement(properties, W_TBL_HEADER)
         return row

@@ -40,7 +40,7 @@ from ...chart.content import (
 from ..graphs import graph_key, graph_png
 from ..walker import BlockWalker
 from .markdown import write_markdown
-from .oxml import W_DRAWING, W_R, DocxWriter, SubElement, next_num_id
+from .oxml import W_DRAWING, W_R, DocxWriter, SubElement, next_num_id, short_row
 from .package import (
     GRAPH_NAME,
     default_reference,
@@ -166,19 +166,20 @@ class _Body(BlockWalker):
         return [int(self.writer.text_width * fraction) for fraction in fractions]
 
     def table(self, table: Table) -> None:
-        """A table of plain text, kept on one page; a row with fewer cells than columns lets its last cell span
-        the rest."""
+        """A table of plain text, kept on one page (a row too long for that splits rather than being cut); a row with
+        fewer cells than columns lets its last cell span the rest."""
         widths = self._widths(table.widths)
         element = self.writer.table(self.body, widths, table.header is not None)
         rows = [(table.header, True)] if table.header is not None else []
         rows += [(row, False) for row in table.rows]
         for index, (texts, is_header) in enumerate(rows):
-            row = self.writer.row(element, is_header)
+            cell_widths = [sum(widths[c:]) if c == len(texts) - 1 else widths[c] for c in range(len(texts))]
+            whole = short_row([(width, [text]) for width, text in zip(cell_widths, texts, strict=True)])
+            row = self.writer.row(element, is_header, whole=whole)
             keep_next = index < len(rows) - 1
-            for column, text in enumerate(texts):
+            for column, (text, width) in enumerate(zip(texts, cell_widths, strict=True)):
                 last = column == len(texts) - 1
-                cell = self.writer.cell(row, sum(widths[column:]) if last else widths[column],
-                                        span=len(widths) - len(texts) + 1 if last else 1)
+                cell = self.writer.cell(row, width, span=len(widths) - len(texts) + 1 if last else 1)
                 style = TABLE_HEADING if is_header or column in table.label_columns else TABLE_TEXT
                 self.writer.paragraph(cell, style, text, keep_next=keep_next)
 
@@ -188,7 +189,8 @@ class _Body(BlockWalker):
         element = self.writer.table(self.body, widths, header=False)
         for index, step in enumerate(form.rows):
             keep_next = index < len(form.rows) - 1
-            row = self.writer.row(element)
+            row = self.writer.row(element, whole=short_row([(widths[0], [step.label]),
+                                                             (widths[1], [step.title, *step.entries])]))
             self.writer.paragraph(self.writer.cell(row, widths[0]), TABLE_HEADING, step.label, keep_next=keep_next)
             cell = self.writer.cell(row, widths[1])
             self.writer.paragraph(cell, TABLE_HEADING, step.title, keep_next=True)
