@@ -30,6 +30,7 @@ from .instruments import (
     custom_instrument,
     instrument_named,
     known_instrument,
+    score_text,
 )
 from .model import ID_PATTERN, Contact, Crisis, Measure, Objective, Plan, Usable
 from .policy import Policy
@@ -399,7 +400,7 @@ def _measure_diagnostics(ctx: Context, path: KeyPath, measure: Measure) -> Itera
     if known_instrument(measure.instrument) is not None:
         if measure.range is not None and tuple(measure.range) != (instrument.low, instrument.high):
             yield ctx.at((*path, "range"), "TX215",
-                         f"{instrument.name} ranges {instrument.low:g}-{instrument.high:g}; remove `range`")
+                         f"{instrument.name} ranges {score_text(instrument.low)}-{score_text(instrument.high)}; remove `range`")
         if measure.better is not None and measure.better != instrument.better.value:
             yield ctx.at((*path, "better"), "TX215",
                          f"for {instrument.name}, {instrument.better.value} scores are better; remove `better`")
@@ -408,10 +409,11 @@ def _measure_diagnostics(ctx: Context, path: KeyPath, measure: Measure) -> Itera
     for where, score in scored:
         if not instrument.in_range(score):
             yield ctx.at(where, "TX212",
-                         f"{where[-1]} {score:g} is outside {instrument.name}'s range "
-                         f"{instrument.low:g}-{instrument.high:g}")
+                         f"{where[-1]} {score_text(score)} is outside {instrument.name}'s range "
+                         f"{score_text(instrument.low)}-{score_text(instrument.high)}")
         elif not instrument.precise_enough(score):
-            yield ctx.at(where, "TX314", f"{where[-1]} {score:g}: {instrument.name} scores are {instrument.precision()}")
+            yield ctx.at(where, "TX314",
+                         f"{where[-1]} {score_text(score)}: {instrument.name} scores are {instrument.precision()}")
     # a score outside the range is already a TX212; comparing it to the other would only repeat that
     in_range = instrument.in_range(measure.baseline) and instrument.in_range(measure.target)
     if in_range and not instrument.improves(measure.baseline, measure.target):
@@ -444,11 +446,12 @@ def _risk_item_in_total(ctx: Context, where: KeyPath, score: float, answer: int,
     rest = instrument.rest_of_total()
     name = f"{where[-3]}[{where[-2]}]"
     if answer > score:
-        yield ctx.at(where, "TX226", f"{name}.item9 {answer} is more than the {instrument.name} score {score:g} it is "
+        yield ctx.at(where, "TX226", f"{name}.item9 {answer} is more than the {instrument.name} score {score_text(score)} it is "
                                      "part of; one of them is a typo")
     elif score - answer > rest:
-        yield ctx.at(where, "TX226", f"{name}.item9 {answer} with a {instrument.name} score of {score:g} would need "
-                                     f"{score - answer:g} from the other items, which add up to at most {rest:g}")
+        yield ctx.at(where, "TX226", f"{name}.item9 {answer} with a {instrument.name} score of {score_text(score)} would "
+                                     f"need {score_text(score - answer)} from the other items, which add up to at most "
+                                     f"{score_text(rest)}")
 
 
 def _measures(plan: Plan) -> Iterator[tuple[KeyPath, Measure, Instrument]]:
