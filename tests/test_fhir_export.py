@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import stat
+import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from datetime import date
@@ -22,13 +23,17 @@ from txplan.export.fhir import (
     CAREPLAN_CATEGORY,
     CHART_ID_SYSTEM,
     ICD10_CM,
+    ID_NAMESPACE,
     NotExportable,
     bundle_json,
     markdown_text,
     plan_bundle,
+    resource_id,
 )
 from txplan.layout import Output
+from txplan.policy import load_policy
 from txplan.resources import EXAMPLE_PLAN_FILE
+from txplan.scaffold import init_clinic
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "fhir"
@@ -350,3 +355,27 @@ def test_crisis_items_become_activities_of_the_crisis_element(tmp_path: Path, bu
               if a["detail"]["code"]["text"] == "Crisis management and safety planning"]
     assert len(crisis) == 2  # the new item, then the example's own (safety-plan-review)
     assert crisis[0] == "Review the safety plan each session."
+
+
+def test_a_clinics_own_namespace_makes_ids_nobody_can_trace_back_to_a_chart_or_a_diagnosis(
+        example: CheckedPlan, bundle: dict[str, Any]) -> None:
+    """Under txplan's public namespace anyone can compute a Patient's id from a chart number, and a Condition's from
+    the chart number and an ICD-10 code, so a FHIR server's request log gives both away. A clinic's own namespace
+    (policy fhir_namespace, which `txplan init` writes) makes every id its own; ids stay stable under it."""
+    public = {resource["resourceType"]: resource["id"] for resource in (e["resource"] for e in bundle["entry"])}
+    assert public["Patient"] == resource_id(ID_NAMESPACE, example.plan.client.id, "Patient")  # type: ignore[union-attr]
+    own = uuid.UUID("6f1c3e0a-9b7d-4c2e-8a51-3d0f7b2c9e44")
+    mine = plan_bundle(example, own)
+    assert set(ids(mine)).isdisjoint(ids(bundle))
+    assert ids(plan_bundle(example, own)) == ids(mine)
+    assert all(entry["request"]["url"].endswith(entry["resource"]["id"]) for entry in mine["entry"])
+
+
+def test_init_gives_each_clinic_a_namespace_of_its_own(tmp_path: Path) -> None:
+    namespaces = set()
+    for name in ("a", "b"):
+        init_clinic(tmp_path / name, empty=True)
+        policy, problems = load_policy(tmp_path / name)
+        assert problems == [] and policy.fhir_namespace is not None
+        namespaces.add(policy.fhir_ids)
+    assert len(namespaces) == 2

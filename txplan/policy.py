@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+import uuid
 from pathlib import Path
 
 import tomlkit
@@ -26,7 +27,7 @@ from .safety import DEFAULT_CRISIS_LINE, CrisisLine, RiskLevel
 from .signatures.records import Principal, Role
 from .validation import validation_diagnostics
 
-__all__ = ["DEFAULT_NOTICE", "PYPROJECT", "TABLE", "Policy", "load_policy"]
+__all__ = ["DEFAULT_NOTICE", "PUBLIC_FHIR_NAMESPACE", "PYPROJECT", "TABLE", "Policy", "load_policy"]
 
 PYPROJECT = "pyproject.toml"
 TABLE: KeyPath = ("tool", "txplan")
@@ -34,6 +35,10 @@ DEFAULT_NOTICE = "Confidential: protected health information"
 MAX_HEADER_TEXT = 600  # characters of the notice or the address; 42 CFR 2.32's full notice is about 550
 _TOML_POSITION = re.compile(r"\(at line ([0-9]+), column ([0-9]+)\)")
 _MARK = re.compile("\x00([0-9]+)\x00")  # NUL cannot occur in TOML text, so a mark is never taken for the clinic's
+
+
+# Fixed forever: changing it would change every id exported without a namespace of the clinic's own.
+PUBLIC_FHIR_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:txplan:fhir")
 
 
 class Policy(BaseModel):
@@ -50,6 +55,12 @@ class Policy(BaseModel):
     signatures_required: tuple[Role, ...] = (Role.CLINICIAN, Role.CLIENT)  # plus guardian and supervisor by the facts
     sign_within_days: StrictInt = Field(14, ge=0, le=365)
     signers: dict[str, Principal] = Field(default_factory=dict)  # a name as plans write it -> its key's principal
+    fhir_namespace: uuid.UUID | None = None  # the clinic's own secret for FHIR resource ids (docs/fhir.md)
+
+    @property
+    def fhir_ids(self) -> uuid.UUID:
+        """The namespace FHIR resource ids are made in: the clinic's own, or txplan's public one."""
+        return self.fhir_namespace or PUBLIC_FHIR_NAMESPACE
 
     @field_validator("clinic", "address", "confidentiality_notice")
     @classmethod

@@ -32,6 +32,7 @@ import io
 import json
 import os
 import stat
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -258,7 +259,8 @@ def policy_table() -> str:
         if isinstance(value, dict):
             lines.append(f"# [tool.txplan.{key}]   # {POLICY_NOTES.get(key, '')}".rstrip(" #"))
             continue
-        setting = f"# {key} = {toml_value(value)}"
+        # a namespace of the clinic's own from the start: ids exported before it was set would change with it
+        setting = f'fhir_namespace = "{uuid.uuid4()}"' if key == "fhir_namespace" else f"# {key} = {toml_value(value)}"
         note = POLICY_NOTES.get(key)
         lines.append(f"{setting:<48}  # {note}" if note else setting)
     return "\n".join(lines) + "\n"

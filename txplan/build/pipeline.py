@@ -405,7 +405,7 @@ class _Renderings:
         if kind is Output.FHIR:
             from ..export.fhir import bundle_json, plan_bundle
 
-            return bundle_json(plan_bundle(self.checked))
+            return bundle_json(plan_bundle(self.checked, self.inputs.policy.fhir_ids))
         raise ValueError(f"{kind} is not made per plan")
 
 

@@ -26,6 +26,7 @@ from ..errors import TxplanError
 from ..instruments import Better, instrument_named, score_text
 from ..layout import plan_name
 from ..model import Frequency, Item, Measure, Objective, Plan
+from ..policy import PUBLIC_FHIR_NAMESPACE
 from ..render.markdown import chart_tokens
 from ..rules import instrument_for
 from ..signatures.records import Role
@@ -71,8 +72,7 @@ __all__ = [
     "transaction",
 ]
 
-# Fixed forever: changing it would change every exported id.
-ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:txplan:fhir")
+ID_NAMESPACE = PUBLIC_FHIR_NAMESPACE  # for a clinic without a namespace of its own (policy fhir_namespace)
 CHART_ID_SYSTEM = "urn:txplan:chart-id"
 ICD10_CM = "http://hl7.org/fhir/sid/icd-10-cm"
 CAREPLAN_CATEGORY = "http://hl7.org/fhir/us/core/CodeSystem/careplan-category"
@@ -97,27 +97,30 @@ class NotExportable(TxplanError):
     """The plan has errors; only a plan that checks clean is exported."""
 
 
-def resource_id(*parts: str) -> str:
-    """A stable id: the same plan facts give the same id on every export."""
-    return str(uuid.uuid5(ID_NAMESPACE, "\x1f".join(parts)))
+def resource_id(namespace: uuid.UUID, *parts: str) -> str:
+    """A stable id: the same plan facts give the same id on every export. Under a clinic's own secret namespace
+    (policy ``fhir_namespace``) nobody who sees only the id, in a FHIR server's request log, can work out the chart
+    number or the diagnosis it was made from by trying them all."""
+    return str(uuid.uuid5(namespace, "\x1f".join(parts)))
 
 
 def reference(resource: Resource) -> Reference:
     return {"reference": f"urn:uuid:{resource['id']}"}
 
 
-def plan_bundle(checked: CheckedPlan) -> dict[str, Any]:
+def plan_bundle(checked: CheckedPlan, namespace: uuid.UUID = ID_NAMESPACE) -> dict[str, Any]:
     """The plan as a FHIR ``transaction`` Bundle: Patient, Practitioner, Conditions, Goals, CarePlan."""
     plan = checked.plan
     if plan is None or not checked.ok:
         raise NotExportable(f"{checked.path} has errors and cannot be exported")
     plan_key = (plan.client.id, plan_name(checked.path))  # the stem for a plan directly in plans/
-    patient = patient_resource(plan)
-    practitioner = practitioner_resource(plan)
-    conditions = condition_resources(plan, reference(patient))
-    goals = goal_resources(plan, plan_key, reference(patient), [reference(c) for c in conditions])
-    careplan = careplan_resource(checked, plan_key, reference(patient), practitioner, conditions, goals)
-    provenances = provenance_resources(checked, plan_key, careplan, reference(patient), reference(practitioner))
+    patient = patient_resource(plan, namespace)
+    practitioner = practitioner_resource(plan, namespace)
+    conditions = condition_resources(plan, reference(patient), namespace)
+    goals = goal_resources(plan, plan_key, reference(patient), [reference(c) for c in conditions], namespace)
+    careplan = careplan_resource(checked, plan_key, reference(patient), practitioner, conditions, goals, namespace)
+    provenances = provenance_resources(checked, plan_key, careplan, reference(patient), reference(practitioner),
+                                       namespace)
     return transaction([patient, practitioner, *conditions, *goals.values(), careplan, *provenances])
 
 
@@ -129,7 +132,7 @@ SSH_SIGNATURE = "application/x-ssh-signature"  # the armored output of ssh-keyge
 
 
 def provenance_resources(checked: CheckedPlan, plan_key: tuple[str, str], careplan: Resource, patient: Reference,
-                         clinician: Reference) -> list[Resource]:
+                         clinician: Reference, namespace: uuid.UUID = ID_NAMESPACE) -> list[Resource]:
     """One Provenance per signature that covers the plan as it is now: who signed, in which role, when, and the
     SSH signature itself; a client's or guardian's carries the witnessing clinician's signature as well."""
     found: list[Resource] = []
@@ -145,7 +148,7 @@ def provenance_resources(checked: CheckedPlan, plan_key: tuple[str, str], carepl
                                      record.signature))
         found.append({
             "resourceType": "Provenance",
-            "id": resource_id(*plan_key, "Provenance", record.role.value, record.name),
+            "id": resource_id(namespace, *plan_key, "Provenance", record.role.value, record.name),
             "target": [reference(careplan)],
             "recorded": record.signed,
             "agent": [{"type": {"coding": [{"system": PARTICIPANT_TYPE,
@@ -180,12 +183,12 @@ def transaction(resources: list[Resource]) -> dict[str, Any]:
     }
 
 
-def patient_resource(plan: Plan) -> Resource:
+def patient_resource(plan: Plan, namespace: uuid.UUID = ID_NAMESPACE) -> Resource:
     """The client; the name is kept as written (as ``text``) rather than guessing given and family names."""
     client = plan.client
     return {
         "resourceType": "Patient",
-        "id": resource_id(client.id, "Patient"),
+        "id": resource_id(namespace, client.id, "Patient"),
         "identifier": [{
             "use": "usual",
             "type": {"coding": [{"system": IDENTIFIER_TYPE, "code": "MR"}], "text": "Chart number"},
@@ -197,17 +200,17 @@ def patient_resource(plan: Plan) -> Resource:
     }
 
 
-def practitioner_resource(plan: Plan) -> Resource:
+def practitioner_resource(plan: Plan, namespace: uuid.UUID = ID_NAMESPACE) -> Resource:
     """Keyed by the clinician's name alone, so one clinician is one Practitioner across the caseload."""
     name = plan.clinician.name
     return {
         "resourceType": "Practitioner",
-        "id": resource_id("Practitioner", " ".join(name.split()).casefold()),
+        "id": resource_id(namespace, "Practitioner", " ".join(name.split()).casefold()),
         "name": [{"text": name}],
     }
 
 
-def condition_resources(plan: Plan, patient: Reference) -> list[Resource]:
+def condition_resources(plan: Plan, patient: Reference, namespace: uuid.UUID = ID_NAMESPACE) -> list[Resource]:
     """One Condition per diagnosis, keyed by chart id and code (shared by the client's plans; a repeated code counts up).
 
     No clinicalStatus: a plan records the diagnosis it treats, not whether the condition is still active.
@@ -219,7 +222,7 @@ def condition_resources(plan: Plan, patient: Reference) -> list[Resource]:
         local = diagnosis.code if seen[diagnosis.code] == 1 else f"{diagnosis.code}#{seen[diagnosis.code]}"
         conditions.append({
             "resourceType": "Condition",
-            "id": resource_id(plan.client.id, "Condition", local),
+            "id": resource_id(namespace, plan.client.id, "Condition", local),
             "code": {"coding": [{"system": ICD10_CM, "code": diagnosis.code}], "text": diagnosis.description},
             "subject": patient,
         })
@@ -227,7 +230,7 @@ def condition_resources(plan: Plan, patient: Reference) -> list[Resource]:
 
 
 def goal_resources(plan: Plan, plan_key: tuple[str, str], patient: Reference,
-                   conditions: list[Reference]) -> dict[str, Resource]:
+                   conditions: list[Reference], namespace: uuid.UUID = ID_NAMESPACE) -> dict[str, Resource]:
     """One Goal per objective (by objective id), carrying the client's own goal wording as a note."""
     measures = plan.interventions.evaluation.measures if plan.interventions.evaluation else []
     goals: dict[str, Resource] = {}
@@ -236,7 +239,7 @@ def goal_resources(plan: Plan, plan_key: tuple[str, str], patient: Reference,
             for objective in goal.objectives:
                 goals[objective.id] = {
                     "resourceType": "Goal",
-                    "id": resource_id(*plan_key, "Goal", objective.id),
+                    "id": resource_id(namespace, *plan_key, "Goal", objective.id),
                     "lifecycleStatus": GOAL_STATUS[plan.status],
                     "description": {"text": objective.statement},
                     "subject": patient,
@@ -263,12 +266,13 @@ def goal_target_detail(objective: Objective, measures: list[Measure]) -> str:
 
 
 def careplan_resource(checked: CheckedPlan, plan_key: tuple[str, str], patient: Reference, practitioner: Resource,
-                      conditions: list[Resource], goals: dict[str, Resource]) -> Resource:
+                      conditions: list[Resource], goals: dict[str, Resource],
+                      namespace: uuid.UUID = ID_NAMESPACE) -> Resource:
     plan = checked.plan
     assert plan is not None and checked.document is not None
     return {
         "resourceType": "CarePlan",
-        "id": resource_id(*plan_key, "CarePlan"),
+        "id": resource_id(namespace, *plan_key, "CarePlan"),
         "text": {"status": "generated", "div": narrative_div(checked.document.body, plan)},
         "status": CAREPLAN_STATUS[plan.status],
         "intent": "plan",
