@@ -3,6 +3,7 @@ showing signing as it is."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -23,7 +24,7 @@ from txplan.check import check_project
 from txplan.diagnostics import Diagnostic
 from txplan.layout import Output
 from txplan.signatures import sign as signing
-from txplan.signatures.records import Role, SignedRecord, content_digest, load_sidecar, sidecar_path, write_sidecar
+from txplan.signatures.records import Method, Role, SignedRecord, content_digest, load_sidecar, sidecar_path, write_sidecar
 
 REPO = Path(__file__).resolve().parent.parent
 CLINICIAN, CLINICIAN_ID = "Test Clinician, LCSW", "test.clinician@clinic.example"
@@ -293,25 +294,39 @@ def test_a_signers_entry_that_is_not_a_principal_is_reported_at_its_line(tmp_pat
     assert "must be an email-like principal" in found[0].message and "Test Clinician" not in found[0].message
 
 
-@pytest.mark.parametrize(("change", "codes"), [
-    (("  id: T-0001", "  id: T-0002"), ["TX703", "TX703", "TX703"]),  # another client's chart: no record counts
-    (("  name: Test Client", "  name: Other Client"), ["TX701", "TX701", "TX703"]),  # the client is someone else
-], ids=["another chart", "another client name"])
 def test_records_copied_into_another_plans_signatures_are_refused_at_each_record(
-        signed_clinic: tuple[Path, dict[str, Path]], change: tuple[str, str], codes: list[str]) -> None:
+        signed_clinic: tuple[Path, dict[str, Path]]) -> None:
     root, keys = signed_clinic
     sign_all(root, keys)  # the clinician's, the supervisor's and the client's records, in that order
     other = "plans/other.md"
-    (root / other).write_text(edit((root / PLAN).read_text(encoding="utf-8"), change), encoding="utf-8")
+    (root / other).write_text(edit((root / PLAN).read_text(encoding="utf-8"), ("  id: T-0001", "  id: T-0002")),
+                              encoding="utf-8")
     sidecar_path(root / other).write_bytes(sidecar_path(root / PLAN).read_bytes())
     copied = [f for f in findings(root) if f[0] == f"{other}.signatures"]
-    assert copied == [(f"{other}.signatures", code, *at) for code, at in zip(codes, record_positions(root, other),
-                                                                              strict=True)]
+    assert copied == [(f"{other}.signatures", "TX703", *at) for at in record_positions(root, other)]
     done = txplan(root, "check", other)
     assert done.returncode == 1
-    assert ("the clinician's record is for another chart: its `chart` is not this plan's `client.id`" in done.stderr
-            if codes[0] == "TX703" else "the client's record names someone other than the plan's client" in done.stderr)
+    assert "the clinician's record is for another chart: its `chart` is not this plan's `client.id`" in done.stderr
     assert "T-0001" not in done.stderr and "Test Client" not in done.stderr
+
+
+@pytest.mark.parametrize("change", [
+    [("  name: Test Client", "  name: Test Clients")],  # a typo in the client's name corrected
+    [(f"  name: {CLINICIAN}\n  supervisor: {SUPERVISOR}", f"  name: {SUPERVISOR}\n  supervisor: {CLINICIAN}")],
+], ids=["client's name corrected", "handed to another clinician"])
+def test_a_signed_plan_whose_names_change_has_stale_signatures_not_wrong_ones(
+        signed_clinic: tuple[Path, dict[str, Path]], change: list[tuple[str, str]]) -> None:
+    """The records were right for the version they signed: they are for an earlier version (TX701), and the charts
+    still build, not refused against names the plan did not hold when they were signed (TX703)."""
+    root, keys = signed_clinic
+    sign_all(root, keys)
+    plan = root / PLAN
+    plan.write_text(edit(plan.read_text(encoding="utf-8"), *change), encoding="utf-8")
+    stale = [(f"{PLAN}.signatures", "TX701", *at) for at in record_positions(root)]
+    assert [f for f in findings(root) if f[1] != "TX704"] == stale
+    done = txplan(root, "docx")
+    assert done.returncode == 0, done.stderr
+    assert "for an earlier version of this plan" in chart_text(root)
 
 
 def test_a_revoked_signature_is_replaced_by_signing_again_with_an_allowed_key(
@@ -391,13 +406,14 @@ def test_sign_says_it_waits_while_a_build_holds_the_clinic_and_then_signs(
     assert [r.record.role for r in load_sidecar(sidecar_path(root / PLAN), "")[0]] == [Role.CLINICIAN]
 
 
-NAME_REFUSED = ("txplan: sign: --name must be a name on one line, at most 200 characters, without control characters; "
-                "nothing was signed")
+NAME_REFUSED = ("txplan: sign: --name must be a name on one line, at most 200 characters, without control or invisible "
+                "characters; nothing was signed")
 
 
 @pytest.mark.parametrize("name", ["Pat\x1b[2JGuardian", "Pat\nGuardian", "Pat\tGuardian", "P" * 201,
-                                  "Pat\udcffGuardian"],
-                         ids=["escape sequence", "line break", "tab", "too long", "not UTF-8"])
+                                  "Pat\udcffGuardian", "Pat\u200b Guardian", "Pat\u2060Guardian"],
+                         ids=["escape sequence", "line break", "tab", "too long", "not UTF-8", "zero-width space",
+                              "word joiner"])
 def test_a_guardians_name_must_be_one_printable_line_and_is_never_echoed(
         signed_clinic: tuple[Path, dict[str, Path]], name: str) -> None:
     root, keys = signed_clinic
@@ -475,6 +491,10 @@ def test_without_ssh_keygen_check_warns_once_the_chart_shows_no_signature_and_si
     assert [line for line in done.stderr.splitlines() if " TX" in line] == [
         f"{PLAN}.signatures:{first[0]}:{first[1]}: warning TX705 signatures not verified: ssh-keygen is not installed; "
         "the chart shows none of them"]
+    done = txplan(root, "status", "--format", "json", env=bare)  # neither signed nor unsigned: unverified
+    status = json.loads(done.stdout)[0]
+    assert (status["unsigned"], status["signing_overdue"], status["unverified"]) == (
+        [], False, ["clinician", "supervisor", "client"])
     done = txplan(root, "docx", env=bare)
     assert done.returncode == 0, done.stderr
     assert "Signed electronically" not in "\n".join(
@@ -511,3 +531,100 @@ def test_a_signing_time_that_is_no_time_is_tx108_at_its_value_and_no_output_brea
     for command in ("docx", "html", "fhir"):
         done = txplan(root, command)
         assert "Traceback" not in done.stderr and "TX603" not in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize("same", ["own name", "a name mapped to the same principal"])
+def test_a_clinician_cannot_co_sign_their_own_plan_as_supervisor(
+        signed_clinic: tuple[Path, dict[str, Path]], monkeypatch: pytest.MonkeyPatch, same: str) -> None:
+    root, keys = signed_clinic
+    if same == "own name":
+        plan = root / PLAN
+        plan.write_text(edit(plan.read_text(encoding="utf-8"), (f"supervisor: {SUPERVISOR}", f"supervisor: {CLINICIAN}")),
+                        encoding="utf-8")
+    else:
+        pyproject = root / "pyproject.toml"
+        pyproject.write_text(edit(pyproject.read_text(encoding="utf-8"), (f'"{SUPERVISOR}" = "{SUPERVISOR_ID}"',
+                                                                          f'"{SUPERVISOR}" = "{CLINICIAN_ID}"')),
+                             encoding="utf-8")
+    assert sign(root, keys["clinician"], "clinician").returncode == 0
+    done = sign(root, keys["clinician"], "supervisor")
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == ["txplan: sign: the plan's supervisor is its clinician; a co-signature must come "
+                                        "from someone else, so name the clinical supervisor in the plan"]
+    assert [r.record.role for r in load_sidecar(sidecar_path(root / PLAN), "")[0]] == [Role.CLINICIAN]
+    monkeypatch.setattr(signing, "supervised_by_self", lambda people: False)  # as an earlier txplan would sign
+    signing.sign_plan(root, PLAN, Role.SUPERVISOR, key=str(keys["clinician"]))
+    line, col = record_positions(root)[1]
+    assert [f for f in findings(root) if f[1] != "TX704"] == [(f"{PLAN}.signatures", "TX703", line, col)]
+    done = txplan(root, "docx")
+    assert done.returncode == 1  # no chart prints a co-signature the clinician gave themselves
+    assert (f"{PLAN}.signatures:{line}:{col}: error TX703 the supervisor's signature is the clinician's own: the plan "
+            "names its clinician as supervisor, and a co-signature must come from someone else") in done.stderr
+
+
+def test_a_missing_allowed_signers_file_is_one_finding_at_the_policy_not_altered_records(
+        signed_clinic: tuple[Path, dict[str, Path]]) -> None:
+    root, keys = signed_clinic
+    sign_all(root, keys)
+    pyproject = root / "pyproject.toml"
+    policy = pyproject.read_text(encoding="utf-8")
+    pyproject.write_text(edit(policy, ("[tool.txplan]\n", '[tool.txplan]\nallowed_signers = "signers/allowed-signers"\n')),
+                         encoding="utf-8")
+    assert findings(root) == [("pyproject.toml", "TX706", 2, 1)]  # at the key; no record is called altered
+    done = txplan(root, "check")
+    assert done.returncode == 1
+    assert done.stderr.splitlines()[0] == (
+        "pyproject.toml:2:1: error TX706 the allowed-signers file signers/allowed-signers does not exist; no "
+        "signature can be verified until it is fixed, and the charts show none")
+    pyproject.write_text(policy, encoding="utf-8")
+    allowed = root / "signers" / "allowed_signers"
+    listed = allowed.read_bytes()
+    allowed.write_bytes(b"\xef\xbb\xbf" + listed)  # as Notepad saves it
+    found = [d for d in check_project(root).diagnostics]
+    assert [(d.path, d.code, d.line, d.col) for d in found] == [("pyproject.toml", "TX706", 1, 1)]
+    assert "starts with a byte-order mark, which ssh-keygen cannot read" in found[0].message
+    allowed.unlink()  # the default path, and plans that were signed: the file is missing, not every record altered
+    assert findings(root) == [("pyproject.toml", "TX706", 1, 1)]
+    sidecar_path(root / PLAN).unlink()  # a clinic signing on paper has no allowed-signers file, and needs none
+    assert findings(root) == []
+
+
+def test_a_chart_built_without_ssh_keygen_is_built_again_once_it_is_installed(
+        signed_clinic: tuple[Path, dict[str, Path]], tmp_path: Path) -> None:
+    root, keys = signed_clinic
+    sign_all(root, keys)
+    no_tools = tmp_path / "no-tools"
+    no_tools.mkdir()
+    chart = root / "build" / "docx" / "plan.docx"
+    assert txplan(root, "docx", env={**os.environ, "PATH": str(no_tools)}).returncode == 0
+    assert "Signed electronically" not in "\n".join(p.text for p in Document(str(chart)).paragraphs)
+    done = txplan(root, "docx")  # ssh-keygen installed since
+    assert done.returncode == 0, done.stderr
+    assert "Signed electronically" in "\n".join(p.text for p in Document(str(chart)).paragraphs)
+
+
+def test_the_signed_line_prints_a_plan_path_as_every_message_does(signed_clinic: tuple[Path, dict[str, Path]]) -> None:
+    root, keys = signed_clinic
+    named = "plans/plan\x1b]0;title\x07.md"
+    (root / named).write_bytes((root / PLAN).read_bytes())
+    (root / PLAN).unlink()
+    done = txplan(root, "sign", named, "--role", "clinician", "--key", str(keys["clinician"]))
+    assert done.returncode == 0, done.stderr
+    assert "\x1b" not in done.stderr and "\x07" not in done.stderr
+    assert done.stderr.startswith("signed plans/plan\\x1b]0;title\\x07.md as clinician")
+
+
+def test_one_guardian_is_one_whichever_unicode_form_their_name_is_typed_in(
+        signed_clinic: tuple[Path, dict[str, Path]], monkeypatch: pytest.MonkeyPatch) -> None:
+    root, keys = signed_clinic
+    make_minor(root)
+    composed, decomposed = "J\u00e1nos Kov\u00e1cs", "Ja\u0301nos Kova\u0301cs"
+    for name in (composed, decomposed):  # the second replaces the first: the same person
+        done = sign(root, keys["clinician"], "guardian", "--method", "paper", "--name", name)
+        assert done.returncode == 0, done.stderr
+    assert [r.record.name for r in load_sidecar(sidecar_path(root / PLAN), "")[0]] == [composed]
+    monkeypatch.setattr(signing, "name_key", lambda name: name)  # an earlier txplan kept the form as typed
+    monkeypatch.setattr(signing, "same_name", lambda first, second: first == second)
+    signing.sign_plan(root, PLAN, Role.GUARDIAN, key=str(keys["clinician"]), name=decomposed, method=Method.PAPER)
+    assert len(load_sidecar(sidecar_path(root / PLAN), "")[0]) == 2
+    assert chart_text(root).count("(parent or guardian) on") == 1

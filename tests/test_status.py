@@ -34,7 +34,8 @@ CASELOAD = sorted((Path(__file__).resolve().parent / "fixtures" / "status").glob
 TODAY = date(2027, 3, 1)
 NAMES = ("Robin Vale", "Casey Lund", "Morgan Ash", "Jamie Holt", "Drew Quinn")
 COLUMNS = ["client_id", "clinician", "status", "review", "days_to_review", "overdue", "objectives_past_target",
-           "stale_measures", "risk", "high_risk", "item9", "unsigned", "unsigned_days", "signing_overdue", "errors"]
+           "stale_measures", "risk", "high_risk", "item9", "unsigned", "unsigned_days", "signing_overdue", "unverified",
+           "errors"]
 
 
 def rows_on(today: date) -> list[StatusRow]:
@@ -141,7 +142,8 @@ def test_csv_shape(rows: list[StatusRow]) -> None:
                         "review": "2027-02-20", "days_to_review": "-9", "overdue": "true",
                         "objectives_past_target": "O1", "stale_measures": "ORS", "risk": "high",
                         "high_risk": "true", "item9": "2", "unsigned": "clinician client", "unsigned_days": "90",
-                        "signing_overdue": "true", "errors": "0"}  # the repository's clinic signs electronically
+                        "signing_overdue": "true", "unverified": "",
+                        "errors": "0"}  # the repository's clinic signs electronically
     assert table[0]["status"] == table[0]["days_to_review"] == ""
 
 
@@ -152,7 +154,7 @@ def test_json_shape(rows: list[StatusRow]) -> None:
                        "review": "2027-03-31", "days_to_review": 30, "overdue": False,
                        "objectives_past_target": ["O2"], "stale_measures": ["GAD-7"], "risk": "low",
                        "high_risk": False, "item9": None, "unsigned": ["clinician", "client"], "unsigned_days": 56,
-                       "signing_overdue": True, "errors": 0}
+                       "signing_overdue": True, "unverified": [], "errors": 0}
     assert data[0]["review"] is None and data[0]["days_to_review"] is None and data[0]["status"] is None
 
 

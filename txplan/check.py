@@ -35,7 +35,7 @@ from .phi import scan_identifiers
 from .policy import Policy, load_policy
 from .rules import ObjectiveTexts, check_rules, copied_objectives, objective_texts
 from .signatures.records import SIDECAR_SUFFIX, load_sidecar, sidecar_path
-from .signatures.verify import Signature, signature_states
+from .signatures.verify import Signature, signature_states, signers_file_findings
 from .skeleton import placeholder_findings
 from .templates import Library, RenderError, load_library
 from .validation import validation_diagnostics
@@ -191,7 +191,8 @@ def check_project(root: Path, plan_paths: Sequence[Path] | None = None, today: d
         paths = list(plan_paths)
     plans = [check_plan(p, display_path(p, root), policy, library, today, root) for p in paths]
     flag_copied_objectives(root, plans)
-    return CheckResult(root, policy, library, plans, policy_diagnostics + library.diagnostics + folder_problems)
+    signers = signers_file_findings(root, policy, paths)
+    return CheckResult(root, policy, library, plans, policy_diagnostics + signers + library.diagnostics + folder_problems)
 
 
 def flag_copied_objectives(root: Path, plans: list[CheckedPlan]) -> None:

@@ -407,8 +407,8 @@ def _sign(root: Path, plan: str, args: argparse.Namespace) -> int:
 
     record = sign_plan(root, plan, Role(args.role), key=args.key, name=args.name,
                        method=Method(args.method) if args.method else None, on_wait=_say_sign_waits)
-    sys.stderr.write(f"signed {plan} as {record.role.value} ({record.signer}) on {record.signed}; "
-                     f"content {record.digest.removeprefix('sha256:')[:12]}\n")
+    sys.stderr.write(printable(f"signed {plan} as {record.role.value} ({record.signer}) on {record.signed}; "
+                               f"content {record.digest.removeprefix('sha256:')[:12]}") + "\n")
     return EXIT_OK
 
 

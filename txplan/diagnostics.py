@@ -494,7 +494,8 @@ _TABLE: tuple[Code, ...] = (
     _warning("TX701", "plan changed after it was signed",
              "A signature covers a digest of the plan's text as it was signed. The plan has changed since (any "
              "edit but line endings and trailing spaces), so the signature belongs to an earlier version: the "
-             "chart shows it as such, and the plan needs signing again.",
+             "chart shows it as such, and the plan needs signing again. Such a record is not held to the names the "
+             "plan has now (a corrected client name, another clinician): only to its own chart and its signature.",
              "A target date corrected after the client signed.",
              "Review the change with the signer, then `txplan sign PLAN --role ROLE` again."),
     _error("TX702", "signature does not verify",
@@ -505,7 +506,8 @@ _TABLE: tuple[Code, ...] = (
            "Do not edit signature records; sign again with a key the allowed-signers file lists."),
     _error("TX703", "signature is not from the person the role names",
            "A record must name the plan's own chart (`client.id`). Clinician and supervisor signatures must come "
-           "from the plan's own clinician or supervisor, whose names `[tool.txplan.signers]` maps to principals; "
+           "from the plan's own clinician or supervisor, whose names `[tool.txplan.signers]` maps to principals, "
+           "and a supervisor's co-signature from someone other than the clinician; "
            "a client's signature must name the plan's client, and a client's or guardian's must be witnessed by "
            "the plan's clinician or supervisor and say how it was given. A guardian signs only a plan that needs "
            "one (a client under 18, or `guardian` in `signatures_required`).",
@@ -525,6 +527,16 @@ _TABLE: tuple[Code, ...] = (
              "Checking a signed clinic on a machine without openssh-client.",
              "Install OpenSSH 8.2 or later (Debian/Ubuntu: `sudo apt-get install openssh-client`; it is built into "
              "macOS and Windows 10 and later), then check again."),
+    _error("TX706", "allowed-signers file cannot be read",
+           "The clinic's allowed-signers file (policy key `allowed_signers`, by default `signers/allowed_signers`) "
+           "does not exist, cannot be read, or starts with a UTF-8 byte-order mark, which `ssh-keygen` does not "
+           "accept. No signature can be verified against it: the records are neither accepted nor refused, and "
+           "the charts show none of them as signed. Reported once, at the policy's `allowed_signers` key, or at "
+           "the start of pyproject.toml when the default path is used. A file that does not exist is reported "
+           "only once some plan has a signatures file: a clinic signing on paper needs none.",
+           "`allowed_signers = \"signers/allowed-signers\"` with the file named `allowed_signers`; the file saved "
+           "by Notepad with a byte-order mark.",
+           "Correct the path in the policy, restore the file, or save it as UTF-8 without a byte-order mark."),
     # -- policy ---------------------------------------------------------------
     _error("TX501", "invalid clinic policy",
            "`[tool.txplan]` in pyproject.toml has an unknown key or a value of the wrong "

@@ -27,7 +27,7 @@ from .safety import DEFAULT_CRISIS_LINE, CrisisLine, RiskLevel
 from .signatures.records import Principal, Role
 from .validation import validation_diagnostics
 
-__all__ = ["DEFAULT_NOTICE", "PUBLIC_FHIR_NAMESPACE", "PYPROJECT", "TABLE", "Policy", "load_policy"]
+__all__ = ["DEFAULT_NOTICE", "PUBLIC_FHIR_NAMESPACE", "PYPROJECT", "TABLE", "Policy", "key_position", "load_policy"]
 
 PYPROJECT = "pyproject.toml"
 TABLE: KeyPath = ("tool", "txplan")
@@ -110,6 +110,15 @@ def load_policy(root: Path) -> tuple[Policy, list[Diagnostic]]:
         positions = _positions(text)
         document = Document(PYPROJECT, table, Positions(positions, positions, positions.get((), (1, 1))), "", 0, text)
         return Policy(), [_in_table(d) for d in validation_diagnostics(exc, document, Policy)]
+
+
+def key_position(root: Path, path: KeyPath) -> Pos | None:
+    """Where a key of ``[tool.txplan]`` is written in the clinic's pyproject.toml (None when it is not): a finding
+    about what a setting names, such as a file it points to, is reported at the setting."""
+    file = root / PYPROJECT
+    if not file.is_file():
+        return None
+    return _positions(file.read_text("utf-8", errors="replace").replace("\r\n", "\n")).get(path)
 
 
 def _in_table(diagnostic: Diagnostic) -> Diagnostic:

@@ -55,6 +55,8 @@ from ..layout import (
 from ..policy import Policy, load_policy
 from ..rules import objective_texts
 from ..signatures.records import SIDECAR_SUFFIX, sidecar_path
+from ..signatures.ssh import installed
+from ..signatures.verify import signers_file_findings
 from ..templates import Library, load_library
 from .lock import OutputFolderError, clinic_lock
 from .state import BuildState, OutputRecord, PlanEntry, digest, load_state
@@ -164,7 +166,9 @@ def gather_inputs(root: Path, today: date | None = None) -> tuple[Inputs, list[D
     reference = root / REFERENCE_DOCX
     reference_bytes = reference.read_bytes() if reference.is_file() else b""
     signers = root / policy.allowed_signers
-    fingerprint = digest(__version__, policy.model_dump_json(), reference_bytes, file_digest(signers))
+    # signatures are shown only once verified: a chart built without ssh-keygen is built again once it is installed
+    fingerprint = digest(__version__, policy.model_dump_json(), reference_bytes, file_digest(signers),
+                         f"ssh-keygen={installed()}")
     inputs = Inputs(root, policy, library, today or date.today(), reference if reference_bytes else None,
                     fingerprint, library.fingerprints, plan_revisions(root),
                     policy_usable=not any(d.is_error for d in policy_diagnostics))
@@ -212,6 +216,7 @@ def build_charts(root: Path, plans: Sequence[Path] | None = None, *, outputs: Co
             project_diagnostics += discovery.problems
             named = [display_path(source, root) for source in discovery.paths]
         assert named is not None
+        project_diagnostics += signers_file_findings(root, inputs.policy, [root / path for path in named])
         kept = state.plans  # plans not looked at this time keep their entries
         removed: list[ChartOutcome] = []
         if discovery is not None and discovery.complete:  # first, so a plan may take over a deleted plan's name

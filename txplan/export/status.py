@@ -74,6 +74,7 @@ class StatusRow:
     unsigned: tuple[str, ...] = ()  # roles whose signature is missing or for an earlier version (clinics that sign)
     unsigned_days: int | None = None  # days since the effective date, while any signature is missing
     signing_overdue: bool = False  # unsigned for longer than the policy's sign_within_days
+    unverified: tuple[str, ...] = ()  # roles whose records could not be verified (no ssh-keygen): neither signed nor not
     errors: int = 0
 
     @property
@@ -112,8 +113,9 @@ def status_row(checked: CheckedPlan, today: date, sign_within: int | None = None
     if plan is None:
         return unloaded_row(checked, errors)
     attention = plan.status != "closed"
-    unsigned = tuple(s.role.value for s in checked.signatures if s.record is None or not s.current) \
-        if sign_within is not None and plan.status == "active" else ()
+    waiting = [s for s in checked.signatures if s.record is None or not s.current] \
+        if sign_within is not None and plan.status == "active" else []
+    unsigned = tuple(s.role.value for s in waiting if not s.unverified)
     days = (today - plan.dates.effective).days if unsigned else None
     return StatusRow(
         client_id=plan.client.id,
@@ -129,6 +131,7 @@ def status_row(checked: CheckedPlan, today: date, sign_within: int | None = None
         unsigned=unsigned,
         unsigned_days=days,
         signing_overdue=days is not None and sign_within is not None and days > sign_within,
+        unverified=tuple(s.role.value for s in waiting if s.unverified),
         errors=errors,
     )
 
@@ -251,6 +254,7 @@ def record(row: StatusRow, *, names: bool) -> dict[str, Any]:
         unsigned=list(row.unsigned),
         unsigned_days=row.unsigned_days,
         signing_overdue=row.signing_overdue,
+        unverified=list(row.unverified),
         errors=row.errors,
     )
     return fields

@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -56,6 +57,8 @@ __all__ = [
     "Unsigned",
     "content_digest",
     "load_sidecar",
+    "name_key",
+    "same_name",
     "sidecar_path",
     "write_sidecar",
 ]
@@ -108,14 +111,27 @@ Principal = Annotated[str, AfterValidator(_principal)]
 
 MAX_NAME = 200
 _LINE_BREAK = re.compile("[\t\n\r\u2028\u2029]")  # plan text may hold these; a name on one printed line may not
+_DIRECTION_MARKS = frozenset("\u200e\u200f")  # LRM and RLM: a name in a right-to-left script may need them
 
 
 def _one_line(value: str) -> str:
     """A name is printed on the chart's signature line: the characters no plan text may hold (TX011) are refused,
-    and so are tabs and line breaks, which plan text may hold but a name on one line may not."""
-    if forbidden_character(value) is not None or _LINE_BREAK.search(value) or not value.strip():
-        raise PydanticCustomError("TX108", "must be a name on one line, without control characters")
+    and so are tabs and line breaks, which plan text may hold but a name on one line may not, and invisible format
+    characters (a zero-width space), which would make one person two: the same name seen, another name compared."""
+    if (forbidden_character(value) is not None or _LINE_BREAK.search(value) or not value.strip()
+            or any(unicodedata.category(c) == "Cf" and c not in _DIRECTION_MARKS for c in value)):
+        raise PydanticCustomError("TX108", "must be a name on one line, without control or invisible characters")
     return value
+
+
+def name_key(name: str) -> str:
+    """A name as names are compared: in Unicode's composed form (NFC), since a macOS terminal types the decomposed
+    `a` + accent that another keyboard types as one character, and both are the same person's name."""
+    return unicodedata.normalize("NFC", name)
+
+
+def same_name(first: str, second: str) -> bool:
+    return name_key(first) == name_key(second)
 
 
 SignerName = Annotated[str, Field(max_length=MAX_NAME), AfterValidator(_one_line)]

@@ -39,16 +39,18 @@ from .records import (
     Unsigned,
     content_digest,
     load_sidecar,
+    name_key,
+    same_name,
     sidecar_path,
     write_sidecar,
 )
 from .ssh import SigningError, key_from_git, require_ssh_keygen, sign, verify
-from .verify import NO_GUARDIAN, expected_signers
+from .verify import NO_GUARDIAN, expected_signers, supervised_by_self
 
 __all__ = ["SignRefused", "sign_plan"]
 
 _RECORD_VERDICTS = frozenset({"TX702", "TX703"})  # errors of records the sidecar holds, which signing again replaces
-_NAME_RULE = f"--name must be a name on one line, at most {MAX_NAME} characters, without control characters"
+_NAME_RULE = f"--name must be a name on one line, at most {MAX_NAME} characters, without control or invisible characters"
 
 
 class SignRefused(TxplanError):
@@ -159,14 +161,17 @@ def _name(role: Role, given: str | None, people: dict[Role, tuple[str | None, st
     if planned is None:
         if not given or not given.strip():
             raise SignRefused(f"sign: give the {role.value}'s name with --name")
-        return given.strip()
-    if given is not None and given.strip() != planned:
+        return name_key(given.strip())
+    if given is not None and not same_name(given.strip(), planned):
         raise SignRefused(f"sign: --name differs from the {role.value}'s name in the plan; leave it out")
     return planned
 
 
 def _principal(role: Role, people: dict[Role, tuple[str | None, str | None]]) -> str:
     """Whose key signs: the role's own person, or for a client or guardian the plan's clinician as witness."""
+    if role is Role.SUPERVISOR and supervised_by_self(people):
+        raise SignRefused("sign: the plan's supervisor is its clinician; a co-signature must come from someone "
+                          "else, so name the clinical supervisor in the plan")
     signer_role = Role.CLINICIAN if role.witnessed else role
     _, principal = people[signer_role]
     if principal is None:
@@ -178,4 +183,4 @@ def _principal(role: Role, people: dict[Role, tuple[str | None, str | None]]) ->
 
 def _same_signer(earlier: Record, new: Record) -> bool:
     """A new signature replaces the same person's earlier one (a guardian is told apart by name)."""
-    return earlier.role is new.role and (new.role is not Role.GUARDIAN or earlier.name == new.name)
+    return earlier.role is new.role and (new.role is not Role.GUARDIAN or same_name(earlier.name, new.name))

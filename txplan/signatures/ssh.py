@@ -24,13 +24,17 @@ from pathlib import Path
 
 from ..errors import EXIT_ERRORS, EXIT_USAGE, TxplanError
 
-__all__ = ["NAMESPACE", "SigningError", "SshKeygenMissing", "installed", "key_from_git", "require_ssh_keygen", "sign",
-           "verify"]
+__all__ = ["MISSING", "NAMESPACE", "SigningError", "SshKeygenMissing", "allowed_signers_problem", "installed",
+           "key_from_git", "require_ssh_keygen", "sign", "verify"]
 
 NAMESPACE = "txplan"
 TIMEOUT_SECONDS = 60
 INSTALL_HINT = ("install OpenSSH 8.2 or later (Debian/Ubuntu: sudo apt-get install openssh-client; "
                 "it is built into macOS and Windows 10 and later)")
+
+
+MISSING = "does not exist"
+_BYTE_ORDER_MARK = b"\xef\xbb\xbf"
 
 
 class SshKeygenMissing(TxplanError):
@@ -53,6 +57,21 @@ def require_ssh_keygen() -> str:
     if found is None:
         raise SshKeygenMissing(f"sign: ssh-keygen is not installed; {INSTALL_HINT}")
     return found
+
+
+def allowed_signers_problem(path: Path) -> str | None:
+    """Why ssh-keygen cannot read the allowed-signers file at ``path`` (``MISSING`` when there is none), or None.
+    Without this every signature would merely fail to verify, and each record would read as altered."""
+    try:
+        with path.open("rb") as file:
+            start = file.read(len(_BYTE_ORDER_MARK))
+    except (FileNotFoundError, NotADirectoryError):
+        return MISSING
+    except OSError:
+        return "cannot be read (not a file, or not readable by this user)"
+    if start == _BYTE_ORDER_MARK:
+        return "starts with a byte-order mark, which ssh-keygen cannot read (save it as UTF-8 without one)"
+    return None
 
 
 def key_from_git(cwd: Path) -> str | None:
