@@ -24,7 +24,7 @@ from txplan.signatures.sign import sign_plan
 
 ROOT = Path(__file__).resolve().parent.parent
 CHANGED_AFTER_SIGNING = "plans/c-1003-high-risk-safety-plan.md"
-GUARDIANS = {"plans/c-1005-adolescent-ocd-family.md": "Morgan Placeholder"}  # fictional
+GUARDIANS = {"plans/c-1005-adolescent-ocd-family.md": ("Marta Placeholder", "Luis Placeholder")}  # the plan's parents
 
 
 def main() -> None:
@@ -59,9 +59,9 @@ def main() -> None:
                     sign_plan(ROOT, checked.path, Role.SUPERVISOR, key=keys[plan.clinician.supervisor], now=when)
                 sign_plan(ROOT, checked.path, Role.CLIENT, key=keys[plan.clinician.name], method=Method.IN_PERSON,
                           now=when)
-                if checked.path in GUARDIANS:
+                for guardian in GUARDIANS.get(checked.path, ()):
                     sign_plan(ROOT, checked.path, Role.GUARDIAN, key=keys[plan.clinician.name],
-                              name=GUARDIANS[checked.path], method=Method.IN_PERSON, now=when)
+                              name=guardian, method=Method.IN_PERSON, now=when)
             finally:
                 source.write_text(current, encoding="utf-8")
             print(f"signed {checked.path}")
