@@ -63,6 +63,15 @@ def test_a_score_dated_after_today_is_tx219_at_its_date(check_edit: CheckEdit) -
     assert check_edit(change) == [("TX219", *position_of(edited_plan(change), "2026-11-11"))]
 
 
+# -- TX227 no score from before the client was born -----------------------------------------------------
+
+def test_a_score_dated_before_the_clients_birth_is_tx227_at_its_date(check_edit: CheckEdit) -> None:
+    """The fixture's client was born 1990-05-01; a score of 1900 would be drawn a century before the plan."""
+    assert check_edit(scores("date: 1990-05-01, score: 14")) == []  # the day of birth itself is not refused
+    change = scores("date: 1900-01-01, score: 14", "date: 2026-11-09, score: 12")
+    assert check_edit(change) == [("TX227", *position_of(edited_plan(change), "1900-01-01"))]
+
+
 # -- TX313 the ages an instrument is made for ---------------------------------------------------------
 
 @pytest.mark.parametrize(("instrument", "dob", "warned"), [

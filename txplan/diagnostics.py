@@ -317,6 +317,12 @@ _TABLE: tuple[Code, ...] = (
            "than 24 above item 9, cannot happen: the score or item 9 was typed wrong, or belongs to another day.",
            "`{date: 2026-11-16, score: 1, item9: 3}`; `{date: 2026-11-16, score: 27, item9: 0}`.",
            "Check the score and item 9 against the completed questionnaire and correct the one that is wrong."),
+    _error("TX227", "score dated before the client was born",
+           "A score is given by or about the client, so it cannot be dated before client.dob. Such a date is a "
+           "typo (the year of birth typed for the year of the score, 1900 for 2026), and the progress graph would "
+           "draw it decades before the plan.",
+           "`- {date: 1990-11-16, score: 15}` for a client born in 1998.",
+           "Correct the date of the score (or the date of birth, if that is what is wrong)."),
     # -- objective quality (warnings) ----------------------------------------
     _warning("TX301", "objective is not measurable",
              "The objective's statement has no number, frequency or date, so nobody can tell "

@@ -72,6 +72,7 @@ __all__ = [
     "risk_item_answered",
     "safety_plan_complete",
     "safety_plan_reachable",
+    "scores_after_birth",
     "shown_id",
     "template_elements",
     "template_uses",
@@ -492,6 +493,14 @@ def measure_ages(ctx: Context) -> Iterator[Diagnostic]:
                          f"dates.effective is outside that{instead}")
 
 
+def scores_after_birth(ctx: Context) -> Iterator[Diagnostic]:
+    """A score dated before the client's date of birth: a typo that would put a point decades before the plan."""
+    for path, measure, _ in _measures(ctx.plan):
+        for index, entry in enumerate(measure.scores):
+            if entry.date < ctx.plan.client.dob:
+                yield ctx.at((*path, "scores", index, "date"), "TX227", f"scores[{index}].date is before client.dob")
+
+
 def template_uses(ctx: Context) -> Iterator[Diagnostic]:
     for path, item in ctx.plan.usables():
         if item.use is None:
@@ -626,6 +635,7 @@ RULES: tuple[tuple[Rule, frozenset[str]], ...] = (
     (measures_valid, frozenset({"interventions"})),
     (risk_item_answered, frozenset({"interventions", "risk"})),
     (measure_ages, frozenset({"interventions", "client", "dates"})),
+    (scores_after_birth, frozenset({"interventions", "client"})),
     (template_uses, frozenset({"interventions"})),
     (template_elements, frozenset({"interventions"})),
     (objective_wording, frozenset({"problems"})),
