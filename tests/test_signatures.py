@@ -547,6 +547,9 @@ def test_a_clinician_cannot_co_sign_their_own_plan_as_supervisor(
                                                                           f'"{SUPERVISOR}" = "{CLINICIAN_ID}"')),
                              encoding="utf-8")
     assert sign(root, keys["clinician"], "clinician").returncode == 0
+    advice = [d.message for d in check_project(root).diagnostics if d.code == "TX704" and "supervisor" in d.message]
+    assert advice == ["the plan has no supervisor signature, and its supervisor is its clinician: name the supervisor "
+                      "who co-signs in clinician.supervisor"]  # not a `txplan sign` command that would refuse
     done = sign(root, keys["clinician"], "supervisor")
     assert done.returncode == 1
     assert done.stderr.splitlines() == ["txplan: sign: the plan's supervisor is its clinician; a co-signature must come "

@@ -117,8 +117,7 @@ def signature_states(plan: Plan, text: str, records: Sequence[SignedRecord], pol
                                                                     unverified=role in unverified)]
         shown += theirs
         if signing and plan.status == "active" and theirs[0].record is None and role not in unverified:
-            found.append(make(plan_path, (1, 1), "TX704", f"the plan has no current {role.value} signature; "
-                                                          f"sign it with `txplan sign {plan_path} --role {role.value}`"))
+            found.append(make(plan_path, (1, 1), "TX704", _how_to_sign(plan_path, role, people)))
     shown += [s for s in valid if s not in shown]
     return shown, found
 
@@ -210,6 +209,15 @@ def _mismatch(record: Record, expected: _Expected, current: bool) -> tuple[str, 
         return "TX703", ("the supervisor's signature is the clinician's own: the plan names its clinician as "
                          "supervisor, and a co-signature must come from someone else")
     return None
+
+
+def _how_to_sign(plan_path: str, role: Role, people: dict[Role, tuple[str | None, str | None]]) -> str:
+    """TX704's advice: the command that signs, or, when the plan names its clinician as supervisor, that no
+    command can (`sign` refuses a co-signature by the clinician)."""
+    if role is Role.SUPERVISOR and supervised_by_self(people):
+        return ("the plan has no supervisor signature, and its supervisor is its clinician: name the supervisor "
+                "who co-signs in clinician.supervisor")
+    return f"the plan has no current {role.value} signature; sign it with `txplan sign {plan_path} --role {role.value}`"
 
 
 def supervised_by_self(people: dict[Role, tuple[str | None, str | None]]) -> bool:
