@@ -631,3 +631,25 @@ def test_one_guardian_is_one_whichever_unicode_form_their_name_is_typed_in(
     signing.sign_plan(root, PLAN, Role.GUARDIAN, key=str(keys["clinician"]), name=decomposed, method=Method.PAPER)
     assert len(load_sidecar(sidecar_path(root / PLAN), "")[0]) == 2
     assert chart_text(root).count("(parent or guardian) on") == 1
+
+
+def test_a_signature_is_printed_with_the_day_it_was_given_in_the_clinics_time_zone(
+        signed_clinic: tuple[Path, dict[str, Path]]) -> None:
+    """Signed at 10 pm in New York on November 14 is 03:00 UTC on November 15: the chart said November 15."""
+    root, keys = signed_clinic
+    evening = datetime(2026, 11, 15, 3, 0, tzinfo=UTC)
+    signing.sign_plan(root, PLAN, Role.CLINICIAN, key=str(keys["clinician"]), now=evening)
+    assert "by Test Clinician, LCSW (clinician) on November 15, 2026" in chart_text(root)  # UTC, the default
+    pyproject = root / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text(encoding="utf-8").replace("[tool.txplan]\n", '[tool.txplan]\ntimezone = '
+                                                                       '"America/New_York"\n', 1), encoding="utf-8")
+    assert "by Test Clinician, LCSW (clinician) on November 14, 2026" in chart_text(root)
+
+
+def test_a_time_zone_that_does_not_exist_is_tx501_at_its_key(signed_clinic: tuple[Path, dict[str, Path]]) -> None:
+    root, _ = signed_clinic
+    pyproject = root / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text(encoding="utf-8").replace("[tool.txplan]\n", '[tool.txplan]\ntimezone = '
+                                                                       '"Mars/Olympus_Mons"\n', 1), encoding="utf-8")
+    found = [(d.path, d.code, d.line) for d in check_project(root).diagnostics if d.code == "TX501"]
+    assert found == [("pyproject.toml", "TX501", 2)]

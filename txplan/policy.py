@@ -12,7 +12,9 @@ from __future__ import annotations
 import re
 import tomllib
 import uuid
+from datetime import UTC, date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import tomlkit
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError, field_validator
@@ -56,6 +58,21 @@ class Policy(BaseModel):
     sign_within_days: StrictInt = Field(14, ge=0, le=365)
     signers: dict[str, Principal] = Field(default_factory=dict)  # a name as plans write it -> its key's principal
     fhir_namespace: uuid.UUID | None = None  # the clinic's own secret for FHIR resource ids (docs/fhir.md)
+    timezone: str = "UTC"  # the clinic's IANA time zone: the day a signature was given, as the clinic lived it
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise PydanticCustomError("TX501", "must be an IANA time zone such as `America/Chicago` or `UTC`") from None
+        return value
+
+    def local_day(self, moment: datetime) -> date:
+        """The clinic's calendar day of ``moment`` (UTC, as signature records hold it): signed at 10 pm in New
+        York is that day there, not the next day in UTC."""
+        return moment.replace(tzinfo=UTC).astimezone(ZoneInfo(self.timezone)).date()
 
     @property
     def fhir_ids(self) -> uuid.UUID:

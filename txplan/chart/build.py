@@ -291,12 +291,12 @@ def _signatures(plan: Plan, policy: Policy, signatures: Sequence[Signature], tex
     else:
         statement = "By signing, the client and clinician confirm that they wrote this plan together."
     order = list(SIGNATURE_ROLES)
-    signers = tuple(_signer(s) for s in sorted(shown, key=lambda s: order.index(s.role)))
+    signers = tuple(_signer(s, policy) for s in sorted(shown, key=lambda s: order.index(s.role)))
     digest = content_digest(text).removeprefix("sha256:")[:DIGEST_SHOWN]
     return Section("Signatures", 1, (SignatureBlock(statement, signers, digest),))
 
 
-def _signer(signature: Signature) -> Signer:
+def _signer(signature: Signature, policy: Policy) -> Signer:
     role = SIGNATURE_ROLES[signature.role]
     record = signature.record
     if record is None:
@@ -305,7 +305,7 @@ def _signer(signature: Signature) -> Signer:
     how = ""
     if record.method is not None:
         how = f", given {METHODS[record.method]}" + (f" and witnessed by {signature.witness}" if signature.witness else "")
-    said = f"Signed electronically by {record.name} ({role}) on {long_date(record.time.date())}{how}"
+    said = f"Signed electronically by {record.name} ({role}) on {long_date(policy.local_day(record.time))}{how}"
     if not signature.current:
         return Signer(signature.name, role, note=f"{said} for an earlier version of this plan (content {covered}); "
                                                  "not valid for this version.")

@@ -191,10 +191,6 @@ class Record(Unsigned):
     signature: ArmoredSignature
 
     @property
-    def day(self) -> str:
-        return self.signed[:10]
-
-    @property
     def time(self) -> datetime:
         return datetime.strptime(self.signed, SIGNED_FORMAT)
 

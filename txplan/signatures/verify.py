@@ -33,8 +33,9 @@ discharge summary.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 
 from ..diagnostics import Diagnostic, make
@@ -106,7 +107,7 @@ def signature_states(plan: Plan, text: str, records: Sequence[SignedRecord], pol
     staff = {principal: name for role in (Role.CLINICIAN, Role.SUPERVISOR)
              for name, principal in [people.get(role, (None, None))] if principal is not None and name is not None}
     chosen, unverified, found = _proven(records, _Expected(plan.client.id, people, staff), content_digest(text),
-                                        root / policy.allowed_signers, sidecar_display)
+                                        root / policy.allowed_signers, sidecar_display, policy.local_day)
     valid = [Signature(s.record.role, s.record.name, s.record,
                        staff.get(s.record.signer) if s.record.role.witnessed else None, current)
              for s, current in chosen.values()]
@@ -139,7 +140,7 @@ _Chosen = dict[tuple[Role, str], tuple[SignedRecord, bool]]  # per person: their
 
 
 def _proven(records: Sequence[SignedRecord], expected: _Expected, digest: str, allowed_signers: Path,
-            sidecar_display: str) -> tuple[_Chosen, set[Role], list[Diagnostic]]:
+            sidecar_display: str, local_day: Callable[[datetime], date]) -> tuple[_Chosen, set[Role], list[Diagnostic]]:
     """The records that prove a signature, one per person; the roles whose records could not be verified (no
     ssh-keygen); and the findings at the records."""
     found: list[Diagnostic] = []
@@ -164,8 +165,9 @@ def _proven(records: Sequence[SignedRecord], expected: _Expected, digest: str, a
     if not checkable:
         found.append(make(sidecar_display, records[0].position, "TX705",
                           "signatures not verified: ssh-keygen is not installed; the chart shows none of them"))
-    found += [make(sidecar_display, signed.position, "TX701", f"the plan changed after the {signed.record.role.value} "
-                                                             f"signed it on {signed.record.day}; sign again")
+    found += [make(sidecar_display, signed.position, "TX701",
+                   f"the plan changed after the {signed.record.role.value} signed it on "
+                   f"{local_day(signed.record.time).isoformat()}; sign again")
               for signed, current in chosen.values() if not current]
     return chosen, unverified, found
 
