@@ -74,28 +74,3 @@ def test_a_closure_of_the_wrong_shape_is_reported_without_a_tx224(check_edit: Ch
                                                                   code: str, needle: str) -> None:
     change = closed(CLOSURE.replace(old, new))
     assert check_edit(change) == [(code, *position_of(edited_plan(change), needle))]
-
-
-# -- TX320 the discharge summary and the scores agree ---------------------------------------------------------
-
-EVERY = "        every: 2 weeks\n"
-
-
-def phq9_scores(*entries: str) -> tuple[str, str]:
-    return EVERY, EVERY + "        scores:\n" + "".join(f"          - {{ {entry} }}\n" for entry in entries)
-
-
-def test_all_criteria_met_while_the_last_score_misses_its_target_is_tx320_at_criteria_met(check_edit: CheckEdit) -> None:
-    """The valid plan's PHQ-9 target is 9; a closure saying every criterion was met next to a last score of 15."""
-    met_all = closed(CLOSURE.replace("criteria_met: some", "criteria_met: all"))
-    change = phq9_scores("date: 2026-11-03, score: 8", "date: 2026-11-09, score: 15")
-    assert check_edit(met_all, change) == [("TX320", *position_of(edited_plan(met_all, change), "all\n"))]
-    assert check_edit(closed(), change) == []  # criteria_met: some says what the scores say
-    fine = phq9_scores("date: 2026-11-03, score: 15", "date: 2026-11-09, score: 8")
-    assert check_edit(met_all, fine) == []
-
-
-def test_a_score_dated_after_the_closure_is_tx320_at_its_date(check_edit: CheckEdit) -> None:
-    later = CLOSURE.replace("date: 2026-11-09", "date: 2026-11-05")
-    change = phq9_scores("date: 2026-11-03, score: 12", "date: 2026-11-09, score: 8")
-    assert check_edit(closed(later), change) == [("TX320", *position_of(edited_plan(closed(later), change), "2026-11-09"))]

@@ -433,13 +433,6 @@ _TABLE: tuple[Code, ...] = (
            "mean that `status: closed` was forgotten.",
            "`status: active` with `closure:`.",
            "Set `status: closed`, or remove `closure:` until the plan closes."),
-    _warning("TX320", "discharge summary contradicts the scores",
-             "The discharge summary is what an auditor reads first. `criteria_met: all` next to a measure whose "
-             "last score before the closure misses its target, or a score dated after the closure, makes the "
-             "chart say two things at once: one of them was written wrong.",
-             "`criteria_met: all` while the last PHQ-9 (15) is above its target (9); a score dated after "
-             "closure.date.",
-             "Correct criteria_met (some, none) or the scores; move a follow-up score to the next plan."),
     # -- templates ------------------------------------------------------------
     _error("TX401", "template id does not match its file name",
            "A template's `id` equals the file stem, so `use:` ids and files never drift.",

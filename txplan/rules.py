@@ -52,7 +52,6 @@ __all__ = [
     "ObjectiveTexts",
     "Rule",
     "check_rules",
-    "closure_agrees_with_scores",
     "closure_recorded",
     "copied_objectives",
     "crisis_line_listed",
@@ -623,26 +622,6 @@ def closure_recorded(ctx: Context) -> Iterator[Diagnostic]:
         yield ctx.at(("closure", "date"), "TX219", "closure.date is after today: record the closure when it happens")
 
 
-def closure_agrees_with_scores(ctx: Context) -> Iterator[Diagnostic]:
-    """A discharge summary that says every criterion was met, next to a measure whose last score before the
-    closure misses its target; and scores dated after the closure, which the final scores would not show."""
-    closure = ctx.plan.closure
-    if ctx.plan.status != "closed" or closure is None:
-        return
-    for path, measure, instrument in _measures(ctx.plan):
-        for index, entry in enumerate(measure.scores):
-            if entry.date > closure.date:
-                yield ctx.at((*path, "scores", index, "date"), "TX320",
-                             f"scores[{index}].date is after closure.date: the discharge summary's final scores "
-                             "stop at the closure")
-        before = [entry for entry in measure.scores if entry.date <= closure.date]
-        last = max(before, key=lambda entry: entry.date) if before else None
-        if closure.criteria_met == "all" and last is not None and not instrument.met(last.score, measure.target):
-            yield ctx.at(("closure", "criteria_met"), "TX320",
-                         f"closure.criteria_met is all, but the last score of measures[{path[-1]}] before the "
-                         "closure misses its target")
-
-
 RULES: tuple[tuple[Rule, frozenset[str]], ...] = (
     (unique_ids, frozenset({"problems"})),
     (objectives_served, frozenset({"problems", "interventions"})),
@@ -663,7 +642,6 @@ RULES: tuple[tuple[Rule, frozenset[str]], ...] = (
     (objective_subjects, frozenset({"problems", "clinician", "client"})),
     (objective_measures, frozenset({"problems", "interventions"})),
     (closure_recorded, frozenset({"status", "dates"})),
-    (closure_agrees_with_scores, frozenset({"status", "closure", "interventions"})),
 )
 
 
