@@ -157,3 +157,10 @@ def test_invalid_crisis_lines_are_tx501(clinic: Clinic, table: str) -> None:
     root = clinic({}, pyproject=f"[tool.txplan]\n{table}\n", library=())
     assert [(d.path, d.code, d.line) for d in diagnostics_of(root)] == [("pyproject.toml", "TX501", 2)]  # at the key
     assert load_policy(root)[0] == Policy()
+
+
+@pytest.mark.parametrize("name", ["\u0623\u0645\u064a", "\u738b\u82b3", "\u041c\u0430\u043c\u0430", "911"])
+def test_a_contact_named_in_another_script_or_by_a_number_says_something(check_plan: CheckPlan, name: str) -> None:
+    """Placeholders were found by their ASCII letters only, so an Arabic, Chinese or Cyrillic name (and "911")
+    read as an empty entry."""
+    assert check_plan(edit(HIGH_RISK_PLAN, (SUPPORT, f"      - {{ name: \"{name}\", phone: 555-0142 }}"))) == []

@@ -79,6 +79,11 @@ def test_a_later_score_without_item9_does_not_hide_an_earlier_answer_above_0(cli
     assert "scores[0] (the most recent score that records it; the latest, scores[1], leaves it blank)" in found.message
 
 
+def test_a_later_total_of_0_says_item9_was_0_too(check_edit: CheckEdit) -> None:
+    """A PHQ-9 of 0 is nine answers of 0: an earlier item 9 above 0 no longer stands."""
+    assert check_edit(scores("date: 2026-11-02, score: 15, item9: 2", "date: 2026-11-09, score: 0"), NO_RISK) == []
+
+
 # -- TX226: item 9 is one of the items summed into the score -------------------------------------------
 
 @pytest.mark.parametrize(("score", "answer"), [(1, 3), (0, 1), (2, 3)])

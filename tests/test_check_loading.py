@@ -171,6 +171,13 @@ def test_a_bidi_override_in_the_narrative_is_allowed(check_plan: CheckPlan, char
     assert check_plan(edited_plan(("Short narrative.", f"Short {char}narrative."))) == []
 
 
+def test_an_isolate_closed_on_its_line_is_allowed_in_a_name(check_plan: CheckPlan) -> None:
+    """Names copied from messaging apps come wrapped in isolates (FSI ... PDI), which keep their direction to
+    themselves; only an isolate left open (or a close with nothing open) could spill into the chart's words."""
+    assert check_plan(edited_plan(("Test Client", "Test \u2068\u0623\u0645\u0644\u2069 Client"))) == []
+    assert check_plan(edited_plan(("Test Client", "\u2067Test\u2068 Cl\u2069ient\u2069"))) == []
+
+
 def test_right_to_left_marks_are_allowed_in_a_name(check_plan: CheckPlan) -> None:
     assert check_plan(edited_plan(("Test Client", "Test \u05d3\u05e0\u05d4\u200f\u200e"))) == []
 

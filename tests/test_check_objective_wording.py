@@ -164,3 +164,34 @@ def test_a_deleted_plan_no_longer_counts_as_the_original(clinic: Clinic) -> None
     build_charts(root, jobs=1, today=TODAY)
     (root / "plans" / "a.md").unlink()
     assert build_charts(root, [root / "plans" / "b.md"], jobs=1, today=TODAY).diagnostics == []
+
+
+# -- false positives an independent review found ---------------------------------------------------------
+
+@pytest.mark.parametrize("statement", [
+    "Test will walk for twenty minutes on 4 days a week",
+    "Test will journal fortnightly and bring the journal to session",
+    "Test will attend thirty of the next thirty-five school days",
+])
+def test_number_words_past_ten_and_fortnightly_measure(check_edit: CheckEdit, statement: str) -> None:
+    assert "TX301" not in [code for code, _, _ in check_edit(say(statement))]
+
+
+@pytest.mark.parametrize("statement", [
+    "Test will touch the knife for 5 minutes without asking for reassurance that she will not harm him",
+    "Test will say no to 2 requests a week, learning that saying no will not kill the friendship",
+    "Test will rehearse the escape plan weekly so that her children will be safe from her ex-partner",
+])
+def test_harm_to_others_and_others_safety_is_not_a_no_harm_contract(check_edit: CheckEdit, statement: str) -> None:
+    assert "TX318" not in [code for code, _, _ in check_edit(say(statement))]
+
+
+@pytest.mark.parametrize("statement", ["Test will stay safe for 12 weeks", "Client will remain safe until 2027-01-10"])
+def test_a_client_promising_to_stay_safe_is_still_a_no_harm_contract(check_edit: CheckEdit, statement: str) -> None:
+    assert "TX318" in [code for code, _, _ in check_edit(say(statement))]
+
+
+def test_a_client_named_may_is_not_the_modal_may(check_edit: CheckEdit) -> None:
+    named = ("  name: Test Client", "  name: May Client")
+    assert check_edit(named, say("May will walk for 20 minutes 4 days a week")) == []
+    assert [code for code, _, _ in check_edit(named, say("May may walk for 20 minutes 4 days a week"))] == ["TX303"]

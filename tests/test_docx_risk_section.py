@@ -46,8 +46,10 @@ def test_the_clinics_own_crisis_lines_replace_the_default(tmp_path: Path) -> Non
 
 def test_a_phone_written_bare_is_printed_as_written_with_its_leading_zero_or_plus(tmp_path: Path) -> None:
     """YAML reads `07700900123` and `+442079460000` as numbers; the safety plan must not drop their first digit."""
-    text = edit(PLAN, ("{ name: Maya Rivera, phone: 555-0142 }", "{ name: Maya Rivera, phone: 07700900123 }"),
+    text = edit(PLAN, ("{ name: Maya Rivera, phone: 555-0142 }",
+                       "{ name: Maya Rivera, phone: 07700900123 }\n      - { name: Office, phone: 555.0140 }"),
                 ('phone: "988" }', 'phone: "988" }\n      - { name: Out-of-hours team, phone: +442079460000 }'))
     cells = [cell for table in table_rows(render_plan(tmp_path, text)) for row in table for cell in row]
     assert any("Maya Rivera: 07700900123" in cell for cell in cells)
     assert any("Out-of-hours team: +442079460000" in cell for cell in cells)
+    assert any("Office: 555.0140" in cell for cell in cells)  # a decimal to YAML, and its last 0 kept

@@ -115,13 +115,13 @@ _TABLE: tuple[Code, ...] = (
            "Plans and templates are text. NUL and other control characters (apart from tab "
            "and line breaks) come from binary files or broken copy and paste. The rule holds for what "
            "a double-quoted YAML escape makes too (`\"\\0\"`, `\"\\x1b\"`, `\"\\uFFFE\"`): no chart "
-           "can hold these characters, and some of them act on a terminal. The bidirectional overrides, "
-           "embeddings and isolates (U+202A to U+202E, U+2066 to U+2069) are refused in the front matter, "
-           "in policy values and in a template's rendered text: one in a value reverses the chart's own "
-           "words after it, so the chart would not read as written. In the narrative Markdown they are "
-           "allowed, since each paragraph there is displayed on its own and an override reorders only "
-           "that paragraph. The marks U+200E and U+200F, which right-to-left names may need, are allowed "
-           "everywhere.",
+           "can hold these characters, and some of them act on a terminal. The bidirectional embeddings and "
+           "overrides (U+202A to U+202E) are refused in the front matter, in policy values and in a template's "
+           "rendered text: one in a value reverses the chart's own words after it, so the chart would not read "
+           "as written. The isolates (U+2066 to U+2069), which names copied from messaging apps carry, are "
+           "allowed there when each one opened is closed on its line. In the narrative Markdown all of them are "
+           "allowed, since each paragraph there is displayed on its own. The marks U+200E and U+200F are "
+           "allowed everywhere.",
            "A NUL byte pasted into a client's name.",
            "Delete the character; retype the text around it if unsure."),
     _error("TX012", "nesting too deep",

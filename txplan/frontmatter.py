@@ -54,6 +54,7 @@ __all__ = [
     "KeyPath",
     "Pos",
     "Positions",
+    "WrittenFloat",
     "WrittenInt",
     "forbidden_character",
     "is_field_name",
@@ -76,17 +77,21 @@ KeyPath = tuple[str | int, ...]
 # can make one). None of them can be stored in a DOCX (XML) or written as UTF-8 JSON, or means
 # anything in a plan. They are refused anywhere in a file.
 _ANYWHERE = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff"
-# The bidirectional embeddings, overrides and isolates (U+202A-202E, U+2066-2069) make text
-# display in an order other than the one it is stored in. In a value they run past it and
-# reverse the chart's own words around it (a client's name turned the chart's subtitle and
-# footer around), so they are refused wherever a value comes from: the front matter, a
-# policy value, a template's rendered text. In the narrative Markdown each paragraph, heading
-# or cell is its own bidirectional paragraph, so an override there reorders only the
-# clinician's own sentence; it is allowed, as right-to-left writing may need. The marks
-# (U+200E/F) are allowed everywhere.
-_BIDI_CONTROLS = "\u202a-\u202e\u2066-\u2069"
+# The bidirectional embeddings and overrides (U+202A-202E) make text display in an order other
+# than the one it is stored in. In a value they run past it and reverse the chart's own words
+# around it (a client's name turned the chart's subtitle and footer around), so they are refused
+# wherever a value comes from: the front matter, a policy value, a template's rendered text. In
+# the narrative Markdown each paragraph, heading or cell is its own bidirectional paragraph, so
+# an override there reorders only the clinician's own sentence; it is allowed. The isolates
+# (U+2066-2069) exist to keep a name's direction from spilling into the text around it, and
+# names copied from messaging apps carry them: they are allowed in values when each one opened
+# is closed (U+2069) on its line; an unclosed one would take the rest of the line with it. The
+# marks (U+200E/F) are allowed everywhere.
+_BIDI_FORCING = "\u202a-\u202e"
 _IN_FILE = re.compile(f"[{_ANYWHERE}]")
-_CONTROL = re.compile(f"[{_ANYWHERE}{_BIDI_CONTROLS}]")
+_CONTROL = re.compile(f"[{_ANYWHERE}{_BIDI_FORCING}]")
+_ISOLATE = re.compile("[\u2066-\u2069]")
+_CLOSE_ISOLATE = "\u2069"
 # Line and paragraph separators (U+2028/9) are refused only in the front matter, where YAML
 # would count them as line breaks and shift positions.
 _SEPARATOR = re.compile("[\u2028\u2029]")
@@ -163,8 +168,29 @@ def is_field_name(key: str) -> bool:
 
 
 def forbidden_character(text: str) -> re.Match[str] | None:
-    """The first character that no plan, template or rendered text may hold (TX011), if any."""
-    return _CONTROL.search(text)
+    """The first character that no value of a plan, template or policy, nor rendered text, may hold (TX011), if
+    any: a control character, an embedding or override, or an isolate not closed on its line."""
+    return _CONTROL.search(text) or _unclosed_isolate(text)
+
+
+def _unclosed_isolate(text: str) -> re.Match[str] | None:
+    """The first isolate that is not paired on its line: an opening one (U+2066-2068) left open at the line's end,
+    or a closing one (U+2069) with nothing open."""
+    opened: list[re.Match[str]] = []
+    line_end = -1
+    for found in _ISOLATE.finditer(text):
+        if found.start() > line_end:  # a new line: whatever the last one left open is unclosed
+            if opened:
+                return opened[0]
+            newline = text.find("\n", found.start())
+            line_end = len(text) if newline < 0 else newline
+        if found.group() != _CLOSE_ISOLATE:
+            opened.append(found)
+        elif opened:
+            opened.pop()
+        else:
+            return found
+    return opened[0] if opened else None
 
 
 def shown_key(key: str) -> str:
@@ -261,7 +287,7 @@ def _split(text: str, display: str) -> tuple[str, str, int]:
     if separator:
         raise _Refused(make(display, offset_position(text, start + separator.start()), "TX011",
                             f"line separator U+{ord(separator.group()):04X} is not allowed in the front matter"))
-    override = _CONTROL.search(front)
+    override = forbidden_character(front)
     if override:
         raise _Refused(make(display, offset_position(text, start + override.start()), "TX011",
                             f"control character U+{ord(override.group()):04X} is not allowed in the front matter"))
@@ -395,6 +421,8 @@ def _scalar(event: ScalarEvent) -> Any:
         return event.value
     if type(value) is int and str(value) != event.value:
         return WrittenInt.of(value, event.value)
+    if type(value) is float and str(value) != event.value:
+        return WrittenFloat.of(value, event.value)
     return value
 
 
@@ -409,6 +437,18 @@ class WrittenInt(int):
 
     @classmethod
     def of(cls, value: int, written: str) -> WrittenInt:
+        number = cls(value)
+        number.written = written
+        return number
+
+
+class WrittenFloat(float):
+    """A decimal YAML read from text that says more than the number: the phone ``555.0140`` (555.014)."""
+
+    written: str
+
+    @classmethod
+    def of(cls, value: float, written: str) -> WrittenFloat:
         number = cls(value)
         number.written = written
         return number

@@ -44,6 +44,7 @@ from .safety import RiskLevel
 __all__ = [
     "FIRST_YEAR",
     "ID_PATTERN",
+    "ISOLATES",
     "LAST_YEAR",
     "MAX_ENTRIES",
     "MAX_SCORE",
@@ -115,6 +116,8 @@ def _number(value: Any) -> Any:
         raise PydanticCustomError("TX103", "must be a number")
     if isinstance(value, int):
         value = int(value)  # a score written `07` is the number 7 (see frontmatter.WrittenInt)
+    elif isinstance(value, float):
+        value = float(value)
     if isinstance(value, float) and not math.isfinite(value):
         raise PydanticCustomError("TX103", "must be a finite number")
     if abs(value) > MAX_SCORE:
@@ -122,6 +125,7 @@ def _number(value: Any) -> Any:
     return value
 
 
+ISOLATES = re.compile("[\u2066-\u2069]")  # direction isolates, which a name may carry (frontmatter)
 ID_PATTERN = r"^[A-Za-z0-9_-]+$"  # ids are shown in messages and names; nothing else typed there is
 Id = Annotated[str, Field(pattern=ID_PATTERN)]
 Text = Annotated[str, AfterValidator(_not_blank)]
@@ -130,14 +134,14 @@ Score = Annotated[int | float, BeforeValidator(_number)]
 
 
 def _number_as_text(value: Any) -> Any:
-    """Phone numbers such as ``988`` or ``07700900123`` are written bare in YAML; read them as the text written
-    (``frontmatter.WrittenInt``), leading zero and plus included."""
-    if isinstance(value, int) and not isinstance(value, bool):
+    """Phone numbers such as ``988``, ``07700900123`` or ``555.0140`` are written bare in YAML; read them as the
+    text written (``frontmatter.WrittenInt``, ``WrittenFloat``), leading zero, plus and trailing zero included."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
         return str(getattr(value, "written", value))
     return value
 
 
-Phone = Annotated[str, BeforeValidator(_number_as_text, json_schema_input_type=str | int), Field(min_length=1)]
+Phone = Annotated[str, BeforeValidator(_number_as_text, json_schema_input_type=str | int | float), Field(min_length=1)]
 
 
 class Strict(BaseModel):
@@ -154,7 +158,9 @@ class Client(Strict):
 
     @property
     def first_name(self) -> str:
-        return (self.name.split() or [self.name])[0]
+        """The name's first word, without direction isolates: splitting "\u2068Amal Mansour\u2069" would leave
+        one open, and an isolate left open carries the rest of a sentence with it."""
+        return (ISOLATES.sub("", self.name).split() or [self.name])[0]
 
 
 class Clinician(Strict):

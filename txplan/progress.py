@@ -50,9 +50,14 @@ def birthday(dob: date, age: int) -> date:
 def risk_item_recorded(scores: Sequence[ScoreEntry]) -> int | None:
     """The index of the most recent score that records the risk item (``item9``), by date and, on one day, the last
     written; None when no score records it. Item 9 is judged by this score, not by the latest score: a later score
-    that leaves item 9 blank says nothing about it, so an earlier answer above 0 still stands."""
+    that leaves item 9 blank says nothing about it, so an earlier answer above 0 still stands, unless that later
+    score is a total of 0 (then item 9 was 0 too, and None is returned)."""
     recorded = [i for i, entry in enumerate(scores) if entry.item9 is not None]
-    return max(recorded, key=lambda i: (scores[i].date, i), default=None)
+    latest = max(recorded, key=lambda i: (scores[i].date, i), default=None)
+    if latest is not None and any(entry.score == 0 and (entry.date, i) > (scores[latest].date, latest)
+                                  for i, entry in enumerate(scores)):
+        return None  # a later total of 0 says every item, item 9 included, was 0 then
+    return latest
 
 
 @dataclass(frozen=True)

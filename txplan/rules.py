@@ -32,7 +32,7 @@ from .instruments import (
     known_instrument,
     score_text,
 )
-from .model import ID_PATTERN, Contact, Crisis, Measure, Objective, Plan, Usable
+from .model import ID_PATTERN, ISOLATES, Contact, Crisis, Measure, Objective, Plan, Usable
 from .policy import Policy
 from .progress import risk_item_recorded
 from .safety import DEFAULT_CRISIS_LINE, PHONE_RULE, dialable, phone_digits, risk_at_or_above, says_nothing
@@ -82,8 +82,9 @@ __all__ = [
 ICD10_CM = re.compile(r"^[A-Z][0-9]{2}(?:\.[A-Z0-9]{1,4})?$")
 
 # A count is a number; "each", "every", "per" and "all" alone are not ("feel less anxious each day").
-_COUNT_WORDS = r"one|two|three|four|five|six|seven|eight|nine|ten|once|twice|half"
-_FREQUENCY_WORDS = r"daily|weekly|monthly|nightly|times"
+_COUNT_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|(?:thir|four|fif|six|seven|eigh|nine)teen"
+                r"|(?:twen|thir|for|fif|six|seven|eigh|nine)ty|hundred|dozen|once|twice|thrice|half")
+_FREQUENCY_WORDS = r"daily|weekly|biweekly|fortnightly|monthly|nightly|hourly|times"
 _MONTHS = r"january|february|march|april|june|july|august|september|october|november|december"
 _DAYS = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)s?"
 MEASURABLE = re.compile(rf"\d|\b(?:{_COUNT_WORDS}|{_FREQUENCY_WORDS}|{_MONTHS}|{_DAYS})\b", re.IGNORECASE)
@@ -95,10 +96,12 @@ MAY = re.compile(r"\bmay\b", re.IGNORECASE)
 _MONTH_MAY = re.compile(r"(?:\b(?:by|in|until|before|after|since|from|of|during|mid|early|late)\s+)May\b|\bMay\s+\d")
 
 
-def _says_may(statement: str) -> bool:
-    """Whether the statement uses the modal "may"; the month May does not count."""
+def _says_may(statement: str, names: set[str]) -> bool:
+    """Whether the statement uses the modal "may"; the month May does not count, nor a client named May."""
     months = [m.span() for m in _MONTH_MAY.finditer(statement)]
-    return any(not any(a <= m.start() < b for a, b in months) for m in MAY.finditer(statement))
+    named = "may" in names
+    return any(not any(a <= m.start() < b for a, b in months) and not (named and m.group(0) == "May")
+               for m in MAY.finditer(statement))
 
 
 def _measurable(statement: str) -> bool:
@@ -123,16 +126,19 @@ _URGES = (rf"act on (?:(?:suicidal|{_SELF_HARM}) (?:thoughts|urges|impulses)|(?:
 _REFUSE = (r"(?:will not|will never|won['\u2019]?t|(?:agrees?|agreed|promises?|promised|commits?|committed|pledges?) "
            r"(?:not to|to not|never to))(?: ever| again)?")
 _ACT = (rf"(?:(?:try|attempt) to )?(?:attempt suicide|commit suicide|(?:engage in )?{_SELF_HARM}|{_URGES}"
-        rf"|(?:kill|harm|hurt|injure|cut) {_SELF}|harm|hurt|kill)")
+        rf"|(?:kill|harm|hurt|injure|cut) {_SELF})")
 _REFRAIN = r"(?:will|agrees? to|promises? to|commits? to) (?:refrain|abstain) from"
 _ACTING = (r"(?:attempting suicide|suicide attempts?|suicidal (?:acts|behaviou?rs?)"
            r"|(?:engaging in )?self[- ]?(?:harm(?:ing)?|injur(?:y|ing))|self[- ]?injurious behaviou?rs?"
            rf"|(?:killing|harming|hurting|injuring|cutting) {_SELF})")
 NO_HARM_CONTRACT = re.compile(
     r"\bcontract(?:s|ed|ing)? for safety\b|\b(?:safety|no[- ](?:harm|suicide|self[- ]harm)) (?:contract|agreement|pact)\b"
-    r"|\bwill (?:be|remain|stay|keep (?:him|her|them|my)sel(?:f|ves)) safe\b"
     rf"|\b{_REFUSE} {_ACT}\b|\b{_REFRAIN} {_ACTING}\b",
     re.IGNORECASE)
+# "... will stay safe" is a contract only when the client is the one who promises it: "her children will be safe
+# from her ex-partner" (a domestic-violence plan) is not.
+_STAYS_SAFE = re.compile(r"\bwill (?:be|remain|stay|keep (?:him|her|them|my)sel(?:f|ves)) safe\b", re.IGNORECASE)
+_CLIENT_WORDS = frozenset({"client", "the client", "i", "he", "she", "they", "patient", "the patient"})
 
 
 _WILL = re.compile(r"(?<=\s)will\b", re.IGNORECASE)  # one character of lookbehind: linear on any run of spaces
@@ -146,7 +152,8 @@ def _subject(statement: str) -> str:
 
 def _name_words(name: str) -> list[str]:
     """A name's words, without titles or credentials: "Dr. Sam Sample, PsyD" gives "sam", "sample"."""
-    return [w.casefold() for w in name.split(",")[0].replace(".", " ").split() if w.casefold() not in _TITLES]
+    return [w.casefold() for w in ISOLATES.sub("", name).split(",")[0].replace(".", " ").split()
+            if w.casefold() not in _TITLES]
 
 
 def _name_forms(name: str) -> set[str]:
@@ -544,7 +551,30 @@ def template_elements(ctx: Context) -> Iterator[Diagnostic]:
                      f"{_element_name(key)}; move the item to {home}, or write it as `text`")
 
 
+_CLAUSE_START = re.compile(r"[,;:.]|\b(?:that|so|and|but|because|while|when|until|if|or)\b", re.IGNORECASE)
+
+
+def _is_no_harm_contract(statement: str, client: set[str]) -> bool:
+    """A promise not to self-harm, or the client's own promise to stay safe: the subject of that "will", the words
+    since the clause began, is the client ("her children will be safe" is somebody else's safety)."""
+    if NO_HARM_CONTRACT.search(statement):
+        return True
+    for promise in _STAYS_SAFE.finditer(statement):
+        subject = " ".join(_name_words(_CLAUSE_START.split(statement[:promise.start()])[-1]))
+        if subject in client or subject in _CLIENT_WORDS:
+            return True
+    return False
+
+
+def _client_names(plan: Plan) -> set[str]:
+    """How the client may be named in an objective; none when the client section did not validate (the rules that
+    read only the objectives still run then)."""
+    client = getattr(plan, "client", None)
+    return _name_forms(client.name) | {client.first_name.casefold()} if client is not None else set()
+
+
 def objective_wording(ctx: Context) -> Iterator[Diagnostic]:
+    client = _client_names(ctx.plan)
     for path, objective in objective_paths(ctx.plan):
         statement = objective.statement
         where: KeyPath = (*path, "statement")
@@ -554,9 +584,9 @@ def objective_wording(ctx: Context) -> Iterator[Diagnostic]:
         if vague and not CARRIES_NUMBER.search(statement):  # "tolerate ... for 10 minutes" is measured
             yield ctx.at(where, "TX302",
                          f"objective uses the vague verb \"{vague.group(0).lower()}\"; name an observable behaviour")
-        if _says_may(statement):
+        if _says_may(statement, client):
             yield ctx.at(where, "TX303", "objective says \"may\"; objectives say what the client \"will\" do")
-        if NO_HARM_CONTRACT.search(statement):
+        if _is_no_harm_contract(statement, client):
             yield ctx.at(where, "TX318", f"objective {objective.id} is a no-harm contract; plan safety in "
                                          "interventions.crisis (the safety plan) and make the objective a behaviour")
 

@@ -88,5 +88,5 @@ _SAYS_NOTHING = frozenset({
 
 def says_nothing(entry: str) -> bool:
     """Whether a safety-plan entry is a placeholder ("none", "N/A", "not assessed", "deferred") rather than something
-    agreed with the client."""
-    return " ".join(re.sub(r"[^a-z]+", " ", entry.casefold()).split()) in _SAYS_NOTHING
+    agreed with the client. Letters and digits of every script count as words (أمي, 王芳, "911")."""
+    return " ".join(re.sub(r"[\W_]+", " ", entry.casefold()).split()) in _SAYS_NOTHING
