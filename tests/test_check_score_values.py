@@ -7,8 +7,15 @@ Edits change the valid plan's PHQ-9 measure (line 61; baseline on line 62, targe
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
 import pytest
-from conftest import CheckEdit, edited_plan, position_of
+from conftest import FIXTURE_TEMPLATES, REPO, CheckEdit, edited_plan, make_clinic, position_of
 
 MEASURE = "      - instrument: PHQ-9\n        baseline: 16\n        target: 9\n"
 EVERY = "        every: 2 weeks\n"
@@ -61,6 +68,19 @@ def test_a_score_dated_after_today_is_tx219_at_its_date(check_edit: CheckEdit) -
     assert check_edit(scores("date: 2026-11-10, score: 14")) == []  # today itself is fine
     change = scores("date: 2026-11-09, score: 14", "date: 2026-11-11, score: 12")
     assert check_edit(change) == [("TX219", *position_of(edited_plan(change), "2026-11-11"))]
+
+
+def test_today_is_the_clinics_day_whatever_the_machines_time_zone(tmp_path: Path) -> None:
+    """A score given today in a clinic at UTC+14 was 'after today' (TX219) on a machine at UTC-10, and fine on one
+    at UTC+14: a plan passed on one machine and failed on another. Today is the day in the policy's timezone."""
+    zone = "Pacific/Kiritimati"
+    today = datetime.now(ZoneInfo(zone)).date().isoformat()
+    plan = edited_plan(scores(f"date: {today}, score: 12"))
+    root = make_clinic(tmp_path / "clinic", {"plan.md": plan}, library=FIXTURE_TEMPLATES,
+                       pyproject=f'[tool.txplan]\ntimezone = "{zone}"\nreview_interval_days = 730\n')
+    done = subprocess.run([sys.executable, str(REPO / "build.py"), "check"], cwd=root, capture_output=True, text=True,
+                          timeout=300, check=False, env={**os.environ, "TZ": "America/Adak"})
+    assert "TX219" not in done.stderr, done.stderr
 
 
 # -- TX227 no score from before the client was born -----------------------------------------------------

@@ -180,8 +180,8 @@ def check_project(root: Path, plan_paths: Sequence[Path] | None = None, today: d
 
     Raises ``PlansUnreadable`` when all plans are asked for and plans/ cannot be read.
     """
-    today = today or date.today()
     policy, policy_diagnostics = load_policy(root)
+    today = today or policy.today()
     library = load_library(root)
     folder_problems: list[Diagnostic] = []
     if plan_paths is None:

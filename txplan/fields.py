@@ -231,7 +231,8 @@ POLICY_NOTES: dict[str, str] = {
     # the chart header's keys (issue 15, added to the policy on another branch): words ready for them
     "confidentiality_notice": "the notice in every chart's header (a substance-use program uses 42 CFR Part 2's)",
     "address": "the clinic's address line in every chart's header",
-    "timezone": "the clinic's IANA time zone (`America/Chicago`): the day each signature is printed with",
+    "timezone": "the clinic's IANA time zone (`America/Chicago`): what \"today\" is for the checks, and the day "
+                "each signature is printed with",
     "fhir_namespace": "a random UUID of this clinic's: FHIR resource ids made in it cannot be traced back to a "
                       "chart number or a diagnosis (`txplan init` writes one)",
 }

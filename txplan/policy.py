@@ -41,6 +41,7 @@ _MARK = re.compile("\x00([0-9]+)\x00")  # NUL cannot occur in TOML text, so a ma
 
 # Fixed forever: changing it would change every id exported without a namespace of the clinic's own.
 PUBLIC_FHIR_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:txplan:fhir")
+_MACHINE_ZONES = frozenset({"localtime", "posixrules", "Factory"})
 
 
 class Policy(BaseModel):
@@ -63,11 +64,20 @@ class Policy(BaseModel):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
+        """A zone of the IANA database; not `localtime`, which is whatever this machine is set to, so that every
+        machine builds the same chart."""
         try:
+            if value in _MACHINE_ZONES:
+                raise ValueError(value)
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
             raise PydanticCustomError("TX501", "must be an IANA time zone such as `America/Chicago` or `UTC`") from None
         return value
+
+    def today(self) -> date:
+        """Today in the clinic: what "after today" (TX219, TX207) and the caseload's days are judged by, the same on
+        every machine whatever its own time zone."""
+        return datetime.now(ZoneInfo(self.timezone)).date()
 
     def local_day(self, moment: datetime) -> date:
         """The clinic's calendar day of ``moment`` (UTC, as signature records hold it): signed at 10 pm in New

@@ -169,7 +169,7 @@ def gather_inputs(root: Path, today: date | None = None) -> tuple[Inputs, list[D
     # signatures are shown only once verified: a chart built without ssh-keygen is built again once it is installed
     fingerprint = digest(__version__, policy.model_dump_json(), reference_bytes, file_digest(signers),
                          f"ssh-keygen={installed()}")
-    inputs = Inputs(root, policy, library, today or date.today(), reference if reference_bytes else None,
+    inputs = Inputs(root, policy, library, today or policy.today(), reference if reference_bytes else None,
                     fingerprint, library.fingerprints, plan_revisions(root),
                     policy_usable=not any(d.is_error for d in policy_diagnostics))
     return inputs, policy_diagnostics + library.diagnostics
