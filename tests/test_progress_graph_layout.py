@@ -98,3 +98,16 @@ def test_the_axis_title_stays_on_the_figure_for_a_long_name_and_wide_scores(high
     box = label.get_window_extent(renderer)
     assert label.get_text() == "Score\n(lower is better)"
     assert box.x0 >= 0 and box.y0 >= 0 and box.y1 <= figure.bbox.height
+
+
+@pytest.mark.parametrize(("high", "labels"), [
+    (0.7, ["0", "0.1", "0.2", "0.3", "0.4", "0.5", "0.6", "0.7"]),
+    (1, ["0", "0.2", "0.4", "0.6", "0.8", "1"]),
+    (0.0001, ["0", "0.00002", "0.00004", "0.00006", "0.00008", "0.0001"]),
+])
+def test_score_labels_of_a_small_custom_range_are_exact(high: float, labels: list[str]) -> None:
+    """Ticks were computed in floats: 0.6000000000000001 and 0.30000000000000004 were printed, and a range up to
+    0.0001 had the one tick 0."""
+    status = status_for("Proportion of days", high * 0.8, high * 0.2, [("2026-11-02", high * 0.5)], range_=(0, high))
+    axes = progress_figure(status, date(2026, 10, 19)).axes[0]
+    assert [label.get_text() for label in axes.get_yticklabels()] == labels

@@ -396,10 +396,11 @@ def _score_ticks(instrument: Instrument, low: float) -> list[float]:
     if instrument.bands:
         return sorted({instrument.low, *(band.low for band in instrument.bands), instrument.high})
     span = instrument.high - low
-    step = next(s * 10**e for e in range(-3, 10) for s in (1, 2, 5) if span / (s * 10**e) <= 8)
+    places, step = next((-e, s * 10**e) for e in range(-9, 10) for s in (1, 2, 5) if span / (s * 10**e) <= 8)
     first = -(-low // step) * step
     count = int((instrument.high - first) // step) + 1
-    ticks = [first + i * step for i in range(count)]
+    # each tick rounded to its step's places: 0.1 * 6 is 0.6000000000000001 in floats, and its label said so
+    ticks = [round(first + i * step, max(places, 0)) for i in range(count)]
     return [*ticks, instrument.high] if instrument.high - ticks[-1] >= step / 2 else ticks
 
 
