@@ -6,7 +6,7 @@ The valid plan's measure is PHQ-9, baseline 16 (line 62, value at column 19), ta
 from __future__ import annotations
 
 import pytest
-from conftest import CheckEdit, Found
+from conftest import CheckEdit, Clinic, Found, diagnostics_of, edited_plan
 
 INSTRUMENT = "      - instrument: PHQ-9\n"  # line 61, value at column 21
 BASELINE = "        baseline: 16"
@@ -157,3 +157,12 @@ def test_every_measure_problem_is_reported_in_one_run(check_edit: CheckEdit) -> 
                                  "      - instrument: K10\n        baseline: 30\n        target: 20\n        every: month\n"
                                  "    feedback:\n")
     assert check_edit((TARGET, "        target: 18"), second) == [("TX213", 63, 17), ("TX212", 66, 19), ("TX214", 69, 21)]
+
+
+def test_a_negative_range_reads_plainly_in_the_message(clinic: Clinic) -> None:
+    """"outside X's range -10--0.5" read as a typo; the range is given as "-10 to -0.5"."""
+    negative = "        range: [-10, -0.5]\n"
+    root = clinic({"plan.md": edited_plan(measure("Mood shift", -8, -9, negative),
+                                          (BASELINE.replace("16", "-8"), "        baseline: -20"))})
+    messages = [d.message for d in diagnostics_of(root) if d.code == "TX212"]
+    assert messages and all("range -10 to -0.5" in message for message in messages), messages

@@ -154,6 +154,10 @@ class Instrument:
         """A target is an improvement when it lies on the better side of the baseline."""
         return target < baseline if self.better is Better.LOWER else target > baseline
 
+    def range_text(self) -> str:
+        """The range as messages give it, "0 to 27": with a dash, a negative range read "-10--0.5"."""
+        return f"{score_text(self.low)} to {score_text(self.high)}"
+
     def met(self, score: float, target: float) -> bool:
         """Reaching the target means at or below it (at or above when higher is better)."""
         return score <= target if self.better is Better.LOWER else score >= target

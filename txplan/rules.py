@@ -408,7 +408,7 @@ def _measure_diagnostics(ctx: Context, path: KeyPath, measure: Measure) -> Itera
     if known_instrument(measure.instrument) is not None:
         if measure.range is not None and tuple(measure.range) != (instrument.low, instrument.high):
             yield ctx.at((*path, "range"), "TX215",
-                         f"{instrument.name} ranges {score_text(instrument.low)}-{score_text(instrument.high)}; remove `range`")
+                         f"{instrument.name} ranges {instrument.range_text()}; remove `range`")
         if measure.better is not None and measure.better != instrument.better.value:
             yield ctx.at((*path, "better"), "TX215",
                          f"for {instrument.name}, {instrument.better.value} scores are better; remove `better`")
@@ -418,7 +418,7 @@ def _measure_diagnostics(ctx: Context, path: KeyPath, measure: Measure) -> Itera
         if not instrument.in_range(score):
             yield ctx.at(where, "TX212",
                          f"{where[-1]} {score_text(score)} is outside {instrument.name}'s range "
-                         f"{score_text(instrument.low)}-{score_text(instrument.high)}")
+                         f"{instrument.range_text()}")
         elif not instrument.precise_enough(score):
             yield ctx.at(where, "TX314",
                          f"{where[-1]} {score_text(score)}: {instrument.name} scores are {instrument.precision()}")
