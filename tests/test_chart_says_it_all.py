@@ -7,6 +7,7 @@ the PDF's text as LibreOffice printed it, the FHIR bundle's JSON.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import subprocess
@@ -32,11 +33,18 @@ TALL_CELL = " ".join(f"word{n}" for n in range(2500)) + " LASTWORD"
 WIDE = 20  # columns
 WIDE_TABLE = ("| " + " | ".join(f"week{n}" for n in range(WIDE)) + " |\n|" + "---|" * WIDE + "\n| "
               + " | ".join(f"PHQ{n}" for n in range(WIDE)) + " |\n")
+# A transcript CommonMark reads as link reference definitions: each line vanished, and "[Clinician]" linked to one
+TRANSCRIPT = '[Clinician]: "Any thoughts of ending your life?"\n\n[Client]: yes\n\n[Clinician]: plan?\n\n' \
+    '[Client]: <no> "not now"\n'
+TRANSCRIPT_LINES = ['[Clinician]: "Any thoughts of ending your life?"', "[Client]: yes", "[Clinician]: plan?",
+                    '[Client]: <no> "not now"']
+RAGGED_TABLE = "| Date | Note |\n| --- | --- |\n| Nov 3 | Calm | Disclosed self-harm urges |\n| Nov 10 |\n"
 NARRATIVE = (f"\n## Deep list\n\n{DEEP_LIST}\nDisclosed a plan after the list; safety plan updated.\n\n"
              "## Later section\n\nStill here.\n\n"
              f"## Tall row\n\n| Note | By |\n|---|---|\n| {TALL_CELL} | clinician |\n\n"
              f"## Scores by week\n\n{WIDE_TABLE}\n"
-             "## Steps\n\n1. Safety steps\n2. Exposure\n   1. Imaginal\n   2. In vivo (see 2b)\n")
+             "## Steps\n\n1. Safety steps\n2. Exposure\n   1. Imaginal\n   2. In vivo (see 2b)\n\n"
+             f"## Session 4 excerpt\n\n{TRANSCRIPT}\n## Ragged table\n\n{RAGGED_TABLE}")
 STEPS = """      - instrument: Steps per week
         range: [0, 2000000]
         better: higher
@@ -74,7 +82,7 @@ def docx_text(path: Path) -> str:
 
 
 def html_text(path: Path) -> str:
-    return re.sub(r"<[^>]+>", " ", path.read_text(encoding="utf-8"))
+    return html.unescape(re.sub(r"<[^>]+>", " ", path.read_text(encoding="utf-8")))
 
 
 def pdf_text(path: Path) -> str:
@@ -89,15 +97,30 @@ def careplan(path: Path) -> dict[str, Any]:
     return next(e["resource"] for e in fhir_bundle(path)["entry"] if e["resource"]["resourceType"] == "CarePlan")
 
 
+def output_texts(outputs: dict[Output, Path]) -> dict[str, str]:
+    """What a reader gets of the narrative from each output: DOCX, HTML and PDF text, the FHIR CarePlan's div."""
+    narrative = html.unescape(re.sub(r"<[^>]+>", " ", careplan(outputs[Output.FHIR])["text"]["div"]))
+    return {"docx": docx_text(outputs[Output.DOCX]), "html": html_text(outputs[Output.HTML]),
+            "pdf": pdf_text(outputs[Output.PDF]), "fhir": narrative}
+
+
 def test_markdown_nested_past_the_parser_limit_loses_no_word_in_any_output(outputs: dict[Output, Path]) -> None:
     """markdown-it stops parsing at its nesting limit and drops the rest of the narrative; it must all be shown."""
-    narrative = re.sub(r"<[^>]+>", " ", careplan(outputs[Output.FHIR])["text"]["div"])
-    texts = {"docx": docx_text(outputs[Output.DOCX]), "html": html_text(outputs[Output.HTML]),
-             "pdf": pdf_text(outputs[Output.PDF]), "fhir": narrative}
-    for name, text in texts.items():
+    for name, text in output_texts(outputs).items():
         for word in [*(f"level{level}" for level in range(DEEP)), "Disclosed a plan after the list", "Later section",
                      "Still here", "Imaginal"]:
             assert word in text, (name, word)
+
+
+def test_a_code_block_past_the_nesting_limit_keeps_its_lines_as_typed() -> None:
+    """Read as Markdown, the fences became a code span that swallowed the line breaks and doubled the backslash."""
+    indent = "  " * (MAX_DEPTH // 2 + 2)
+    code = ["```", "a \\", "code *x* line", "```"]
+    source = "".join("  " * level + f"- w{level}\n" for level in range(MAX_DEPTH // 2 + 2)) + "\n"
+    source += "".join(f"{indent}{line}\n" for line in [*code, "*after*"])
+    deepest = [token for token in chart_tokens(source, 2) if token.type == "inline"][-1].children or []
+    lines = "".join("\n" if child.type == "hardbreak" else child.content for child in deepest).split("\n")
+    assert lines[-5:] == [*code, "after"]
 
 
 @pytest.mark.parametrize("container", ["- ", "> ", "1. ", "> - "])
@@ -111,6 +134,32 @@ def test_no_nesting_loses_a_word_of_the_markdown_every_renderer_reads(container:
     text = " ".join(token.content for token in tokens if token.type == "inline")
     expected = ["deepest"] if container.startswith(">") else [f"w{level}" for level in range(depth)]
     assert all(word in text for word in [*expected, "AFTER", "Heading after"])
+
+
+def test_a_transcript_is_printed_as_typed_in_every_output(outputs: dict[Output, Path]) -> None:
+    """`[Client]: yes` is a CommonMark link reference definition: markdown-it dropped it from every output, and
+    printed `[Clinician]: "Any thoughts…"` as a link "Clinician" to the later `[Clinician]: plan?`."""
+    for name, text in output_texts(outputs).items():
+        for line in TRANSCRIPT_LINES:
+            assert line in text, (name, line)
+
+
+def test_a_table_row_with_more_cells_than_its_header_keeps_them_in_every_output(outputs: dict[Output, Path]) -> None:
+    """markdown-it drops a row's cells past the header's; the table is widened to its widest row instead."""
+    for name, text in output_texts(outputs).items():
+        assert "Disclosed self-harm urges" in text, name
+    table = next(rows for rows in docx_table_rows(Document(str(outputs[Output.DOCX]))) if rows[0][:2] == ["Date", "Note"])
+    assert table == [["Date", "Note", ""], ["Nov 3", "Calm", "Disclosed self-harm urges"], ["Nov 10", "", ""]]
+    page = outputs[Output.HTML].read_text(encoding="utf-8")
+    assert "<tr>\n<td>Nov 3</td>\n<td>Calm</td>\n<td>Disclosed self-harm urges</td>\n</tr>" in page
+
+
+def test_a_table_too_wide_to_pad_keeps_its_rows_as_text() -> None:
+    """Widening is bounded as markdown-it bounds its own padding: the row that would pass the bound ends the table."""
+    source = "| a |\n|---|\n" + "| x |\n" * 300 + "| " + " | ".join(f"c{n}" for n in range(300)) + " |\n"
+    tokens = chart_tokens(source, 2)
+    cells = [token.content for token in tokens if token.type == "inline"]
+    assert [token.type for token in tokens].count("td_open") == 300 and "c299" in cells[-1]
 
 
 def test_a_table_row_taller_than_a_page_is_printed_to_its_last_word(outputs: dict[Output, Path]) -> None:

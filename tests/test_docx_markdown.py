@@ -92,6 +92,19 @@ def test_tables_keep_header_cells_and_alignment(narrative: NarrativeRenderer) ->
     assert after.xpath("./w:pPr/w:spacing/@w:before") == [str(SPACE_AFTER_TABLE_TWIPS)]
 
 
+def test_tables_one_after_the_other_stay_two_tables(narrative: NarrativeRenderer) -> None:
+    """Back-to-back w:tbl elements are one table to Word and LibreOffice; an empty paragraph keeps them apart."""
+    source = "| a | b |\n| --- | --- |\n| 1 | 2 |\n\n| x | y | z |\n| --- | --- | --- |\n| 3 | 4 | 5 |\n"
+    first, gap, second = narrative.blocks(source)
+    assert [first.tag, gap.tag, second.tag] == [qn("w:tbl"), qn("w:p"), qn("w:tbl")] and block_text(gap) == ""
+    assert narrative.chart(source) == narrative.chart(source)
+
+
+def test_a_list_numbered_from_0_starts_at_0(narrative: NarrativeRenderer) -> None:
+    """`int(start or 1)` read the start 0 as the default and numbered the list from 1, unlike the HTML chart."""
+    assert 'w:startOverride w:val="0"' in part_text(narrative.chart("Steps:\n\n0. zero\n1. one\n"), "word/numbering.xml")
+
+
 def test_quotes_code_blocks_and_rules(narrative: NarrativeRenderer) -> None:
     blocks = narrative.blocks("> Quoted words\n\n```\nline one\n\tline two\n```\n\n---\n\nEnd.\n")
     quote, code, rule, end = blocks

@@ -280,6 +280,20 @@ def test_markdown_text_keeps_structure_and_drops_inline_markup() -> None:
     assert markdown_text(markdown) == "Do this and that.\n\n1. one\n2. two\n  - nested code\n\nEnd."
 
 
+def test_markdown_text_numbers_nested_lists_as_the_charts_do() -> None:
+    """Nested numbered lists read 1., a., i. by depth in the DOCX and HTML; the FHIR text said 1., 1., 1."""
+    markdown = "".join("   " * level + f"1. s{level}\n" + "   " * level + f"2. t{level}\n" for level in range(10))
+    lines = markdown_text(markdown).split("\n")
+    assert [line.split()[0] for line in lines[0:20:2]] == ["1.", "a.", "i.", "1.", "a.", "i.", "1.", "a.", "i.", "i."]
+    assert markdown_text("Steps:\n\n0. first\n\n   27. deep\n   28. deeper\n") == \
+        "Steps:\n\n0. first\n  aa. deep\n  ab. deeper"
+
+
+def test_markdown_text_keeps_transcript_lines_and_extra_table_cells() -> None:
+    text = markdown_text("[Client]: yes\n\n[Clinician]: plan?\n\n| Date | Note |\n|---|---|\n| Nov 3 | Calm | Urges |\n")
+    assert text == "[Client]: yes\n\n[Clinician]: plan?\n\nDate\n\nNote\n\nNov 3\n\nCalm\n\nUrges"
+
+
 def test_re_export_gives_identical_ids_and_bytes(example: CheckedPlan, bundle: dict[str, Any]) -> None:
     again = plan_bundle(checked_plan(EXAMPLE))
     assert ids(again) == ids(bundle)

@@ -144,26 +144,50 @@ def test_every_chart_fits_a_phone_without_scrolling_sideways(browser: Browser, e
     context.close()
 
 
+def html_chart(folder: Path, plan: str) -> Path:
+    """The HTML chart of ``plan``, built by `txplan` in a clinic of its own under ``folder``."""
+    root = folder / "clinic"
+    shutil.copytree(REPO / "templates", root / "templates")
+    (root / "plans").mkdir()
+    (root / "plans" / "a.md").write_text(plan, encoding="utf-8")
+    (root / "pyproject.toml").write_text("[tool.txplan]\n", encoding="utf-8")
+    assert not build_charts(root, outputs={Output.HTML}, jobs=1).has_errors
+    return root / "build" / "html" / "a.html"
+
+
+@pytest.fixture(scope="module")
+def deep_list_chart(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    plan = (REPO / "plans" / "c-1001-low-risk-depression.md").read_text(encoding="utf-8")
+    return html_chart(tmp_path_factory.mktemp("deep"), plan + "\n" + "".join(
+        "  " * level + f"- Step {level} of the session plan\n" for level in range(12)))
+
+
+@pytest.mark.parametrize("width", [375, 320])
+def test_a_list_nested_12_deep_fits_a_phone_without_scrolling_sideways(browser: Browser, deep_list_chart: Path,
+                                                                      width: int) -> None:
+    """Each level's default 40 px indent pushed a list 8 or 9 levels deep past a phone's width."""
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    page = context.new_page()
+    page.goto(deep_list_chart.as_uri())
+    assert page.get_by_text("Step 11 of the session plan", exact=True).is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") == width
+    context.close()
+
+
 def test_long_words_and_empty_links_keep_the_page_readable(browser: Browser, tmp_path: Path) -> None:
     """A web address as a measure and in a narrative table, a long unbroken word and a link with no text: the page
     keeps the window's width,
     the narrow columns keep their words whole, and axe still finds nothing (an empty link has no accessible name)."""
-    root = tmp_path / "clinic"
-    shutil.copytree(REPO / "templates", root / "templates")
-    (root / "plans").mkdir()
     plan = (REPO / "plans" / "c-1001-low-risk-depression.md").read_text(encoding="utf-8")
     address = "https://measures.example.org/" + "a" * 120 + "/weekly-log"
     plan = plan.replace("measure: Weekly activity schedule with completion ticks, reviewed at the start of each session",
                         f"measure: {address}", 1)
     assert address in plan
     narrative_table = f"\n| Measure | Kept by |\n|---|---|\n| {address.replace('measures', 'log')} | client |\n"
-    (root / "plans" / "a.md").write_text(plan + "\n" + "x" * 600 + " [](https://empty.example/)\n" + narrative_table,
-                                         encoding="utf-8")
-    (root / "pyproject.toml").write_text("[tool.txplan]\n", encoding="utf-8")
-    assert not build_charts(root, outputs={Output.HTML}, jobs=1).has_errors
+    chart = html_chart(tmp_path, plan + "\n" + "x" * 600 + " [](https://empty.example/)\n" + narrative_table)
     context = browser.new_context(viewport={"width": 800, "height": 900}, bypass_csp=True)
     page = context.new_page()
-    page.goto((root / "build" / "html" / "a.html").as_uri())
+    page.goto(chart.as_uri())
     assert page.evaluate("document.documentElement.scrollWidth") == 800
     lines_of = "cell => { const r = document.createRange(); r.selectNodeContents(cell); return r.getClientRects().length; }"
     assert page.locator("td", has_text=re.compile(r"^O1$")).first.evaluate(lines_of) == 1  # not O / 1

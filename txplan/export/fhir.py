@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import json
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Any
 
@@ -27,7 +27,7 @@ from ..instruments import Better, instrument_named, score_text
 from ..layout import plan_name
 from ..model import Frequency, Item, Measure, Objective, Plan
 from ..policy import PUBLIC_FHIR_NAMESPACE
-from ..render.markdown import chart_tokens
+from ..render.markdown import LIST_LEVELS, LIST_MARKERS, chart_tokens, list_start
 from ..rules import instrument_for
 from ..signatures.records import Role
 
@@ -345,12 +345,12 @@ def markdown_text(markdown: str) -> str:
     marker = ""
     for token in chart_tokens(markdown, _NARRATIVE_TOP_HEADING):
         if token.type in ("bullet_list_open", "ordered_list_open"):
-            lists.append(int(token.attrGet("start") or 1) if token.type == "ordered_list_open" else None)
+            lists.append(list_start(token) if token.type == "ordered_list_open" else None)
         elif token.type in ("bullet_list_close", "ordered_list_close"):
             lists.pop()
         elif token.type == "list_item_open":
             marker = _list_marker(lists)
-        elif token.type == "inline":
+        elif token.type == "inline" and (marker or _inline_text(token)):  # an empty table cell says nothing
             blocks.append(("  " * max(len(lists) - 1, 0) + marker + _inline_text(token), bool(lists)))
             marker = ""
         elif token.type in ("fence", "code_block"):
@@ -364,11 +364,40 @@ def markdown_text(markdown: str) -> str:
 
 
 def _list_marker(lists: list[int | None]) -> str:
+    """The next item's marker, numbered 1., a., i. by depth as the charts number it (``LIST_MARKERS``; a list deeper
+    than ``LIST_LEVELS`` looks like the last level)."""
     number = lists[-1] if lists else None
     if number is None:
         return "- "
     lists[-1] = number + 1
-    return f"{number}. "
+    depth = min(len(lists), LIST_LEVELS) - 1
+    style = LIST_MARKERS[depth % len(LIST_MARKERS)][0]
+    return f"{_NUMERALS[style](number)}. "
+
+
+def _letters(number: int) -> str:
+    """a..z, then aa, ab, ... as Word and CSS letter a list past its 26th item (0 is "0" in both)."""
+    letters = ""
+    while number > 0:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(ord("a") + rest) + letters
+    return letters or str(number)
+
+
+def _roman(number: int) -> str:
+    """Lower-case Roman numerals; CSS and Word show a number they cannot write so (0, 4000 on) in digits."""
+    if not 0 < number < 4000:
+        return str(number)
+    numeral = ""
+    for value, letters in _ROMAN:
+        count, number = divmod(number, value)
+        numeral += letters * count
+    return numeral
+
+
+_ROMAN = ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"), (50, "l"), (40, "xl"), (10, "x"),
+          (9, "ix"), (5, "v"), (4, "iv"), (1, "i"))
+_NUMERALS: dict[str, Callable[[int], str]] = {"decimal": str, "lower-alpha": _letters, "lower-roman": _roman}
 
 
 def _inline_text(token: Token) -> str:

@@ -112,6 +112,7 @@ blockquote { margin: 0.5rem 0; padding-left: 0.8rem; border-left: 3px solid var(
   .furniture { padding: 0.5rem 0.75rem; }
   table { font-size: 0.85rem; }
   th, td { padding: 0.2rem 0.3rem; }
+  ol, ul { padding-left: 1.1rem; }
 }
 @media (max-width: 22rem) {
   th, td { overflow-wrap: anywhere; }

@@ -8,18 +8,26 @@ What a reader may see of it is decided here, not in each renderer, so the DOCX a
 - a link stays a link only for web, mail and phone addresses; any other target keeps just its text;
 - a link with no visible text shows its address, so a reader (and a screen reader) can tell where it leads;
 - Markdown nested deeper than ``MAX_DEPTH`` levels keeps every word: from that depth on, each line of the container
-  is shown as a line of text. (markdown-it's own limit, ``maxNesting``, silently drops the rest of the document.)
+  is shown as a line of text, a fenced code block's lines exactly as typed (markdown-it's own limit,
+  ``maxNesting``, silently drops the rest of the document);
+- there are no link reference definitions: a line such as ``[Client]: yes`` in a transcript is shown as typed, so a
+  reference-style link shows its literal text (markdown-it would drop the line and link any ``[Client]`` to it);
+- a table row with more cells than its header keeps them: the table is widened to its widest row, the header and
+  shorter rows padded with empty cells (markdown-it drops the extra cells).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import mdTrim
 from markdown_it.rules_block import StateBlock
+from markdown_it.rules_block.table import MAX_AUTOCOMPLETED_CELLS, escapedSplit, getLine, table
 from markdown_it.token import Token
 
-__all__ = ["LINK_SCHEMES", "LIST_LEVELS", "LIST_MARKERS", "MAX_DEPTH", "MAX_HEADING", "chart_tokens"]
+__all__ = ["LINK_SCHEMES", "LIST_LEVELS", "LIST_MARKERS", "MAX_DEPTH", "MAX_HEADING", "chart_tokens", "list_start"]
 
 LINK_SCHEMES = ("http://", "https://", "mailto:", "tel:")
 MAX_HEADING = 6
@@ -28,6 +36,8 @@ LIST_LEVELS = 9  # Word's list levels; a list nested deeper looks like the last 
 # bullets as CSS names them (disc, circle, square are the DOCX's \u2022, \u25e6, \u25aa).
 LIST_MARKERS = (("decimal", "disc"), ("lower-alpha", "circle"), ("lower-roman", "square"))
 MAX_DEPTH = 40  # block levels (a list level counts two: the list and its item); 20 lists, or 40 quotes, deep
+_FENCE = re.compile(r"`{3,}|~{3,}")
+_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")  # what a backslash makes literal in CommonMark
 
 
 def _deep_lines(state: StateBlock, start: int, end: int, silent: bool) -> bool:
@@ -45,13 +55,89 @@ def _deep_lines(state: StateBlock, start: int, end: int, silent: bool) -> bool:
     lines = [line.strip() for line in state.getLines(start, stop, state.blkIndent, False).split("\n")]
     state.push("paragraph_open", "p", 1).map = [start, stop]
     inline = state.push("inline", "", 0)
-    inline.content, inline.map, inline.children = "\\\n".join(line for line in lines if line), [start, stop], []
+    inline.content, inline.map, inline.children = "\\\n".join(_code_as_typed(lines)), [start, stop], []
     state.push("paragraph_close", "p", -1)
     state.line = stop
     return True
 
 
-_PARSER = MarkdownIt("commonmark", {"html": False, "maxNesting": MAX_DEPTH + 2}).enable("table")
+def _code_as_typed(lines: Sequence[str]) -> list[str]:
+    """The non-empty ``lines``, a fenced code block's (fences included) escaped so the inline parser shows them as
+    typed: read as Markdown, a fence became a code span swallowing the line breaks, and a backslash was doubled."""
+    kept: list[str] = []
+    fence = ""
+    for line in filter(None, lines):
+        marker = _FENCE.match(line)
+        if fence or marker:
+            kept.append(_PUNCTUATION.sub(r"\\\1", line))
+            if not fence and marker:
+                fence = marker.group()
+            elif fence and len(line) >= len(fence) and set(line) == {fence[0]}:
+                fence = ""
+        else:
+            kept.append(line)
+    return kept
+
+
+def _wide_table(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    """markdown-it's GFM table, widened to its widest row so a row's cells past the header's are kept, not dropped.
+
+    The padding is bounded as markdown-it bounds its own (``MAX_AUTOCOMPLETED_CELLS``): a row that would pass it
+    ends the table there, and the rows after it are read as the text that follows the table.
+    """
+    if silent:
+        return table(state, start, end, silent)
+    first = len(state.tokens)
+    if not table(state, start, end, silent):
+        return False
+    rows = [token.map[0] for token in state.tokens[first:] if token.type == "tr_open" and token.map]
+    cells = [_row_cells(state, line) for line in rows]
+    kept = _rows_within_padding(cells)
+    if kept < len(rows):  # parse again, ending the table before the row that would pass the bound
+        del state.tokens[first:]
+        table(state, start, rows[kept], silent)
+    state.tokens[first:] = _widened(state.tokens[first:], cells[:kept])
+    return True
+
+
+def _row_cells(state: StateBlock, line: int) -> list[str]:
+    """The cells of a table row as markdown-it splits them (escaped pipes kept, outer pipes dropped)."""
+    cells = escapedSplit(mdTrim(getLine(state, line)))
+    if cells and cells[0] == "":
+        cells.pop(0)
+    if cells and cells[-1] == "":
+        cells.pop()
+    return [mdTrim(cell) for cell in cells]
+
+
+def _rows_within_padding(cells: Sequence[Sequence[str]]) -> int:
+    """How many of the rows can be widened to their widest with at most ``MAX_AUTOCOMPLETED_CELLS`` empty cells."""
+    widest = written = 0
+    for count, row in enumerate(cells):
+        widest, written = max(widest, len(row)), written + len(row)
+        if widest * (count + 1) - written > MAX_AUTOCOMPLETED_CELLS:
+            return count
+    return len(cells)
+
+
+def _widened(tokens: Sequence[Token], cells: Sequence[Sequence[str]]) -> list[Token]:
+    """The table in ``tokens`` with each row's cells past the header's appended, then empty ones up to the widest."""
+    widest, header = max(len(row) for row in cells), len(cells[0])
+    widened: list[Token] = []
+    row = -1
+    for token in tokens:
+        if token.type == "tr_open":
+            row += 1
+        elif token.type == "tr_close":
+            opening, inline, closing = widened[-3:]
+            for text in [*cells[row][header:], *[""] * (widest - max(len(cells[row]), header))]:
+                widened += [opening.copy(attrs={}), inline.copy(content=text, children=[]), closing.copy()]
+        widened.append(token)
+    return widened
+
+
+_PARSER = MarkdownIt("commonmark", {"html": False, "maxNesting": MAX_DEPTH + 2}).enable("table").disable("reference")
+_PARSER.block.ruler.at("table", _wide_table, {"alt": ["paragraph", "reference"]})
 _PARSER.block.ruler.before("table", "deep_lines", _deep_lines)
 
 
@@ -63,6 +149,12 @@ def chart_tokens(source: str, top_heading: int) -> list[Token]:
         if token.type == "inline" and token.children:
             token.children = _readable_inline(token.children)
     return tokens
+
+
+def list_start(token: Token) -> int:
+    """The first number of an ordered list; 0 is a start of its own (``or 1`` read it as the default, 1)."""
+    start = token.attrGet("start")
+    return 1 if start is None else int(start)
 
 
 def _shift_headings(tokens: Sequence[Token], top_heading: int) -> None:

@@ -12,12 +12,12 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from docx.oxml import parse_xml
-from docx.oxml.ns import nsdecls
+from docx.oxml.ns import nsdecls, qn
 from docx.oxml.xmlchemy import BaseOxmlElement
 from markdown_it.token import Token
 
-from ..markdown import chart_tokens
-from .oxml import LIST_LEVELS, W_JC, W_VAL, DocxWriter, list_indent, short_row
+from ..markdown import chart_tokens, list_start
+from .oxml import LIST_LEVELS, W_JC, W_SECTPR, W_VAL, DocxWriter, list_indent, short_row
 from .styles import HYPERLINK, LIST_PARAGRAPH, QUOTE, SOURCE_CODE, TABLE_HEADING, TABLE_TEXT, VERBATIM, heading_style
 
 __all__ = ["write_markdown"]
@@ -82,7 +82,7 @@ class _Blocks:
         token = tokens[index]
         ordered = token.type == "ordered_list_open"
         level = min(len(self.lists), LIST_LEVELS - 1)
-        start = int(token.attrGet("start") or 1) if ordered else 1
+        start = list_start(token) if ordered else 1
         self.lists.append(_OpenList(self.writer.start_list(ordered, level, start), level))
         return index + 1
 
@@ -137,6 +137,8 @@ class _Blocks:
         return index + 1
 
     def _fill_table(self, rows: list[list[tuple[Token, str]]], header_rows: int) -> None:
+        if _last_block(self.container) == qn("w:tbl"):  # Word and LibreOffice join adjacent tables into one
+            self.writer.paragraph(self.container)
         columns = max(len(row) for row in rows)
         width = self.writer.text_width // columns
         table = self.writer.table(self.container, [width] * columns, header_rows > 0, fixed=False)
@@ -149,6 +151,14 @@ class _Blocks:
                 if align in ("center", "right"):
                     p[0].append(p.makeelement(W_JC, {W_VAL: align}))
                 _Inline(self.writer, p).write(token.children or [])
+
+
+def _last_block(container: BaseOxmlElement) -> str | None:
+    """The tag of the last paragraph or table in ``container`` (a body's closing sectPr is not one)."""
+    last = next(container.iterchildren(reversed=True), None)
+    if last is not None and last.tag == W_SECTPR:
+        last = last.getprevious()
+    return None if last is None else str(last.tag)
 
 
 _BLOCK_HANDLERS: dict[str, Callable[[_Blocks, Sequence[Token], int], int]] = {
