@@ -123,10 +123,14 @@ _SELF = r"(?:(?:him|her|them|my|your|our)sel(?:f|ves)|oneself)"
 _SELF_HARM = r"self[- ]?(?:harm|injur(?:e|y))"
 _URGES = (rf"act on (?:(?:suicidal|{_SELF_HARM}) (?:thoughts|urges|impulses)|(?:thoughts|urges|impulses) to "
           rf"(?:{_SELF_HARM}|die|(?:kill|harm|hurt) {_SELF}))")
+# "will not harm for 12 weeks": harm or hurt with no object is the client's own; with one ("harm him", "hurt the
+# friendship") it is about someone or something else.
+_HARM_ALONE = (r"(?:harm|hurt)(?=\s*(?:$|[,.;:)]|\b(?:for|during|until|again|in|while|before|after|between|over|"
+               r"this|at|on|from|through|any\s+more|anymore)\b))")
 _REFUSE = (r"(?:will not|will never|won['\u2019]?t|(?:agrees?|agreed|promises?|promised|commits?|committed|pledges?) "
            r"(?:not to|to not|never to))(?: ever| again)?")
 _ACT = (rf"(?:(?:try|attempt) to )?(?:attempt suicide|commit suicide|(?:engage in )?{_SELF_HARM}|{_URGES}"
-        rf"|(?:kill|harm|hurt|injure|cut) {_SELF})")
+        rf"|(?:kill|harm|hurt|injure|cut) {_SELF}|{_HARM_ALONE})")
 _REFRAIN = r"(?:will|agrees? to|promises? to|commits? to) (?:refrain|abstain) from"
 _ACTING = (r"(?:attempting suicide|suicide attempts?|suicidal (?:acts|behaviou?rs?)"
            r"|(?:engaging in )?self[- ]?(?:harm(?:ing)?|injur(?:y|ing))|self[- ]?injurious behaviou?rs?"
