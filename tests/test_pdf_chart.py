@@ -266,9 +266,15 @@ def test_ctrl_c_during_pdf_ends_every_libreoffice_at_once_and_keeps_the_earlier_
         signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)  # Ctrl-C, which no longer reaches
         # LibreOffice: it runs in a process group of its own
 
+    # Ctrl-C as a terminal gives it: a runner that starts the tests in the background (without job control) starts
+    # them with SIGINT ignored, and then no interrupt would ever arrive (the batches would time out instead)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     threading.Thread(target=interrupt_once_both_started, daemon=True).start()
     started = time.monotonic()
-    code, err = pdf_with(pdf_clinic, monkeypatch, capsys, "2", FAKE_CONVERT="0", FAKE_HANG="1", FAKE_LATE="3")
+    try:
+        code, err = pdf_with(pdf_clinic, monkeypatch, capsys, "2", FAKE_CONVERT="0", FAKE_HANG="1", FAKE_LATE="3")
+    finally:
+        signal.signal(signal.SIGINT, previous)
     assert code == 130, (err, fake_soffice.log.read_text(encoding="utf-8") if fake_soffice.log.exists() else "")
     assert err.splitlines()[-1].startswith("txplan: interrupted")
     assert "Traceback" not in err
