@@ -80,6 +80,7 @@ class CheckResult:
     library: Library
     plans: list[CheckedPlan]
     project_diagnostics: list[Diagnostic]
+    today: date  # the day the plans were judged on: the clinic's, or the one asked for
 
     @property
     def diagnostics(self) -> list[Diagnostic]:
@@ -192,7 +193,8 @@ def check_project(root: Path, plan_paths: Sequence[Path] | None = None, today: d
     plans = [check_plan(p, display_path(p, root), policy, library, today, root) for p in paths]
     flag_copied_objectives(root, plans)
     signers = signers_file_findings(root, policy, paths)
-    return CheckResult(root, policy, library, plans, policy_diagnostics + signers + library.diagnostics + folder_problems)
+    return CheckResult(root, policy, library, plans, policy_diagnostics + signers + library.diagnostics + folder_problems,
+                       today)
 
 
 def flag_copied_objectives(root: Path, plans: list[CheckedPlan]) -> None:

@@ -19,7 +19,6 @@ from .diagnostics import FORMATS, format_text, printable
 from .entry import EXIT_INTERRUPTED
 from .errors import EXIT_ERRORS, EXIT_OK, EXIT_USAGE, TxplanError
 from .layout import OUTPUTS, SITE, UNREADABLE_FOLDER, NotAClinic, Output, find_root, plan_path
-from .policy import load_policy
 from .schema import SCHEMAS, schema_text
 from .signatures.records import Method, Role
 
@@ -323,9 +322,8 @@ def _say_waiting() -> None:
 def _status(root: Path, args: argparse.Namespace) -> int:
     from .export.status import caseload, filter_rows, format_rows
 
-    today = args.today or load_policy(root)[0].today()
-    result = check_project(root, today=today)
-    rows = filter_rows(caseload(result, today), args.clinician, args.due_within)
+    result = check_project(root, today=args.today)
+    rows = filter_rows(caseload(result, result.today), args.clinician, args.due_within)
     _out(format_rows(rows, args.format, color=sys.stdout.isatty(), names=args.names))
     unread = [d for d in result.project_diagnostics if d.code == UNREADABLE_FOLDER]
     if unread:  # a client left out of the caseload in silence could be one whose review is overdue

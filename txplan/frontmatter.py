@@ -47,6 +47,7 @@ from ruamel.yaml.nodes import ScalarNode
 from .diagnostics import Diagnostic, make
 
 __all__ = [
+    "ISOLATES",
     "MAX_DEPTH",
     "MAX_FILE_BYTES",
     "MAX_REFUSALS",
@@ -90,7 +91,7 @@ _ANYWHERE = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff"
 _BIDI_FORCING = "\u202a-\u202e"
 _IN_FILE = re.compile(f"[{_ANYWHERE}]")
 _CONTROL = re.compile(f"[{_ANYWHERE}{_BIDI_FORCING}]")
-_ISOLATE = re.compile("[\u2066-\u2069]")
+ISOLATES = re.compile("[\u2066-\u2069]")
 _CLOSE_ISOLATE = "\u2069"
 # Line and paragraph separators (U+2028/9) are refused only in the front matter, where YAML
 # would count them as line breaks and shift positions.
@@ -178,7 +179,7 @@ def _unclosed_isolate(text: str) -> re.Match[str] | None:
     or a closing one (U+2069) with nothing open."""
     opened: list[re.Match[str]] = []
     line_end = -1
-    for found in _ISOLATE.finditer(text):
+    for found in ISOLATES.finditer(text):
         if found.start() > line_end:  # a new line: whatever the last one left open is unclosed
             if opened:
                 return opened[0]
@@ -419,11 +420,12 @@ def _scalar(event: ScalarEvent) -> Any:
         value = construct(ScalarNode(tag, event.value, event.start_mark, event.end_mark))
     except (ValueError, OverflowError):  # e.g. an integer of more than 4,300 digits: keep it as text
         return event.value
-    if type(value) is int and str(value) != event.value:
-        return WrittenInt.of(value, event.value)
-    if type(value) is float and str(value) != event.value:
-        return WrittenFloat.of(value, event.value)
-    return value
+    kind = _WRITTEN.get(type(value))
+    if kind is None or str(value) == event.value:
+        return value
+    number = kind(value)
+    number.written = event.value
+    return number
 
 
 class WrittenInt(int):
@@ -435,23 +437,14 @@ class WrittenInt(int):
 
     written: str
 
-    @classmethod
-    def of(cls, value: int, written: str) -> WrittenInt:
-        number = cls(value)
-        number.written = written
-        return number
-
 
 class WrittenFloat(float):
     """A decimal YAML read from text that says more than the number: the phone ``555.0140`` (555.014)."""
 
     written: str
 
-    @classmethod
-    def of(cls, value: float, written: str) -> WrittenFloat:
-        number = cls(value)
-        number.written = written
-        return number
+
+_WRITTEN: dict[type, type[WrittenInt] | type[WrittenFloat]] = {int: WrittenInt, float: WrittenFloat}
 
 
 class _Frame:

@@ -38,13 +38,12 @@ from pydantic_core import PydanticCustomError
 
 from .cadence import ScheduleName, parse_every
 from .elements import ELEMENTS, Shape
-from .frontmatter import KeyPath
+from .frontmatter import ISOLATES, KeyPath
 from .safety import RiskLevel
 
 __all__ = [
     "FIRST_YEAR",
     "ID_PATTERN",
-    "ISOLATES",
     "LAST_YEAR",
     "MAX_ENTRIES",
     "MAX_SCORE",
@@ -125,7 +124,6 @@ def _number(value: Any) -> Any:
     return value
 
 
-ISOLATES = re.compile("[\u2066-\u2069]")  # direction isolates, which a name may carry (frontmatter)
 ID_PATTERN = r"^[A-Za-z0-9_-]+$"  # ids are shown in messages and names; nothing else typed there is
 Id = Annotated[str, Field(pattern=ID_PATTERN)]
 Text = Annotated[str, AfterValidator(_not_blank)]

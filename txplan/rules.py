@@ -21,7 +21,7 @@ from typing import Any
 from .cadence import every_in_text, parse_every
 from .diagnostics import Diagnostic, did_you_mean, make
 from .elements import ELEMENTS, ELEMENTS_BY_KEY, STANLEY_BROWN_STEPS, Element, Shape, When
-from .frontmatter import Document, KeyPath, shown_key
+from .frontmatter import ISOLATES, Document, KeyPath, shown_key
 from .instruments import (
     INSTRUMENTS_BY_NAME,
     Better,
@@ -32,7 +32,7 @@ from .instruments import (
     known_instrument,
     score_text,
 )
-from .model import ID_PATTERN, ISOLATES, Contact, Crisis, Measure, Objective, Plan, Usable
+from .model import ID_PATTERN, Contact, Crisis, Measure, Objective, Plan, Usable
 from .policy import Policy
 from .progress import risk_item_recorded
 from .safety import DEFAULT_CRISIS_LINE, PHONE_RULE, dialable, phone_digits, risk_at_or_above, says_nothing
